@@ -1,0 +1,114 @@
+"""Customers: sectors in countries that buy magnets (or, for non-magnet uses, mixed oxide).
+
+Customer agents are kept as rows of a `CustomerBook` so that the market handles thousands of
+them in array form; each `Customer` agent reads and writes its own row. Demand grows along the
+sector path, falls with a lagged price memory (thrifting, substitution), and includes the gap to
+an inventory target that can rise after a shock. Supplier choice happens in the market.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+from model.goods import SECTORS
+
+if TYPE_CHECKING:
+    from model.model import RareEarthModel
+    from model.scenario import CustomerSpec
+
+
+class CustomerBook:
+    """Struct of arrays over all customers (one row per customer)."""
+
+    def __init__(self, specs: list[CustomerSpec], start_year: int, years: int, countries: list[str]) -> None:
+        n = len(specs)
+        self.name = [s.name for s in specs]
+        self.country = np.array([countries.index(s.country) for s in specs], dtype=np.int64)
+        self.sector = np.array([SECTORS.index(s.sector) for s in specs], dtype=np.int64)
+        self.tier = np.array(["concentrate" if s.sector == "other_uses" else "magnet" for s in specs])
+        self.grade_min = np.array([s.grade_min for s in specs], dtype=float)
+        self.domestic_premium = np.array([s.domestic_premium for s in specs], dtype=float)
+        self.inventory_target_months = np.array([s.inventory_target_months for s in specs], dtype=float)
+        self.level_t = np.array([s.demand_t for s in specs], dtype=float)  # underlying demand, t/yr
+        self.growth = np.zeros((n, max(years, 1)))
+        for i, s in enumerate(specs):
+            rate = 0.0
+            for y in range(years):
+                rate = s.growth.get(str(start_year + y), rate)
+                self.growth[i, y] = rate
+        self.price_memory = np.zeros(n)  # lagged landed price, USD/kg (0 = none yet)
+        self.price_ref = np.zeros(n)  # first price seen, the reference for thrifting
+        self.inventory_t = self.level_t / 12 * self.inventory_target_months
+        self.need_t = np.zeros(n)
+        self.bought_t = np.zeros(n)
+        self.paid_usd = np.zeros(n)
+        self.unmet_t = np.zeros(n)
+
+    def __len__(self) -> int:
+        return len(self.name)
+
+    def plan(self, year_index: int, rng: np.random.Generator, noise_sd: float, elasticity: float) -> np.ndarray:
+        """This month's consumption need and order, t: growth, price response and inventory gap."""
+        g = self.growth[:, min(year_index, self.growth.shape[1] - 1)]
+        self.level_t *= (1.0 + g) ** (1.0 / 12.0)
+        thrift = np.ones_like(self.level_t)
+        seen = (self.price_ref > 0) & (self.price_memory > 0)
+        thrift[seen] = (self.price_ref[seen] / self.price_memory[seen]) ** elasticity
+        noise = rng.lognormal(0.0, noise_sd, self.level_t.size) if noise_sd > 0 else 1.0
+        self.need_t = self.level_t / 12.0 * np.minimum(thrift, 2.0) * noise
+        return self.need_t
+
+    def orders_t(self, adjust_months: float) -> np.ndarray:
+        """Need plus the gap to the inventory target, closed over `adjust_months`."""
+        target = self.level_t / 12.0 * self.inventory_target_months
+        return np.maximum(self.need_t + (target - self.inventory_t) / adjust_months, 0.0)
+
+    def receive(self, bought_t: np.ndarray, paid_usd: np.ndarray, lag_months: float) -> None:
+        """Take delivery, consume from stock, record unmet need, update the price memory."""
+        self.bought_t = bought_t
+        self.paid_usd = paid_usd
+        stock = self.inventory_t + bought_t
+        used = np.minimum(stock, self.need_t)
+        self.unmet_t = self.need_t - used
+        self.inventory_t = stock - used
+        with np.errstate(divide="ignore", invalid="ignore"):
+            paid = np.where(bought_t > 1e-12, paid_usd / (bought_t * 1000.0), 0.0)
+        first = (self.price_ref == 0) & (paid > 0)
+        self.price_ref[first] = paid[first]
+        self.price_memory[first] = paid[first]
+        later = (~first) & (paid > 0)
+        self.price_memory[later] += (paid[later] - self.price_memory[later]) / lag_months
+
+
+class Customer(mesa.Agent):
+    """One customer segment; its state lives in row `row` of the model's CustomerBook."""
+
+    kind = "customer"
+
+    def __init__(self, model: RareEarthModel, row: int, spec: CustomerSpec) -> None:
+        super().__init__(model)
+        self.row = row
+        self.name = spec.name
+        self.country = spec.country
+        self.sector = spec.sector
+        self.status = "operating"
+
+    @property
+    def book(self) -> CustomerBook:
+        return self.model.customers
+
+    @property
+    def demand_t_per_year(self) -> float:
+        """Underlying demand now, t/yr."""
+        return float(self.book.level_t[self.row])
+
+    @property
+    def inventory_target_months(self) -> float:
+        return float(self.book.inventory_target_months[self.row])
+
+    @inventory_target_months.setter
+    def inventory_target_months(self, months: float) -> None:
+        self.book.inventory_target_months[self.row] = months

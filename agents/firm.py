@@ -1,0 +1,288 @@
+"""What miners, refiners and magnet makers share: capacity, costs, cash and a life cycle.
+
+planned -> permitting -> construction -> operating <-> mothballed -> closed. Each month a firm
+decides its output (produce while the price covers marginal cost, or while its state pays), and
+after the market it books profit, counts loss months, and decides to mothball, restart, close or
+invest. Asking prices are updated by the market in array form (`model.market.update_prices`).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import mesa
+
+if TYPE_CHECKING:
+    from agents.state import State
+    from model.model import RareEarthModel
+    from model.scenario import FirmSpec
+
+KG_PER_T = 1000.0
+
+
+class Firm(mesa.Agent):
+    """A producing firm. Subclasses set `inputs`, `outputs` and how output is made."""
+
+    kind = "firm"
+    inputs: tuple[str, ...] = ()
+    outputs: tuple[str, ...] = ()
+    default_close_years = 5.0
+
+    def __init__(self, model: RareEarthModel, spec: FirmSpec, state: State) -> None:
+        super().__init__(model)
+        p = model.params
+        self.name = spec.name
+        self.country = spec.country
+        self.state = state
+        self.capacity_t = spec.capacity_t  # per year
+        self.base_cost_usd_per_kg = spec.unit_cost_usd_per_kg
+        self.grade = spec.grade
+        self.status = spec.status
+        self.start_step = model.step_of(spec.start) if spec.start else None
+        self.construction_months = spec.construction_months
+        self.state_backed = spec.state_backed
+        self.financed = not spec.needs_finance
+        self.illegal = spec.illegal
+        self.cash_usd = spec.cash_usd
+        years = spec.mothball_years_before_close
+        self.close_after_months = int(12 * (self.default_close_years if years is None else years))
+        self.directed = False
+        self.group: str | None = None
+        self.phase_end: int | None = None  # step when permitting, construction or a restart ends
+        self.mothballed_since = 0
+        self.loss_streak = 0
+        self.restart_streak = 0
+        self.pending_capacity: list[tuple[int, float]] = []
+        self.cum_output_t = max(self.capacity_t, 1.0)
+        self.cum0_t = self.cum_output_t
+        self.inventory_t = {t: 0.0 for t in self.outputs}
+        self.price = {t: 0.0 for t in self.outputs}
+        self.sales_ema_t = {t: self.capacity_t / 12 * 0.8 for t in self.outputs}
+        self.sold_t = {t: 0.0 for t in self.outputs}
+        self.revenue_usd = 0.0
+        self.cost_usd = 0.0
+        self.support_usd = 0.0
+        self.output_t = 0.0
+        self.year_output_t = 0.0
+        self.year_capacity_t = 0.0
+        self.year_profit_usd = 0.0
+        self.year_revenue_usd = 0.0
+        self.last_reason = ""
+        for t in self.outputs:
+            self.price[t] = self.reference_cost(t) * p.target_markup
+        if self.status == "operating":
+            self.stock_up()
+
+    def stock_up(self) -> None:
+        """An operating firm starts the run with half its target stock of output."""
+        p = self.model.params
+        for t in self.outputs:
+            self.inventory_t[t] = 0.5 * p.stock_target_months * self.sales_ema_t[t] / 0.8
+
+    # --- costs ---------------------------------------------------------------------------------
+    @property
+    def tier(self) -> str:
+        """The firm's main output tier."""
+        return self.outputs[0]
+
+    def learning_factor(self) -> float:
+        """Unit-cost multiplier from cumulative output (experience curve with a floor)."""
+        p = self.model.params
+        if p.learning_rate <= 0:
+            return 1.0
+        b = -math.log2(1.0 - p.learning_rate)
+        return max(p.learning_floor, (self.cum_output_t / self.cum0_t) ** (-b))
+
+    def unit_cost(self) -> float:
+        """Variable cost per kg of output (or of feed, for a refiner), USD/kg: own cost after
+        learning plus the country's environmental and labour compliance cost."""
+        env = self.state.policy.env_cost_usd_per_kg.get(self.tier, 0.0)
+        return self.base_cost_usd_per_kg * self.learning_factor() + env
+
+    def decision_cost(self) -> float:
+        """Unit cost net of the production subsidy, what output decisions compare prices with."""
+        subsidy = self.state.policy.subsidy_usd_per_kg.get(self.tier, 0.0)
+        cost = self.unit_cost() - subsidy
+        if self.illegal:
+            cost += self.model.params.illegal_penalty_usd_per_kg * self.state.policy.enforcement
+        return max(cost, 0.01)
+
+    def reference_cost(self, tier: str) -> float:
+        """Cost per kg of `tier` that prices are anchored to (subclasses add input costs)."""
+        return self.decision_cost()
+
+    def fixed_cost_usd(self) -> float:
+        """Fixed cost per month at the current capacity."""
+        return self.model.params.fixed_cost_frac * self.base_cost_usd_per_kg * self.capacity_t / 12 * KG_PER_T
+
+    @property
+    def active(self) -> bool:
+        """True when the firm can produce."""
+        return self.status == "operating"
+
+    # --- life cycle ----------------------------------------------------------------------------
+    def begin_project(self, why: str) -> None:
+        """Start permitting (or construction where none is needed) of a planned firm."""
+        if self.status != "planned":
+            return
+        months = self.state.policy.permitting_months.get(self.tier, 0)
+        self.status = "permitting" if months > 0 else "construction"
+        self.phase_end = self.model.month + (months if months > 0 else self.construction_months)
+        self.model.log_event("permitting" if months > 0 else "construction", self, why)
+
+    def advance_life_cycle(self) -> None:
+        """Move through planned/permitting/construction, restarts and pending expansions."""
+        m = self.model.month
+        if self.status == "planned" and self.financed and self.start_step is not None and m >= self.start_step:
+            self.begin_project("project goes ahead")
+        if self.status == "permitting" and m >= (self.phase_end or 0):
+            self.status = "construction"
+            self.phase_end = m + self.construction_months
+            self.model.log_event("construction", self, "permits granted")
+        if self.status == "construction" and m >= (self.phase_end or 0):
+            self.status = "operating"
+            self.phase_end = None
+            self.model.log_event("open", self, f"starts production, capacity {self.capacity_t:.0f} t/yr")
+        if self.status == "mothballed" and self.phase_end is not None and m >= self.phase_end:
+            self.status = "operating"
+            self.phase_end = None
+            self.loss_streak = 0
+            self.model.log_event("restart", self, self.last_reason)
+        if self.pending_capacity and self.pending_capacity[0][0] <= m:
+            added = sum(a for s, a in self.pending_capacity if s <= m)
+            self.pending_capacity = [(s, a) for s, a in self.pending_capacity if s > m]
+            self.capacity_t += added
+
+    def finance(self, by: State, share: float) -> None:
+        """A state co-finances this planned project; it may now go ahead."""
+        if self.financed or self.status != "planned":
+            return
+        self.financed = True
+        cost = share * self.model.params.capex_years * self.base_cost_usd_per_kg * self.capacity_t * KG_PER_T
+        self.cash_usd += cost
+        by.pay("finance", cost)
+        self.model.log_event("finance", self, f"{by.country} co-finances {share:.0%} of the project")
+        if self.start_step is None or self.start_step <= self.model.month:
+            self.begin_project(f"financed by {by.country}")
+
+    # --- monthly decisions -------------------------------------------------------------------
+    def planned_output_t(self, tier: str) -> float:
+        """Output to aim for this month: expected sales plus closing the gap to the stock target."""
+        p = self.model.params
+        cap_m = self.capacity_t / 12
+        target = p.stock_target_months * cap_m
+        want = self.sales_ema_t[tier] + (target - self.inventory_t[tier]) / p.output_adjust_months
+        return min(max(want, 0.0), cap_m)
+
+    def worth_producing(self) -> bool:
+        """Produce while the price covers marginal cost, or while the state directs and pays."""
+        if self.directed:
+            return True
+        return self.price[self.tier] >= self.decision_cost()
+
+    def produce(self) -> None:
+        """Monthly production decision; subclasses turn inputs into output."""
+        self.output_t = 0.0
+        self.cost_usd = 0.0
+        self.revenue_usd = 0.0
+        self.support_usd = 0.0
+        for t in self.outputs:
+            self.sold_t[t] = 0.0
+        if self.status == "mothballed":
+            self.cost_usd = self.model.params.mothball_upkeep_frac * self.fixed_cost_usd()
+            return
+        if not self.active:
+            return
+        self.cost_usd = self.fixed_cost_usd()
+        if self.worth_producing():
+            self.make()
+        self.year_capacity_t += self.capacity_t / 12
+
+    def make(self) -> None:
+        """Turn inputs into output (subclasses)."""
+        raise NotImplementedError
+
+    def offer_t(self, tier: str) -> float:
+        """What the firm offers in `tier` this month: its whole stock."""
+        return self.inventory_t[tier] if self.status in ("operating", "mothballed") else 0.0
+
+    def settle(self) -> None:
+        """Book the month's profit, pay out state support, and decide the firm's status."""
+        p = self.model.params
+        subsidy = self.state.policy.subsidy_usd_per_kg.get(self.tier, 0.0) * self.output_t * KG_PER_T
+        if subsidy > 0:
+            self.state.pay("subsidy", subsidy)
+            self.support_usd += subsidy
+        profit = self.revenue_usd + self.support_usd - self.cost_usd
+        if profit < 0 and self.directed and self.state.can_pay(-profit):
+            self.state.pay("directed_losses", -profit)
+            self.support_usd += -profit
+            profit = 0.0
+        self.cash_usd += profit
+        for t in self.outputs:
+            self.sales_ema_t[t] += 0.3 * (self.sold_t[t] - self.sales_ema_t[t])
+        self.year_profit_usd += profit
+        self.year_revenue_usd += self.revenue_usd
+        self.year_output_t += self.output_t
+        self.cum_output_t += self.output_t
+        if self.status == "operating":
+            self.loss_streak = self.loss_streak + 1 if profit < 0 else 0
+            if self.loss_streak >= p.loss_patience_months and not self.directed:
+                price = self.price[self.tier]
+                self.mothball(
+                    f"{self.loss_streak} months of losses; price {price:.2f} USD/kg "
+                    f"vs unit cost {self.decision_cost():.2f} USD/kg"
+                )
+        elif self.status == "mothballed" and self.phase_end is None:
+            self.consider_restart()
+        if self.model.month_of_year == 12:
+            self.consider_investment()
+
+    def mothball(self, reason: str) -> None:
+        """Stop producing; keep the site for a possible restart."""
+        self.status = "mothballed"
+        self.phase_end = None
+        self.mothballed_since = self.model.month
+        self.restart_streak = 0
+        self.model.log_event("mothball", self, reason)
+
+    def market_price(self) -> float:
+        """Last month's price index of the firm's main tier, what a mothballed firm watches."""
+        return self.model.last_price_index.get(self.tier, 0.0)
+
+    def consider_restart(self) -> None:
+        """Restart after a sustained high price; close after too long without one."""
+        p = self.model.params
+        full_cost = self.reference_cost(self.tier) * (1.0 + p.fixed_cost_frac)
+        price = self.market_price()
+        self.restart_streak = self.restart_streak + 1 if price >= p.restart_margin * full_cost else 0
+        if self.restart_streak >= p.restart_months:
+            self.phase_end = self.model.month + p.restart_lead_months
+            self.last_reason = f"price {price:.2f} USD/kg above {p.restart_margin:.1f} x full cost {full_cost:.2f} for {self.restart_streak} months"
+            self.model.log_event("restart_decision", self, self.last_reason)
+        elif self.model.month - self.mothballed_since >= self.close_after_months:
+            self.status = "closed"
+            self.model.log_event(
+                "close",
+                self,
+                f"closed after {self.model.month - self.mothballed_since} months mothballed without a restart signal",
+            )
+
+    def consider_investment(self) -> None:
+        """Each December: add capacity if last year was busy and profitable."""
+        p = self.model.params
+        if self.status == "operating" and self.year_capacity_t > 0 and not self.illegal:
+            utilisation = self.year_output_t / self.year_capacity_t
+            margin = self.year_profit_usd / self.year_revenue_usd if self.year_revenue_usd > 0 else -1.0
+            growth = p.invest_growth * (1.0 + (p.directed_invest_boost if self.directed else 0.0))
+            # a state-directed firm expands on orders from its state, whatever its margin
+            good_margin = margin >= p.invest_margin or self.directed
+            if utilisation >= p.invest_utilisation and good_margin and growth > 0:
+                added = self.capacity_t * growth
+                lead = self.construction_months // 2 + self.state.policy.permitting_months.get(self.tier, 0) // 2
+                self.pending_capacity.append((self.model.month + max(lead, 1), added))
+                capex = p.capex_years * self.base_cost_usd_per_kg * added * KG_PER_T
+                self.cash_usd -= capex
+                self.model.log_event("invest", self, f"adds {added:.0f} t/yr (utilisation {utilisation:.0%}, margin {margin:.0%})")
+        self.year_output_t = self.year_capacity_t = self.year_profit_usd = self.year_revenue_usd = 0.0

@@ -1,0 +1,80 @@
+"""Magnet makers buy NdPr and DyTb oxide and make sintered NdFeB magnets.
+
+A tonne of magnet takes `ndpr_per_t_magnet` of NdPr and `dytb_per_t_magnet` of DyTb; output is
+limited by capacity and by the oxides in stock. The asking price is anchored to processing cost
+plus the cost of the oxides at the prices last paid.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from agents.firm import KG_PER_T, Firm
+
+if TYPE_CHECKING:
+    from agents.state import State
+    from model.model import RareEarthModel
+    from model.scenario import FirmSpec
+
+
+class MagnetMaker(Firm):
+    """A sintered NdFeB plant; capacity in t of magnet per year, unit cost for processing."""
+
+    kind = "magnet_maker"
+    inputs = ("ndpr_oxide", "dytb_oxide")
+    outputs = ("magnet",)
+    default_close_years = 2.0
+
+    def __init__(self, model: RareEarthModel, spec: FirmSpec, state: State) -> None:
+        self.input_t = {"ndpr_oxide": 0.0, "dytb_oxide": 0.0}
+        self.input_cost_usd_per_kg = {"ndpr_oxide": 30.0, "dytb_oxide": 150.0}
+        super().__init__(model, spec, state)
+        if self.status == "operating":
+            for t, per_t in self.recipe().items():
+                self.input_t[t] = self.capacity_t / 12 * per_t
+
+    def recipe(self) -> dict[str, float]:
+        """t of each oxide per t of magnet."""
+        p = self.model.params
+        return {"ndpr_oxide": p.ndpr_per_t_magnet, "dytb_oxide": p.dytb_per_t_magnet}
+
+    def reference_cost(self, tier: str) -> float:
+        """Processing cost plus oxide cost per kg of magnet."""
+        r = self.recipe()
+        return self.decision_cost() + sum(r[t] * self.input_cost_usd_per_kg[t] for t in self.inputs)
+
+    def worth_producing(self) -> bool:
+        """Make magnets while they sell for more than processing plus oxides."""
+        return self.directed or self.price["magnet"] >= self.reference_cost("magnet")
+
+    def input_demand_t(self, tier: str) -> float:
+        """Oxide to buy: next month's planned output plus the gap to a month of inputs in stock."""
+        if self.status not in ("operating", "construction") or (self.status == "construction" and self.phase_end and self.phase_end - self.model.month > 1):
+            return 0.0
+        p = self.model.params
+        per_t = self.recipe()[tier]
+        need = self.planned_output_t("magnet") * per_t
+        target = self.capacity_t / 12 * per_t
+        return max(need + (target - self.input_t[tier]) / p.inventory_adjust_months, 0.0)
+
+    def receive_input(self, tier: str, quantity_t: float, value_usd: float) -> None:
+        """Add bought oxide to stock and remember its price."""
+        if quantity_t <= 0:
+            return
+        self.input_t[tier] += quantity_t
+        self.input_cost_usd_per_kg[tier] = value_usd / (quantity_t * KG_PER_T)
+
+    def make(self) -> None:
+        """Make magnets within capacity, the sales plan and the oxides in stock."""
+        r = self.recipe()
+        out = self.planned_output_t("magnet")
+        for t in self.inputs:
+            if r[t] > 0:
+                out = min(out, self.input_t[t] / r[t])
+        if out <= 0:
+            return
+        for t in self.inputs:
+            self.input_t[t] = max(self.input_t[t] - out * r[t], 0.0)
+        self.inventory_t["magnet"] += out
+        self.output_t = out
+        self.cost_usd += self.unit_cost() * out * KG_PER_T

@@ -1,0 +1,120 @@
+"""Refiners (separators) buy concentrate and separate it into NdPr and DyTb oxides.
+
+The oxide yields follow the content of the concentrate the refiner actually bought, so a refiner
+fed with ionic-clay concentrate makes heavy rare earths and one fed from Bayan Obo does not.
+Grade (purity, e.g. 0.9999) decides which customers may buy its oxides.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from agents.firm import KG_PER_T, Firm
+
+if TYPE_CHECKING:
+    from agents.state import State
+    from model.model import RareEarthModel
+    from model.scenario import FirmSpec
+
+
+class Refiner(Firm):
+    """A separation plant; capacity and unit cost are per t of concentrate processed."""
+
+    kind = "refiner"
+    inputs = ("concentrate",)
+    outputs = ("ndpr_oxide", "dytb_oxide")
+    default_close_years = 8.0
+
+    def __init__(self, model: RareEarthModel, spec: FirmSpec, state: State) -> None:
+        self.feed_t = 0.0
+        self.feed_ndpr_t = 0.0
+        self.feed_dytb_t = 0.0
+        self.feed_cost_usd_per_kg = 3.0
+        self.expected_yield = {"ndpr_oxide": spec.ndpr_share or 0.2, "dytb_oxide": spec.dytb_share or 0.01}
+        super().__init__(model, spec, state)
+        self.sales_ema_t = {t: self.capacity_t / 12 * 0.8 * self.expected_yield[t] for t in self.outputs}
+        if self.status == "operating":
+            self.stock_up()
+            self.receive_feed(self.capacity_t / 12, self.capacity_t / 12 * self.expected_yield["ndpr_oxide"], self.capacity_t / 12 * self.expected_yield["dytb_oxide"], self.capacity_t / 12 * 1000.0 * self.feed_cost_usd_per_kg)
+
+    @property
+    def tier(self) -> str:
+        """Policies on separation (subsidy, environmental cost) are keyed by the NdPr tier."""
+        return "ndpr_oxide"
+
+    def yields(self) -> dict[str, float]:
+        """Oxide per t of feed in stock (or expected, before any feed arrives)."""
+        if self.feed_t > 1e-9:
+            return {"ndpr_oxide": self.feed_ndpr_t / self.feed_t, "dytb_oxide": self.feed_dytb_t / self.feed_t}
+        return dict(self.expected_yield)
+
+    def value_per_kg_feed(self) -> float:
+        """What one kg of feed yields at the refiner's own asking prices, USD."""
+        y = self.yields()
+        return sum(y[t] * self.price[t] for t in self.outputs)
+
+    def reference_cost(self, tier: str) -> float:
+        """Processing plus feed cost per kg of feed, shared over the oxides by value, per kg of oxide."""
+        y = self.yields()
+        per_feed = self.decision_cost() + self.feed_cost_usd_per_kg
+        prices = {t: self.price.get(t) or (1.0 if t == "ndpr_oxide" else 10.0) for t in self.outputs}
+        total = sum(y[t] * prices[t] for t in self.outputs) or 1.0
+        share = y[tier] * prices[tier] / total
+        return max(per_feed * share / max(y[tier], 1e-6), 0.01)
+
+    def worth_producing(self) -> bool:
+        """Separate while the oxides are worth more than feed plus processing."""
+        if self.directed:
+            return True
+        return self.value_per_kg_feed() >= self.decision_cost() + self.feed_cost_usd_per_kg
+
+    def feed_demand_t(self) -> float:
+        """Concentrate to buy: next month's processing plus the gap to a month of feed in stock."""
+        if self.status not in ("operating", "construction") or (self.status == "construction" and self.phase_end and self.phase_end - self.model.month > 1):
+            return 0.0
+        p = self.model.params
+        cap_m = self.capacity_t / 12
+        need = min(self.planned_feed_t(), cap_m)
+        return max(need + (cap_m - self.feed_t) / p.inventory_adjust_months, 0.0)
+
+    def planned_output_t(self, tier: str) -> float:
+        """Oxide output to aim for, with the stock target scaled by the oxide's yield."""
+        p = self.model.params
+        cap_m = self.capacity_t / 12 * self.yields()[tier]
+        want = self.sales_ema_t[tier] + (p.stock_target_months * cap_m - self.inventory_t[tier]) / p.output_adjust_months
+        return min(max(want, 0.0), cap_m)
+
+    def planned_feed_t(self) -> float:
+        """Feed to process: what the NdPr sales plan needs (DyTb follows as a co-product)."""
+        y = self.yields()["ndpr_oxide"]
+        out = self.planned_output_t("ndpr_oxide")
+        return out / y if y > 0 else self.capacity_t / 12
+
+    def receive_feed(self, quantity_t: float, ndpr_t: float, dytb_t: float, value_usd: float) -> None:
+        """Add bought concentrate and its content to the feed stock."""
+        if quantity_t <= 0:
+            return
+        self.feed_cost_usd_per_kg = value_usd / (quantity_t * KG_PER_T)
+        self.feed_t += quantity_t
+        self.feed_ndpr_t += ndpr_t
+        self.feed_dytb_t += dytb_t
+
+    def make(self) -> None:
+        """Separate feed into oxides, within capacity and the feed in stock."""
+        process = min(self.planned_feed_t(), self.capacity_t / 12, self.feed_t)
+        if process <= 0:
+            return
+        frac = process / self.feed_t
+        nd, dy = self.feed_ndpr_t * frac, self.feed_dytb_t * frac
+        self.feed_t -= process
+        self.feed_ndpr_t -= nd
+        self.feed_dytb_t -= dy
+        self.inventory_t["ndpr_oxide"] += nd
+        self.inventory_t["dytb_oxide"] += dy
+        self.output_t = process
+        self.oxide_output_t = {"ndpr_oxide": nd, "dytb_oxide": dy}
+        self.cost_usd += self.unit_cost() * process * KG_PER_T
+
+    def produce(self) -> None:
+        self.oxide_output_t = {"ndpr_oxide": 0.0, "dytb_oxide": 0.0}
+        super().produce()

@@ -1,0 +1,235 @@
+"""States hold the policy instruments and decide some of them by rules of their own.
+
+Dated causes from the scenario change instruments directly (`apply_cause`). Two rules are
+endogenous: a dominance-seeking state (China) directs and subsidises its state-backed firms to
+undercut when foreign capacity grows, and a shock-reactive state (Japan) answers a supply shock
+with higher inventory targets, a risk premium on the shocking supplier, a stockpile and the
+co-financing of planned foreign projects. States also hold strategic stockpiles and pay price
+floors and offtake.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import mesa
+
+from model.goods import TIERS
+from model.policy import Policy, PriceFloor
+
+if TYPE_CHECKING:
+    from model.model import RareEarthModel
+    from model.scenario import StateSpec
+
+
+class State(mesa.Agent):
+    """A country's government."""
+
+    kind = "state"
+
+    def __init__(self, model: RareEarthModel, spec: StateSpec) -> None:
+        super().__init__(model)
+        self.name = spec.country
+        self.country = spec.country
+        self.dominance = spec.dominance
+        self.shock_reactive = spec.shock_reactive
+        self.budget_usd = spec.budget_usd
+        self.status = "operating"
+        self.policy = Policy(
+            enforcement=spec.enforcement,
+            env_cost_usd_per_kg=dict(spec.env_cost_usd_per_kg),
+            permitting_months=dict(spec.permitting_months),
+            subsidy_usd_per_kg=dict(spec.subsidy_usd_per_kg),
+            export_duty=dict(spec.export_duty),
+            risk_premium=dict(spec.risk_premium),
+        )
+        self.spent_usd: dict[str, float] = {}
+        self.revenue_usd: dict[str, float] = {}
+        self.stock_t = {t: 0.0 for t in TIERS}
+        self.stock_value_usd = {t: 0.0 for t in TIERS}
+        self.bought_t = {t: 0.0 for t in TIERS}
+        self.sold_t = {t: 0.0 for t in TIERS}
+        self.price = {t: 0.0 for t in TIERS}
+        self.directed_tiers: set[str] = set()
+        self.shocked_at: int | None = None
+        self.import_price_history: dict[str, list[float]] = {t: [] for t in TIERS}
+
+    # --- money -------------------------------------------------------------------------------
+    @property
+    def cash_usd(self) -> float:
+        """Net position: revenue (duties, tariffs) less spending (subsidies, floors, stockpiles)."""
+        return sum(self.revenue_usd.values()) - sum(self.spent_usd.values())
+
+    def can_pay(self, amount: float) -> bool:
+        """True while the state's programme budget covers `amount`."""
+        return sum(self.spent_usd.values()) + amount <= self.budget_usd
+
+    def pay(self, item: str, amount: float) -> None:
+        """Record a payment by the state (subsidy, floor, offtake, finance, directed losses)."""
+        self.spent_usd[item] = self.spent_usd.get(item, 0.0) + amount
+
+    def receive(self, item: str, amount: float) -> None:
+        """Record revenue of the state (export duty, import tariff, stockpile sales)."""
+        self.revenue_usd[item] = self.revenue_usd.get(item, 0.0) + amount
+
+    # --- dated causes ------------------------------------------------------------------------
+    def apply_cause(self, e: Any, step: int) -> None:
+        """Apply one scenario event to this state's instruments and log it."""
+        pol = self.policy
+        k = e.kind
+        tiers = getattr(e, "tiers", None) or ([e.tier] if hasattr(e, "tier") else [])
+        detail = ""
+        if k == "export_quota":
+            group = frozenset(tiers)
+            for t in tiers:
+                if e.quota_t is None:
+                    pol.export_quota_t.pop(t, None)
+                    pol.quota_tiers.pop(t, None)
+                else:
+                    pol.export_quota_t[t] = e.quota_t
+                    pol.quota_tiers[t] = group
+            detail = "export quota lifted" if e.quota_t is None else f"export quota {e.quota_t:.0f} t/yr"
+        elif k == "embargo":
+            for t in tiers:
+                pol.embargo_until[(e.target, t)] = step + e.months
+            self.model.log_event("embargo_start", self, f"embargo on {e.target} for {e.months} months: {', '.join(tiers)}")
+            self.model.schedule_embargo_end(self, e.target, tiers, step + e.months)
+            return
+        elif k == "licence_delay":
+            for t in tiers:
+                if e.months > 0:
+                    pol.licence_delay_months[t] = e.months
+                    pol.licence_since[t] = step
+                else:
+                    pol.licence_delay_months.pop(t, None)
+            detail = f"export licences with {e.months} months' delay" if e.months else "export licences lifted"
+        elif k == "export_duty":
+            pol.export_duty.update({t: e.rate for t in tiers})
+            detail = f"export duty {e.rate:.0%}"
+        elif k == "import_tariff":
+            pol.import_tariff.update({(e.origin, t): e.rate for t in tiers})
+            detail = f"import tariff {e.rate:.0%} on {e.origin}"
+        elif k == "subsidy":
+            pol.subsidy_usd_per_kg.update({t: e.usd_per_kg for t in tiers})
+            detail = f"production subsidy {e.usd_per_kg:.2f} USD/kg"
+        elif k == "env_cost":
+            pol.env_cost_usd_per_kg.update({t: e.usd_per_kg for t in tiers})
+            detail = f"environmental compliance cost {e.usd_per_kg:.2f} USD/kg"
+        elif k == "permitting":
+            pol.permitting_months.update({t: e.months for t in tiers})
+            detail = f"permitting takes {e.months} months"
+        elif k == "enforcement":
+            pol.enforcement = e.level
+            detail = f"enforcement against smuggling and illegal mining {e.level:.0%}"
+        elif k == "stockpile":
+            pol.stockpile_target_t[e.tier] = e.target_t
+            detail = f"stockpile target {e.target_t:.0f} t"
+        elif k == "stockpile_release":
+            pol.stockpile_release_t[e.tier] = pol.stockpile_release_t.get(e.tier, 0.0) + e.quantity_t
+            detail = f"stockpile release {e.quantity_t:.0f} t"
+        elif k == "price_floor":
+            pol.price_floors.append(PriceFloor(e.firm, e.tier, e.usd_per_kg, step + int(round(e.years * 12)), e.offtake_share))
+            detail = f"price floor {e.usd_per_kg:.0f} USD/kg for {e.firm} ({e.tier}), offtake {e.offtake_share:.0%}, {e.years:g} years"
+        elif k == "sourcing_mandate":
+            for t in tiers:
+                pol.mandates.add((e.sector, e.banned_origin, t))
+            detail = f"{e.sector} may not buy {', '.join(tiers)} from {e.banned_origin}"
+        elif k == "consolidation":
+            n = self.model.consolidate(self, set(tiers), e.group)
+            detail = f"{n} firms consolidated into {e.group}"
+        elif k == "risk_premium":
+            pol.risk_premium[e.origin] = e.premium
+            detail = f"risk premium {e.premium:.0%} on supply from {e.origin}"
+        elif k == "build":
+            firm = self.model.firm_by_name[e.firm]
+            firm.financed = True
+            firm.begin_project("construction decided")
+            return
+        if e.note:
+            detail += f" ({e.note})"
+        self.model.log_event("policy", self, f"{k}: {detail}")
+
+    # --- endogenous rules --------------------------------------------------------------------
+    def decide(self) -> None:
+        """Monthly: run the state's own decision rules."""
+        if self.dominance and self.model.month_of_year == 1:
+            self.pursue_dominance()
+        if self.shock_reactive:
+            self.watch_for_shock()
+
+    def pursue_dominance(self) -> None:
+        """Direct state-backed firms to undercut in tiers where foreign capacity has grown."""
+        p = self.model.params
+        for tier in ("concentrate", "ndpr_oxide", "magnet"):
+            if not self.model.has_state_backed(self.country, tier):
+                continue
+            share = self.model.foreign_capacity_share(self.country, tier)
+            if tier not in self.directed_tiers and share > p.undercut_trigger_share:
+                self.directed_tiers.add(tier)
+                self.model.direct_firms(self, tier, True)
+                self.model.log_event("policy", self, f"directs state-backed firms to undercut in {tier}: foreign capacity share {share:.0%}")
+            elif tier in self.directed_tiers and share < p.undercut_release_share:
+                self.directed_tiers.discard(tier)
+                self.model.direct_firms(self, tier, False)
+                self.model.log_event("policy", self, f"ends undercutting in {tier}: foreign capacity share {share:.0%}")
+
+    def watch_for_shock(self) -> None:
+        """React once (per decade) to a supply shock seen in unmet demand or import prices."""
+        p = self.model.params
+        if self.shocked_at is not None and self.model.month - self.shocked_at < 120:
+            return
+        if self.model.month < 12:  # no shock can be told from the start-up of the run
+            return
+        unmet_share = self.model.national_unmet_share(self.country)
+        jump = self.model.import_price_jump(self.country)
+        if unmet_share <= p.shock_unmet_share and jump <= p.shock_price_jump:
+            return
+        self.shocked_at = self.model.month
+        origin = self.model.main_supplier(self.country)
+        why = f"supply shock: unmet demand {unmet_share:.0%}, import price up {jump:.0%} in a year"
+        self.model.raise_inventory_targets(self.country, p.shock_inventory_months)
+        if origin:
+            self.policy.risk_premium[origin] = self.policy.risk_premium.get(origin, 0.0) + p.shock_risk_premium
+        for tier, monthly in self.model.national_demand_t(self.country).items():
+            self.policy.stockpile_target_t[tier] = max(self.policy.stockpile_target_t.get(tier, 0.0), p.shock_stockpile_months * monthly)
+        self.model.log_event("policy", self, f"{why}; raises inventory targets and stockpiles, risk premium on {origin or 'none'}")
+        for firm in self.model.planned_projects(exclude_country=origin):
+            firm.finance(self, p.finance_share)
+
+    # --- stockpile ---------------------------------------------------------------------------
+    def stockpile_demand_t(self, tier: str) -> float:
+        """Monthly purchase toward the stockpile target."""
+        gap = self.policy.stockpile_target_t.get(tier, 0.0) - self.stock_t[tier]
+        return max(gap, 0.0) / self.model.params.stockpile_buy_months
+
+    def stockpile_offer_t(self, tier: str) -> float:
+        """Stock offered to home buyers: a scheduled release, or a release when import prices spike."""
+        offer = min(self.policy.stockpile_release_t.get(tier, 0.0), self.stock_t[tier])
+        hist = self.import_price_history[tier]
+        if len(hist) >= 36 and self.stock_t[tier] > 0:
+            mean = sum(hist[-36:]) / 36
+            if mean > 0 and hist[-1] > self.model.params.stockpile_release_price * mean:
+                offer = max(offer, self.stock_t[tier] / 6)
+        return offer
+
+    def reference_cost(self, tier: str) -> float:
+        """A stockpile sells at its average purchase cost, marked up by the market's rule."""
+        if self.stock_t[tier] > 1e-9:
+            return max(self.stock_value_usd[tier] / (self.stock_t[tier] * 1000.0), 0.01)
+        return max(self.model.last_price_index.get(tier, 1.0), 0.01)
+
+    def pay_price_floors(self) -> None:
+        """Top up floor-protected firms' sales to the floor and buy the offtake share of stock."""
+        for floor in self.policy.price_floors:
+            if self.model.month >= floor.until_step:
+                continue
+            firm = self.model.firm_by_name[floor.firm]
+            sold = firm.sold_t.get(floor.tier, 0.0)
+            received = firm.price.get(floor.tier, 0.0)
+            if sold > 0 and received < floor.usd_per_kg:
+                topup = (floor.usd_per_kg - received) * sold * 1000.0
+                self.pay("price_floor", topup)
+                firm.support_usd += topup
+            if floor.offtake_share > 0 and firm.inventory_t.get(floor.tier, 0.0) > 0:
+                qty = floor.offtake_share * firm.inventory_t[floor.tier]
+                self.model.offtake(self, firm, floor.tier, qty, floor.usd_per_kg)

@@ -1,0 +1,471 @@
+"""The rare-earth market model: one step is one month, markets clear tier by tier.
+
+Order within a month: dated causes (Mesa events) -> states' own rules -> firms' life cycles and
+output -> smugglers ship -> customers plan -> markets for concentrate, NdPr oxide, DyTb oxide and
+magnets -> price floors and offtake -> firms settle -> prices, records and accounting checks.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import mesa
+import numpy as np
+
+from agents.customer import Customer, CustomerBook
+from agents.firm import KG_PER_T, Firm
+from agents.magnet_maker import MagnetMaker
+from agents.miner import Miner
+from agents.refiner import Refiner
+from agents.smuggler import Smuggler
+from agents.state import State
+from model import accounting
+from model.clearing import ROLE_CUSTOMER, TierMarket
+from model.goods import TIERS, month_index, month_label, parse_month
+from model.params import ModelParams
+from model.policy import Cause
+from model.scenario import Scenario, load_scenario
+from model.tables import Recorder
+
+FIRM_CLASSES: dict[str, type[Firm]] = {"miner": Miner, "refiner": Refiner, "magnet_maker": MagnetMaker}
+
+
+class EmbargoEnd:
+    """Logs the end of an embargo at its month (the embargo's effect ends by its own date)."""
+
+    def __init__(self, state: State, target: str, tiers: list[str]) -> None:
+        self.state, self.target, self.tiers = state, target, tiers
+
+    def apply(self) -> None:
+        self.state.model.log_event("embargo_end", self.state, f"embargo on {self.target} ends: {', '.join(self.tiers)}")
+
+
+class RareEarthModel(mesa.Model):
+    """States, miners, refiners, magnet makers, smugglers and customers trading rare earths."""
+
+    def __init__(
+        self,
+        scenario: Scenario | str | Path = "history",
+        seed: int = 0,
+        run_id: str | None = None,
+        until: str | None = None,
+        check: bool = True,
+        **params: Any,
+    ) -> None:
+        super().__init__(rng=seed)
+        if isinstance(scenario, Scenario):
+            self.scenario_spec, self.source = scenario, "<scenario>"
+        else:
+            self.scenario_spec, self.source = load_scenario(scenario)
+        spec = self.scenario_spec
+        self.params: ModelParams = spec.params(**params)
+        self.seed = seed
+        self.run_id = run_id or f"{spec.scenario.name}-{seed}"
+        self.start = spec.scenario.start
+        end = until or spec.scenario.end
+        self.n_months = month_index(end, self.start) + 1
+        if self.n_months < 1:
+            raise ValueError(f"until = {until!r}: must be a month from {self.start} to {spec.scenario.end}")
+        self.month = -1
+        self.check = check
+        self.recorder = Recorder(self)
+        # states and countries
+        self.states: dict[str, State] = {}
+        for s in spec.states:
+            self.states[s.country] = State(self, s)
+        self.countries = list(self.states)
+        self.country_index = {c: i for i, c in enumerate(self.countries)}
+        self.state_list = [self.states[c] for c in self.countries]
+        # firms, smugglers, customers
+        self.firms: list[Firm] = []
+        for kind, f in spec.firms():
+            self.firms.append(FIRM_CLASSES[kind](self, f, self.states[f.country]))
+        self.firm_by_name = {f.name: f for f in self.firms}
+        self.smugglers = [Smuggler(self, s, self.states[s.country]) for s in spec.smugglers]
+        start_year = parse_month(self.start)[0]
+        self.customers = CustomerBook(spec.customers, start_year, self.n_months // 12 + 2, self.countries)
+        self.customer_agents = [Customer(self, i, c) for i, c in enumerate(spec.customers)]
+        # observations shared by agents
+        self.last_price_index: dict[str, float] = {}
+        self.domestic_price: dict[str, float] = {}
+        self.export_price: dict[str, float] = {}
+        self.import_price: dict[tuple[str, str], list[float]] = {}
+        self.imports_by_origin = np.zeros((len(self.countries), len(self.countries)))
+        self.fill_shortfall = np.zeros(len(self.countries))
+        self.orders_by_country: dict[str, np.ndarray] = {t: np.zeros(len(self.countries)) for t in TIERS}
+        self.quota_used: dict[tuple[str, frozenset[str], int], float] = {}
+        self.export_requests: dict[tuple[str, str], dict[int, float]] = {}
+        self.markets = self._build_markets()
+        self.causes: list[Any] = []
+        for e in spec.events:
+            step = month_index(e.date, self.start)
+            if step < self.n_months:
+                cause = Cause(self.states[e.state], e, step)
+                self.causes.append(cause)
+                self.schedule_event(cause.apply, at=step + 0.5)
+        self.holdings_before = accounting.holdings(self)
+
+    # --- construction ----------------------------------------------------------------------
+    def _build_markets(self) -> dict[str, TierMarket]:
+        markets = {}
+        book = self.customers
+        for tier in TIERS:
+            sellers: list[Any] = [f for f in self.firms if tier in f.outputs]
+            sellers += [s for s in self.smugglers if s.tier == tier]
+            sellers += self.state_list
+            buyers: list[Any] = [f for f in self.firms if tier in f.inputs]
+            buyers += [s for s in self.smugglers if s.tier == tier]
+            buyers += self.state_list
+            rows = np.flatnonzero(book.tier == tier)
+            markets[tier] = TierMarket(self, tier, sellers, buyers, rows)
+        return markets
+
+    def step_of(self, date: str) -> int:
+        """Month index of a 'YYYY-MM' date in this run."""
+        return month_index(date, self.start)
+
+    @property
+    def date(self) -> str:
+        return month_label(self.start, self.month)
+
+    @property
+    def month_of_year(self) -> int:
+        return parse_month(self.date)[1]
+
+    @property
+    def year_index(self) -> int:
+        return self.month // 12 + (parse_month(self.start)[1] - 1 + self.month % 12) // 12
+
+    # --- the month -------------------------------------------------------------------------
+    def step(self) -> None:
+        """Advance one month."""
+        self.month += 1
+        p = self.params
+        for st in self.state_list:
+            st.decide()
+        for f in self.firms:
+            f.advance_life_cycle()
+            f.produce()
+        for s in self.smugglers:
+            s.ship()
+        self.customers.plan(self.year_index, self.rng, p.demand_noise_sd, p.price_elasticity)
+        self.customers.bought_t = np.zeros(len(self.customers))
+        self.customers.paid_usd = np.zeros(len(self.customers))
+        self.fill_ordered = np.zeros(len(self.countries))
+        self.fill_filled = np.zeros(len(self.countries))
+        for tier in TIERS:
+            self._clear(tier)
+        self.customers.receive(self.customers.bought_t, self.customers.paid_usd, p.price_lag_months)
+        for st in self.state_list:
+            st.pay_price_floors()
+        for f in self.firms:
+            f.settle()
+        for s in self.smugglers:
+            s.settle()
+        self._pool_group_cash()
+        self._observe()
+        self.recorder.record_month()
+        if self.check:
+            accounting.check_month(self)
+        if self.month + 1 >= self.n_months:
+            self.running = False
+
+    def _demand(self, market: TierMarket) -> np.ndarray:
+        demand = np.zeros(len(market.agents))
+        tier = market.tier
+        for i in market.agent_pos:
+            a = market.agents[i]
+            if a.kind == "refiner":
+                demand[i] = a.feed_demand_t()
+            elif a.kind == "magnet_maker":
+                demand[i] = a.input_demand_t(tier)
+            elif a.kind == "smuggler":
+                demand[i] = a.demand_t()
+            elif a.kind == "state":
+                demand[i] = a.stockpile_demand_t(tier)
+        if market.cust_rows.size:
+            orders = self.customers.orders_t(self.params.inventory_adjust_months)
+            demand[market.cust_pos] = orders[market.cust_rows]
+        return demand
+
+    def _clear(self, tier: str) -> None:
+        market = self.markets[tier]
+        offers = np.array([s.offer_t(tier) if s.kind != "state" else s.stockpile_offer_t(tier) for s in market.sellers])
+        demand = self._demand(market)
+        market.clear(demand, offers)
+        self.orders_by_country[tier] = market.month.ordered_by_country
+        self.fill_ordered += market.month.ordered_by_country
+        self.fill_filled += market.month.filled_by_country
+        for cap in market.allocation.caps:
+            self.export_requests.setdefault(cap.key, {})[self.month] = cap.requested_t
+            self._update_export_premium(cap)
+            group = self.states[cap.key[0]].policy.quota_tiers.get(tier)
+            if group:
+                key = (cap.key[0], group, self.month // 12)
+                self.quota_used[key] = self.quota_used.get(key, 0.0) + cap.shipped_t
+        for c in self.countries:
+            if not any(cap.key[0] == c for cap in market.allocation.caps):
+                pol = self.states[c].policy
+                if pol.export_premium.get(tier, 0.0) > 0:
+                    pol.export_premium[tier] *= 1.0 - self.params.export_premium_decay
+        # deliveries to sellers' and buyers' books
+        sold, receipts = market.sold_t, market.seller_receipts_usd
+        for j, s in enumerate(market.sellers):
+            if sold[j] <= 0:
+                continue
+            if s.kind == "state":
+                avg = s.stock_value_usd[tier] / max(s.stock_t[tier], 1e-12)
+                s.stock_t[tier] = max(s.stock_t[tier] - sold[j], 0.0)
+                s.stock_value_usd[tier] = max(s.stock_value_usd[tier] - avg * sold[j], 0.0)
+                s.policy.stockpile_release_t[tier] = max(s.policy.stockpile_release_t.get(tier, 0.0) - sold[j], 0.0)
+                s.receive("stockpile_sales", receipts[j])
+                s.sold_t[tier] += sold[j]
+            elif s.kind == "smuggler":
+                s.stock_t = max(s.stock_t - sold[j], 0.0)
+                s.sold_t[tier] += sold[j]
+                s.revenue_usd += receipts[j]
+            else:
+                s.inventory_t[tier] = max(s.inventory_t[tier] - sold[j], 0.0)
+                s.sold_t[tier] += sold[j]
+                s.revenue_usd += receipts[j]
+        bought, paid = market.bought_t, market.buyer_paid_usd
+        q = market.allocation.quantity_t
+        for i in market.agent_pos:
+            if bought[i] <= 0:
+                continue
+            a = market.agents[i]
+            if a.kind == "refiner":
+                contents = self.concentrate_content(market)
+                a.receive_feed(bought[i], float(q[i] @ contents[0]), float(q[i] @ contents[1]), paid[i])
+                a.cost_usd += paid[i]
+            elif a.kind == "magnet_maker":
+                a.receive_input(tier, bought[i], paid[i])
+                a.cost_usd += paid[i]
+            elif a.kind == "smuggler":
+                a.receive(bought[i], paid[i])
+            elif a.kind == "state":
+                a.stock_t[tier] += bought[i]
+                a.stock_value_usd[tier] += paid[i]
+                a.bought_t[tier] += bought[i]
+                a.pay("stockpile", paid[i])
+        if market.cust_rows.size:
+            self.customers.bought_t[market.cust_rows] += bought[market.cust_pos]
+            self.customers.paid_usd[market.cust_rows] += paid[market.cust_pos]
+        self._reprice(market, offers)
+
+    def concentrate_content(self, market: TierMarket) -> tuple[np.ndarray, np.ndarray]:
+        """NdPr and DyTb share of each concentrate seller's goods (smugglers: the average)."""
+        if not hasattr(market, "_content"):
+            nd = np.array([getattr(s, "ndpr_share", 0.0) for s in market.sellers])
+            dy = np.array([getattr(s, "dytb_share", 0.0) for s in market.sellers])
+            miners = [s for s in market.sellers if s.kind == "miner"]
+            avg_nd = float(np.mean([m.ndpr_share for m in miners])) if miners else 0.2
+            avg_dy = float(np.mean([m.dytb_share for m in miners])) if miners else 0.01
+            other = np.array([s.kind != "miner" for s in market.sellers])
+            nd[other], dy[other] = avg_nd, avg_dy
+            market._content = (nd, dy)
+        return market._content
+
+    def _reprice(self, market: TierMarket, offers: np.ndarray) -> None:
+        p = self.params
+        tier = market.tier
+        n = len(market.sellers)
+        cost, floor, stock, target = np.zeros(n), np.full(n, p.min_markup), np.zeros(n), np.zeros(n)
+        for j, s in enumerate(market.sellers):
+            cost[j] = s.reference_cost(tier)
+            if s.kind == "state":
+                stock[j], target[j], floor[j] = s.stock_t[tier], np.inf, 1.0
+            elif s.kind == "smuggler":
+                stock[j], target[j] = s.stock_t, s.capacity_t / 12
+            else:
+                stock[j] = s.inventory_t[tier]
+                cap_m = s.capacity_t / 12 * (s.yields()[tier] if s.kind == "refiner" else 1.0)
+                target[j] = p.stock_target_months * cap_m
+                if s.directed:
+                    floor[j] = p.directed_price_factor
+        prices = market.reprice(cost, floor, stock, target, offers)
+        for j, s in enumerate(market.sellers):
+            s.price[tier] = float(prices[j])
+
+    def _update_export_premium(self, cap: Any) -> None:
+        p = self.params
+        pol = self.states[cap.key[0]].policy
+        tier = cap.key[1]
+        prem = pol.export_premium.get(tier, 0.0)
+        if cap.requested_t > cap.shipped_t + 1e-6:
+            prem += p.export_premium_gain * (cap.requested_t - cap.shipped_t) / cap.requested_t
+        else:
+            prem *= 1.0 - p.export_premium_decay
+        pol.export_premium[tier] = min(prem, p.max_markup)
+
+    def export_allowance_t(self, state: State, tier: str) -> float | None:
+        """This month's cap on exports of `tier` by `state` (None = no cap): the quota left for
+        the year spread over the months left, and licences approved for applications made
+        `delay` months ago (none in the first `delay` months of a licence regime)."""
+        pol = state.policy
+        cap: float | None = None
+        if tier in pol.export_quota_t:
+            group = pol.quota_tiers[tier]
+            used = self.quota_used.get((state.country, group, self.month // 12), 0.0)
+            months_left = 12 - self.month % 12
+            cap = max(pol.export_quota_t[tier] - used, 0.0) / months_left
+        delay = pol.licence_delay_months.get(tier)
+        if delay:
+            applied = self.export_requests.get((state.country, tier), {}).get(self.month - delay, 0.0)
+            licensed = self.params.licence_approval * applied if self.month - delay >= pol.licence_since[tier] else 0.0
+            if self.month - delay < pol.licence_since[tier]:
+                licensed = 0.0
+            cap = licensed if cap is None else min(cap, licensed)
+            # record applications even when nothing is licensed yet
+            self.export_requests.setdefault((state.country, tier), {})
+        return cap
+
+    def _pool_group_cash(self) -> None:
+        groups: dict[str, list[Firm]] = {}
+        for f in self.firms:
+            if f.group:
+                groups.setdefault(f.group, []).append(f)
+        for members in groups.values():
+            total = sum(f.cash_usd for f in members)
+            for f in members:
+                f.cash_usd = total / len(members)
+
+    def _observe(self) -> None:
+        """Price indices and the observations agents use next month."""
+        k = len(self.countries)
+        imports = np.zeros((k, k))
+        for tier, market in self.markets.items():
+            mb = market.month
+            q, v = mb.quantity_t, mb.value_usd
+            if q.sum() > 1e-9:
+                self.last_price_index[tier] = float(v.sum() / (q.sum() * KG_PER_T))
+            for c, code in enumerate(self.countries):
+                dq, dv = q[c, c, 0], v[c, c, 0]
+                if dq > 1e-9:
+                    self.domestic_price[tier] = float(dv / (dq * KG_PER_T)) if code == self.home_of_smugglers(tier) else self.domestic_price.get(tier, 0.0)
+                abroad = np.ones(k, dtype=bool)
+                abroad[c] = False
+                aq, av = q[:, abroad, :].sum(), v[:, abroad, :].sum()
+                if code == self.home_of_smugglers(tier) and aq > 1e-9:
+                    self.export_price[tier] = float(av / (aq * KG_PER_T))
+                iq = q[:, c, :].sum() - q[c, c, :].sum()
+                iv = v[:, c, :].sum() - v[c, c, :].sum()
+                hist = self.state_list[c].import_price_history[tier]
+                hist.append(float(iv / (iq * KG_PER_T)) if iq > 1e-9 else (hist[-1] if hist else 0.0))
+            imports += q.sum(axis=2)
+        self.imports_by_origin = 0.9 * self.imports_by_origin + imports
+        with np.errstate(invalid="ignore", divide="ignore"):
+            self.fill_shortfall = np.where(self.fill_ordered > 1e-9, 1.0 - self.fill_filled / self.fill_ordered, 0.0)
+
+    def home_of_smugglers(self, tier: str) -> str:
+        """The country whose domestic and abroad prices smugglers of `tier` compare."""
+        for s in self.smugglers:
+            if s.tier == tier:
+                return s.country
+        return self.countries[0]
+
+    # --- services for agents' rules ----------------------------------------------------------
+    def log_event(self, kind: str, actor: Any, detail: str) -> None:
+        """Append a row to the events table."""
+        self.recorder.event(kind, actor, detail)
+
+    def schedule_embargo_end(self, state: State, target: str, tiers: list[str], end_step: int) -> None:
+        """Log the end of an embargo when it comes (if within the run)."""
+        if end_step < self.n_months:
+            end = EmbargoEnd(state, target, tiers)
+            self.causes.append(end)
+            self.schedule_event(end.apply, at=end_step + 0.5)
+
+    def consolidate(self, state: State, tiers: set[str], group: str) -> int:
+        """Merge a state's firms in `tiers` into one state-backed group that pools its cash."""
+        n = 0
+        for f in self.firms:
+            if f.country == state.country and not f.illegal and (f.tier in tiers or set(f.outputs) & tiers):
+                f.group = group
+                f.state_backed = True
+                if state.directed_tiers & set(f.outputs) or f.tier in state.directed_tiers:
+                    f.directed = True
+                n += 1
+        return n
+
+    def direct_firms(self, state: State, tier: str, on: bool) -> None:
+        """Turn state direction (undercutting, paid losses, faster investment) on or off."""
+        for f in self.firms:
+            if f.country == state.country and f.state_backed and f.tier == tier:
+                f.directed = on
+
+    def has_state_backed(self, country: str, tier: str) -> bool:
+        """True if `country` has a state-backed firm in `tier`."""
+        return any(f.state_backed and f.country == country and f.tier == tier for f in self.firms)
+
+    def foreign_capacity_share(self, country: str, tier: str) -> float:
+        """Share of operating capacity in `tier` outside `country` (legal firms)."""
+        home = foreign = 0.0
+        for f in self.firms:
+            if f.tier == tier and f.status == "operating" and not f.illegal:
+                if f.country == country:
+                    home += f.capacity_t
+                else:
+                    foreign += f.capacity_t
+        total = home + foreign
+        return foreign / total if total > 0 else 0.0
+
+    def national_unmet_share(self, country: str) -> float:
+        """Share of last month's orders by a country's buyers that went unfilled."""
+        return float(self.fill_shortfall[self.country_index[country]])
+
+    def import_price_jump(self, country: str) -> float:
+        """Largest rise of a tier's import price over the last 12 months."""
+        jump = 0.0
+        for hist in self.states[country].import_price_history.values():
+            if len(hist) > 12 and hist[-13] > 0:
+                jump = max(jump, hist[-1] / hist[-13] - 1.0)
+        return jump
+
+    def main_supplier(self, country: str) -> str | None:
+        """The origin of most of a country's recent imports."""
+        c = self.country_index[country]
+        col = self.imports_by_origin[:, c].copy()
+        col[c] = 0.0
+        return self.countries[int(col.argmax())] if col.max() > 0 else None
+
+    def raise_inventory_targets(self, country: str, months: float) -> None:
+        """Add `months` to the inventory targets of a country's customers."""
+        sel = self.customers.country == self.country_index[country]
+        self.customers.inventory_target_months[sel] += months
+
+    def national_demand_t(self, country: str) -> dict[str, float]:
+        """Last month's orders by a country's buyers, per tier, t."""
+        c = self.country_index[country]
+        return {t: float(v[c]) for t, v in self.orders_by_country.items() if v[c] > 0}
+
+    def planned_projects(self, exclude_country: str | None) -> list[Firm]:
+        """Planned projects waiting for finance, outside `exclude_country`."""
+        return [f for f in self.firms if f.status == "planned" and not f.financed and f.country != exclude_country]
+
+    def offtake(self, state: State, firm: Firm, tier: str, quantity_t: float, usd_per_kg: float) -> None:
+        """The state buys `quantity_t` of a firm's stock at `usd_per_kg` into its stockpile."""
+        value = quantity_t * usd_per_kg * KG_PER_T
+        firm.inventory_t[tier] -= quantity_t
+        firm.sold_t[tier] += quantity_t
+        firm.revenue_usd += value
+        state.stock_t[tier] += quantity_t
+        state.stock_value_usd[tier] += value
+        state.pay("offtake", value)
+        self.recorder.offtake(tier, firm.country, state.country, quantity_t, value)
+
+    # --- running -----------------------------------------------------------------------------
+    def run(self) -> dict[str, Any]:
+        """Run to the end and return the four tables."""
+        while self.running and self.month + 1 < self.n_months:
+            self.step()
+        return self.recorder.tables()
+
+
+def run(scenario: Scenario | str | Path = "history", seed: int = 0, until: str | None = None, run_id: str | None = None, **params: Any) -> dict[str, Any]:
+    """Run one scenario and return the tables `series`, `flows`, `events` and `agents`."""
+    return RareEarthModel(scenario, seed=seed, run_id=run_id, until=until, **params).run()
+
+
+__all__ = ["RareEarthModel", "run", "ROLE_CUSTOMER"]

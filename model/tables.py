@@ -1,0 +1,119 @@
+"""The output contract: `series`, `flows`, `events` and `agents`, each with run_id and seed."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from model.clearing import CHANNELS
+from model.goods import TIERS
+
+if TYPE_CHECKING:
+    from model.model import RareEarthModel
+
+SERIES_COLUMNS = [
+    "run_id", "seed", "date", "step",
+    "price_concentrate", "price_ndpr_oxide", "price_dytb_oxide", "price_magnet",
+    "output_concentrate_t", "output_ndpr_oxide_t", "output_dytb_oxide_t", "output_magnet_t",
+    "china_share_mining", "china_share_refining", "china_share_magnets",
+    "smuggled_t", "unmet_demand_t",
+]  # fmt: skip
+FLOWS_COLUMNS = ["run_id", "seed", "date", "tier", "origin", "destination", "channel", "quantity_t", "value_usd"]
+EVENTS_COLUMNS = ["run_id", "seed", "date", "kind", "actor", "country", "detail"]
+AGENTS_COLUMNS = [
+    "run_id", "seed", "date", "agent_id", "name", "type", "country", "status",
+    "capacity_t", "output_t", "unit_cost", "price", "cash",
+]  # fmt: skip
+HOME = "CHN"  # the output contract reports China's shares
+
+
+class Recorder:
+    """Collects rows month by month; builds DataFrames once at the end."""
+
+    def __init__(self, model: RareEarthModel) -> None:
+        self.model = model
+        self.series: list[tuple] = []
+        self.flows: list[tuple] = []
+        self.events: list[tuple] = []
+        self.agents: list[tuple] = []
+        self.year_output: dict[int, float] = {}
+
+    def event(self, kind: str, actor: Any, detail: str) -> None:
+        m = self.model
+        date = m.date if m.month >= 0 else m.start
+        self.events.append((date, kind, actor.name, actor.country, detail))
+
+    def offtake(self, tier: str, origin: str, destination: str, quantity_t: float, value_usd: float) -> None:
+        self.flows.append((self.model.date, tier, origin, destination, "stockpile", quantity_t, value_usd))
+
+    def record_month(self) -> None:
+        m = self.model
+        date = m.date
+        countries = m.countries
+        smuggled = 0.0
+        for tier in TIERS:
+            mb = m.markets[tier].month
+            nz = np.argwhere(mb.quantity_t > 1e-9)
+            for o, d, ch in nz:
+                self.flows.append((date, tier, countries[o], countries[d], CHANNELS[ch], float(mb.quantity_t[o, d, ch]), float(mb.value_usd[o, d, ch])))
+            smuggled += float(mb.quantity_t[:, :, 1].sum())
+        out = {t: 0.0 for t in TIERS}
+        home = {t: 0.0 for t in TIERS}
+        for f in m.firms:
+            if f.kind == "refiner":
+                made = f.oxide_output_t
+            else:
+                made = {f.tier: f.output_t}
+            for t, q in made.items():
+                out[t] += q
+                if f.country == HOME:
+                    home[t] += q
+            self.year_output[f.unique_id] = self.year_output.get(f.unique_id, 0.0) + f.output_t
+        share = {t: home[t] / out[t] if out[t] > 1e-9 else 0.0 for t in TIERS}
+        p = m.last_price_index
+        self.series.append((
+            date, m.month,
+            p.get("concentrate", 0.0), p.get("ndpr_oxide", 0.0), p.get("dytb_oxide", 0.0), p.get("magnet", 0.0),
+            out["concentrate"], out["ndpr_oxide"], out["dytb_oxide"], out["magnet"],
+            share["concentrate"], share["ndpr_oxide"], share["magnet"],
+            smuggled, float(m.customers.unmet_t.sum()),
+        ))  # fmt: skip
+        if m.month_of_year == 12 or m.month + 1 == m.n_months:
+            self.snapshot()
+
+    def snapshot(self) -> None:
+        """The yearly agents table rows (output_t is the output since the last snapshot)."""
+        m = self.model
+        date = m.date
+        book = m.customers
+        for f in m.firms:
+            self.agents.append((date, f.unique_id, f.name, f.kind, f.country, f.status, f.capacity_t,
+                                self.year_output.pop(f.unique_id, 0.0), f.unit_cost(), f.price[f.outputs[0]], f.cash_usd))  # fmt: skip
+        for s in m.smugglers:
+            self.agents.append((date, s.unique_id, s.name, s.kind, s.country, s.status, s.capacity_t,
+                                s.sold_t[s.tier], s.reference_cost(s.tier), s.price[s.tier], s.cash_usd))  # fmt: skip
+        for st in m.state_list:
+            stock = sum(st.stock_t.values())
+            self.agents.append((date, st.unique_id, st.name, st.kind, st.country, "operating", stock, 0.0, 0.0, 0.0, st.cash_usd))
+        for c in m.customer_agents:
+            r = c.row
+            self.agents.append((date, c.unique_id, c.name, c.kind, c.country, c.status, 0.0,
+                                float(book.bought_t[r]), 0.0, float(book.price_memory[r]), 0.0))  # fmt: skip
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The four tables of the output contract."""
+        m = self.model
+        out = {}
+        for name, rows, cols in (
+            ("series", self.series, SERIES_COLUMNS),
+            ("flows", self.flows, FLOWS_COLUMNS),
+            ("events", self.events, EVENTS_COLUMNS),
+            ("agents", self.agents, AGENTS_COLUMNS),
+        ):
+            df = pd.DataFrame(rows, columns=cols[2:])
+            df.insert(0, "seed", m.seed)
+            df.insert(0, "run_id", m.run_id)
+            out[name] = df
+        return out
