@@ -39,6 +39,7 @@ class CustomerBook:
             for y in range(years):
                 rate = s.growth.get(str(start_year + y), rate)
                 self.growth[i, y] = rate
+        self._growth_year, self._growth_factor = -1, np.ones(n)
         self.price_memory = np.zeros(n)  # lagged landed price, USD/kg (0 = none yet)
         self.price_ref = np.zeros(n)  # first price seen, the reference for thrifting
         self.inventory_t = self.level_t / 12 * self.inventory_target_months
@@ -52,19 +53,29 @@ class CustomerBook:
 
     def plan(self, year_index: int, rng: np.random.Generator, noise_sd: float, elasticity: float) -> np.ndarray:
         """This month's consumption need and order, t: growth, price response and inventory gap."""
-        g = self.growth[:, min(year_index, self.growth.shape[1] - 1)]
-        self.level_t *= (1.0 + g) ** (1.0 / 12.0)
-        thrift = np.ones_like(self.level_t)
+        self.level_t *= self._monthly_growth(min(year_index, self.growth.shape[1] - 1))
         seen = (self.price_ref > 0) & (self.price_memory > 0)
-        thrift[seen] = (self.price_ref[seen] / self.price_memory[seen]) ** elasticity
+        thrift = np.divide(self.price_ref, self.price_memory, out=np.ones_like(self.level_t), where=seen)
+        np.power(thrift, elasticity, out=thrift, where=seen)
         noise = rng.lognormal(0.0, noise_sd, self.level_t.size) if noise_sd > 0 else 1.0
-        self.need_t = self.level_t / 12.0 * np.minimum(thrift, 2.0) * noise
+        self.need_t = self.level_t / 12.0 * np.minimum(thrift, 2.0, out=thrift) * noise
         return self.need_t
+
+    def _monthly_growth(self, year: int) -> np.ndarray:
+        """Monthly growth factor of each customer's demand in year `year` (kept for the year)."""
+        if self._growth_year != year:
+            self._growth_year = year
+            self._growth_factor = (1.0 + self.growth[:, year]) ** (1.0 / 12.0)
+        return self._growth_factor
 
     def orders_t(self, adjust_months: float) -> np.ndarray:
         """Need plus the gap to the inventory target, closed over `adjust_months`."""
-        target = self.level_t / 12.0 * self.inventory_target_months
-        return np.maximum(self.need_t + (target - self.inventory_t) / adjust_months, 0.0)
+        order = self.level_t / 12.0
+        order *= self.inventory_target_months  # the target stock
+        order -= self.inventory_t
+        order /= adjust_months
+        order += self.need_t
+        return np.maximum(order, 0.0, out=order)
 
     def receive(self, bought_t: np.ndarray, paid_usd: np.ndarray, lag_months: float) -> None:
         """Take delivery, consume from stock, record unmet need, update the price memory."""
@@ -74,13 +85,13 @@ class CustomerBook:
         used = np.minimum(stock, self.need_t)
         self.unmet_t = self.need_t - used
         self.inventory_t = stock - used
-        with np.errstate(divide="ignore", invalid="ignore"):
-            paid = np.where(bought_t > 1e-12, paid_usd / (bought_t * 1000.0), 0.0)
-        first = (self.price_ref == 0) & (paid > 0)
-        self.price_ref[first] = paid[first]
-        self.price_memory[first] = paid[first]
-        later = (~first) & (paid > 0)
-        self.price_memory[later] += (paid[later] - self.price_memory[later]) / lag_months
+        paid = np.divide(paid_usd, bought_t * 1000.0, out=np.zeros_like(stock), where=bought_t > 1e-12)
+        priced = paid > 0
+        first = (self.price_ref == 0) & priced
+        later = priced & ~first
+        np.copyto(self.price_ref, paid, where=first)
+        np.copyto(self.price_memory, self.price_memory + (paid - self.price_memory) / lag_months, where=later)
+        np.copyto(self.price_memory, paid, where=first)
 
 
 class Customer(mesa.Agent):

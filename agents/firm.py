@@ -52,14 +52,18 @@ class Firm(mesa.Agent):
         self.phase_end: int | None = None  # step when permitting, construction or a restart ends
         self.mothballed_since = 0
         self.loss_streak = 0
+        self.profit_memory_usd = 0.0
+        self._cost_month: int | None = None
+        self._decision_cost = 0.0
         self.restart_streak = 0
         self.pending_capacity: list[tuple[int, float]] = []
         self.cum_output_t = max(self.capacity_t, 1.0)
         self.cum0_t = self.cum_output_t
         self.inventory_t = {t: 0.0 for t in self.outputs}
         self.price = {t: 0.0 for t in self.outputs}
-        self.sales_ema_t = {t: self.capacity_t / 12 * 0.8 for t in self.outputs}
+        self.orders_ema_t = {t: self.capacity_t / 12 * 0.8 for t in self.outputs}
         self.sold_t = {t: 0.0 for t in self.outputs}
+        self.asked_t = {t: 0.0 for t in self.outputs}  # orders received this month, t
         self.revenue_usd = 0.0
         self.cost_usd = 0.0
         self.support_usd = 0.0
@@ -78,7 +82,7 @@ class Firm(mesa.Agent):
         """An operating firm starts the run with half its target stock of output."""
         p = self.model.params
         for t in self.outputs:
-            self.inventory_t[t] = 0.5 * p.stock_target_months * self.sales_ema_t[t] / 0.8
+            self.inventory_t[t] = 0.5 * p.stock_target_months * self.orders_ema_t[t] / 0.8
 
     # --- costs ---------------------------------------------------------------------------------
     @property
@@ -101,6 +105,14 @@ class Firm(mesa.Agent):
         return self.base_cost_usd_per_kg * self.learning_factor() + env
 
     def decision_cost(self) -> float:
+        """Unit cost net of the production subsidy (plus the expected penalty for an illegal
+        miner), cached for the month: what output decisions compare prices with."""
+        if self._cost_month != self.model.month:
+            self._cost_month = self.model.month
+            self._decision_cost = self._compute_decision_cost()
+        return self._decision_cost
+
+    def _compute_decision_cost(self) -> float:
         """Unit cost net of the production subsidy, what output decisions compare prices with."""
         subsidy = self.state.policy.subsidy_usd_per_kg.get(self.tier, 0.0)
         cost = self.unit_cost() - subsidy
@@ -168,18 +180,23 @@ class Firm(mesa.Agent):
 
     # --- monthly decisions -------------------------------------------------------------------
     def planned_output_t(self, tier: str) -> float:
-        """Output to aim for this month: expected sales plus closing the gap to the stock target."""
+        """Output to aim for this month: expected orders plus closing the gap to the stock target."""
         p = self.model.params
         cap_m = self.capacity_t / 12
         target = p.stock_target_months * cap_m
-        want = self.sales_ema_t[tier] + (target - self.inventory_t[tier]) / p.output_adjust_months
+        want = self.orders_ema_t[tier] + (target - self.inventory_t[tier]) / p.output_adjust_months
         return min(max(want, 0.0), cap_m)
 
+    def expected_price(self, tier: str) -> float:
+        """The price the firm expects to sell at: its own ask, or the market's if that is higher
+        (an idle firm watches the market it could sell into)."""
+        return max(self.price[tier], self.model.last_price_index.get(tier, 0.0))
+
     def worth_producing(self) -> bool:
-        """Produce while the price covers marginal cost, or while the state directs and pays."""
+        """Produce while the expected price covers marginal cost, or while the state directs and pays."""
         if self.directed:
             return True
-        return self.price[self.tier] >= self.decision_cost()
+        return self.expected_price(self.tier) >= self.decision_cost()
 
     def produce(self) -> None:
         """Monthly production decision; subclasses turn inputs into output."""
@@ -189,6 +206,7 @@ class Firm(mesa.Agent):
         self.support_usd = 0.0
         for t in self.outputs:
             self.sold_t[t] = 0.0
+            self.asked_t[t] = 0.0
         if self.status == "mothballed":
             self.cost_usd = self.model.params.mothball_upkeep_frac * self.fixed_cost_usd()
             return
@@ -220,15 +238,25 @@ class Firm(mesa.Agent):
             self.support_usd += -profit
             profit = 0.0
         self.cash_usd += profit
+        if self.state_backed and self.cash_usd < 0 and self.state.can_pay(-self.cash_usd):
+            self.state.pay("bailout", -self.cash_usd)  # a state-backed firm is kept solvent
+            self.support_usd += -self.cash_usd
+            self.cash_usd = 0.0
         for t in self.outputs:
-            self.sales_ema_t[t] += 0.3 * (self.sold_t[t] - self.sales_ema_t[t])
+            orders = max(self.asked_t[t], self.sold_t[t])
+            self.orders_ema_t[t] += p.orders_memory * (orders - self.orders_ema_t[t])
         self.year_profit_usd += profit
         self.year_revenue_usd += self.revenue_usd
         self.year_output_t += self.output_t
         self.cum_output_t += self.output_t
         if self.status == "operating":
-            self.loss_streak = self.loss_streak + 1 if profit < 0 else 0
-            if self.loss_streak >= p.loss_patience_months and not self.directed:
+            # losses are judged on a year's memory of profit, not on single months
+            self.profit_memory_usd += (profit - self.profit_memory_usd) / 12.0
+            self.loss_streak = self.loss_streak + 1 if self.profit_memory_usd < 0 else 0
+            # losses alone are not enough: the firm also fails to cover its marginal cost, or
+            # has exhausted its cash
+            exhausted = self.cash_usd < 0 or self.expected_price(self.tier) < self.decision_cost()
+            if self.loss_streak >= p.loss_patience_months and exhausted and not self.directed:
                 price = self.price[self.tier]
                 self.mothball(
                     f"{self.loss_streak} months of losses; price {price:.2f} USD/kg "
@@ -259,7 +287,10 @@ class Firm(mesa.Agent):
         self.restart_streak = self.restart_streak + 1 if price >= p.restart_margin * full_cost else 0
         if self.restart_streak >= p.restart_months:
             self.phase_end = self.model.month + p.restart_lead_months
-            self.last_reason = f"price {price:.2f} USD/kg above {p.restart_margin:.1f} x full cost {full_cost:.2f} for {self.restart_streak} months"
+            self.last_reason = (
+                f"price {price:.2f} USD/kg above {p.restart_margin:.1f} x full cost {full_cost:.2f} "
+                f"for {self.restart_streak} months"
+            )
             self.model.log_event("restart_decision", self, self.last_reason)
         elif self.model.month - self.mothballed_since >= self.close_after_months:
             self.status = "closed"
@@ -269,13 +300,29 @@ class Firm(mesa.Agent):
                 f"closed after {self.model.month - self.mothballed_since} months mothballed without a restart signal",
             )
 
+    def output_ratio(self) -> float:
+        """Main-tier output per unit of capacity (1 except for refiners, whose capacity is feed)."""
+        return 1.0
+
     def consider_investment(self) -> None:
         """Each December: add capacity if last year was busy and profitable."""
         p = self.model.params
-        if self.status == "operating" and self.year_capacity_t > 0 and not self.illegal:
-            utilisation = self.year_output_t / self.year_capacity_t
+        if self.status == "operating" and self.year_capacity_t > 0:
+            pending = sum(a for _, a in self.pending_capacity)
+            # busy: last year's output, or the orders now coming in, fill capacity including what is being built
+            ordered = sum(self.orders_ema_t.values()) * 12 / max(self.output_ratio(), 1e-9)
+            utilisation = max(self.year_output_t / self.year_capacity_t * self.capacity_t, ordered) / (
+                self.capacity_t + pending
+            )
             margin = self.year_profit_usd / self.year_revenue_usd if self.year_revenue_usd > 0 else -1.0
-            growth = p.invest_growth * (1.0 + (p.directed_invest_boost if self.directed else 0.0))
+            if self.directed:  # expand with the orders the state's price policy brings in
+                orders = sum(self.orders_ema_t.values()) * 12 / max(self.capacity_t * self.output_ratio(), 1e-9)
+                boost = min(max(orders, 1.0), p.invest_max_factor)
+            else:  # expand faster the fatter the margin
+                boost = min(max(margin / p.invest_margin, 1.0), p.invest_max_factor) if p.invest_margin > 0 else 1.0
+            growth = p.invest_growth * (1.0 + (p.directed_invest_boost if self.directed else 0.0)) * boost
+            if self.directed:
+                growth = min(growth, p.directed_growth_max)
             # a state-directed firm expands on orders from its state, whatever its margin
             good_margin = margin >= p.invest_margin or self.directed
             if utilisation >= p.invest_utilisation and good_margin and growth > 0:
@@ -283,6 +330,11 @@ class Firm(mesa.Agent):
                 lead = self.construction_months // 2 + self.state.policy.permitting_months.get(self.tier, 0) // 2
                 self.pending_capacity.append((self.model.month + max(lead, 1), added))
                 capex = p.capex_years * self.base_cost_usd_per_kg * added * KG_PER_T
-                self.cash_usd -= capex
-                self.model.log_event("invest", self, f"adds {added:.0f} t/yr (utilisation {utilisation:.0%}, margin {margin:.0%})")
+                if self.directed and self.state.can_pay(capex):
+                    self.state.pay("directed_investment", capex)  # the state builds what it orders
+                else:
+                    self.cash_usd -= capex
+                self.model.log_event(
+                    "invest", self, f"adds {added:.0f} t/yr (utilisation {utilisation:.0%}, margin {margin:.0%})"
+                )
         self.year_output_t = self.year_capacity_t = self.year_profit_usd = self.year_revenue_usd = 0.0

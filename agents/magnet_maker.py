@@ -45,11 +45,13 @@ class MagnetMaker(Firm):
 
     def worth_producing(self) -> bool:
         """Make magnets while they sell for more than processing plus oxides."""
-        return self.directed or self.price["magnet"] >= self.reference_cost("magnet")
+        return self.directed or self.expected_price("magnet") >= self.reference_cost("magnet")
 
     def input_demand_t(self, tier: str) -> float:
         """Oxide to buy: next month's planned output plus the gap to a month of inputs in stock."""
-        if self.status not in ("operating", "construction") or (self.status == "construction" and self.phase_end and self.phase_end - self.model.month > 1):
+        if self.status not in ("operating", "construction") or (
+            self.status == "construction" and self.phase_end and self.phase_end - self.model.month > 1
+        ):
             return 0.0
         p = self.model.params
         per_t = self.recipe()[tier]

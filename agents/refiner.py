@@ -32,15 +32,24 @@ class Refiner(Firm):
         self.feed_cost_usd_per_kg = 3.0
         self.expected_yield = {"ndpr_oxide": spec.ndpr_share or 0.2, "dytb_oxide": spec.dytb_share or 0.01}
         super().__init__(model, spec, state)
-        self.sales_ema_t = {t: self.capacity_t / 12 * 0.8 * self.expected_yield[t] for t in self.outputs}
+        self.orders_ema_t = {t: self.capacity_t / 12 * 0.8 * self.expected_yield[t] for t in self.outputs}
         if self.status == "operating":
             self.stock_up()
-            self.receive_feed(self.capacity_t / 12, self.capacity_t / 12 * self.expected_yield["ndpr_oxide"], self.capacity_t / 12 * self.expected_yield["dytb_oxide"], self.capacity_t / 12 * 1000.0 * self.feed_cost_usd_per_kg)
+            self.receive_feed(
+                self.capacity_t / 12,
+                self.capacity_t / 12 * self.expected_yield["ndpr_oxide"],
+                self.capacity_t / 12 * self.expected_yield["dytb_oxide"],
+                self.capacity_t / 12 * 1000.0 * self.feed_cost_usd_per_kg,
+            )
 
     @property
     def tier(self) -> str:
         """Policies on separation (subsidy, environmental cost) are keyed by the NdPr tier."""
         return "ndpr_oxide"
+
+    def output_ratio(self) -> float:
+        """Oxide (NdPr plus DyTb) per t of feed capacity."""
+        return sum(self.yields().values())
 
     def yields(self) -> dict[str, float]:
         """Oxide per t of feed in stock (or expected, before any feed arrives)."""
@@ -51,16 +60,16 @@ class Refiner(Firm):
     def value_per_kg_feed(self) -> float:
         """What one kg of feed yields at the refiner's own asking prices, USD."""
         y = self.yields()
-        return sum(y[t] * self.price[t] for t in self.outputs)
+        return sum(y[t] * self.expected_price(t) for t in self.outputs)
 
     def reference_cost(self, tier: str) -> float:
-        """Processing plus feed cost per kg of feed, shared over the oxides by value, per kg of oxide."""
+        """Feed plus processing cost per kg of feed, split over the two oxides by the fixed
+        `dytb_cost_share`, per kg of oxide (joint products have no cost of their own)."""
         y = self.yields()
         per_feed = self.decision_cost() + self.feed_cost_usd_per_kg
-        prices = {t: self.price.get(t) or (1.0 if t == "ndpr_oxide" else 10.0) for t in self.outputs}
-        total = sum(y[t] * prices[t] for t in self.outputs) or 1.0
-        share = y[tier] * prices[tier] / total
-        return max(per_feed * share / max(y[tier], 1e-6), 0.01)
+        share = self.model.params.dytb_cost_share
+        share = share if tier == "dytb_oxide" else 1.0 - share
+        return max(per_feed * share / max(y[tier], 1e-4), 0.01)
 
     def worth_producing(self) -> bool:
         """Separate while the oxides are worth more than feed plus processing."""
@@ -70,7 +79,9 @@ class Refiner(Firm):
 
     def feed_demand_t(self) -> float:
         """Concentrate to buy: next month's processing plus the gap to a month of feed in stock."""
-        if self.status not in ("operating", "construction") or (self.status == "construction" and self.phase_end and self.phase_end - self.model.month > 1):
+        if self.status not in ("operating", "construction") or (
+            self.status == "construction" and self.phase_end and self.phase_end - self.model.month > 1
+        ):
             return 0.0
         p = self.model.params
         cap_m = self.capacity_t / 12
@@ -81,7 +92,9 @@ class Refiner(Firm):
         """Oxide output to aim for, with the stock target scaled by the oxide's yield."""
         p = self.model.params
         cap_m = self.capacity_t / 12 * self.yields()[tier]
-        want = self.sales_ema_t[tier] + (p.stock_target_months * cap_m - self.inventory_t[tier]) / p.output_adjust_months
+        want = (
+            self.orders_ema_t[tier] + (p.stock_target_months * cap_m - self.inventory_t[tier]) / p.output_adjust_months
+        )
         return min(max(want, 0.0), cap_m)
 
     def planned_feed_t(self) -> float:

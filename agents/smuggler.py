@@ -32,6 +32,7 @@ class Smuggler(mesa.Agent):
         self.state = state
         self.tier = spec.tier
         self.capacity_t = spec.capacity_t
+        self.base_capacity_t = spec.capacity_t
         self.handling_usd_per_kg = spec.unit_cost_usd_per_kg
         self.status = "operating"
         self.grade = 0.99
@@ -55,7 +56,10 @@ class Smuggler(mesa.Agent):
         return min(1.0, p.seizure_base + p.seizure_per_enforcement * self.state.policy.enforcement)
 
     def ship(self) -> None:
-        """Send the month's stock abroad; seized shipments are lost (drawn per shipment)."""
+        """Send the month's stock abroad; seized shipments are lost (drawn per shipment), and
+        arrests cost the network capacity that it rebuilds only slowly."""
+        p = self.model.params
+        self.capacity_t += p.network_recovery * (self.base_capacity_t - self.capacity_t)
         self.seized_t = 0.0
         self.revenue_usd = 0.0
         self.cost_usd = 0.0
@@ -67,7 +71,11 @@ class Smuggler(mesa.Agent):
         if lost:
             self.seized_t = self.stock_t * lost / n
             self.stock_t -= self.seized_t
-            self.model.log_event("seizure", self, f"{self.seized_t:.1f} t of {self.tier} seized ({lost} of {n} shipments)")
+            # arrests: the network loses capacity in proportion to what was seized
+            self.capacity_t *= 1.0 - self.model.params.arrest_capacity_loss * lost / n
+            self.model.log_event(
+                "seizure", self, f"{self.seized_t:.1f} t of {self.tier} seized ({lost} of {n} shipments)"
+            )
 
     def offer_t(self, tier: str) -> float:
         """Offered abroad: what survived shipping."""

@@ -92,7 +92,9 @@ class State(mesa.Agent):
         elif k == "embargo":
             for t in tiers:
                 pol.embargo_until[(e.target, t)] = step + e.months
-            self.model.log_event("embargo_start", self, f"embargo on {e.target} for {e.months} months: {', '.join(tiers)}")
+            self.model.log_event(
+                "embargo_start", self, f"embargo on {e.target} for {e.months} months: {', '.join(tiers)}"
+            )
             self.model.schedule_embargo_end(self, e.target, tiers, step + e.months)
             return
         elif k == "licence_delay":
@@ -128,8 +130,13 @@ class State(mesa.Agent):
             pol.stockpile_release_t[e.tier] = pol.stockpile_release_t.get(e.tier, 0.0) + e.quantity_t
             detail = f"stockpile release {e.quantity_t:.0f} t"
         elif k == "price_floor":
-            pol.price_floors.append(PriceFloor(e.firm, e.tier, e.usd_per_kg, step + int(round(e.years * 12)), e.offtake_share))
-            detail = f"price floor {e.usd_per_kg:.0f} USD/kg for {e.firm} ({e.tier}), offtake {e.offtake_share:.0%}, {e.years:g} years"
+            pol.price_floors.append(
+                PriceFloor(e.firm, e.tier, e.usd_per_kg, step + int(round(e.years * 12)), e.offtake_share)
+            )
+            detail = (
+                f"price floor {e.usd_per_kg:.0f} USD/kg for {e.firm} ({e.tier}), "
+                f"offtake {e.offtake_share:.0%}, {e.years:g} years"
+            )
         elif k == "sourcing_mandate":
             for t in tiers:
                 pol.mandates.add((e.sector, e.banned_origin, t))
@@ -167,32 +174,43 @@ class State(mesa.Agent):
             if tier not in self.directed_tiers and share > p.undercut_trigger_share:
                 self.directed_tiers.add(tier)
                 self.model.direct_firms(self, tier, True)
-                self.model.log_event("policy", self, f"directs state-backed firms to undercut in {tier}: foreign capacity share {share:.0%}")
+                self.model.log_event(
+                    "policy",
+                    self,
+                    f"directs state-backed firms to undercut in {tier}: foreign capacity share {share:.0%}",
+                )
             elif tier in self.directed_tiers and share < p.undercut_release_share:
                 self.directed_tiers.discard(tier)
                 self.model.direct_firms(self, tier, False)
                 self.model.log_event("policy", self, f"ends undercutting in {tier}: foreign capacity share {share:.0%}")
 
     def watch_for_shock(self) -> None:
-        """React once (per decade) to a supply shock seen in unmet demand or import prices."""
+        """React (at most once a decade) to a supply shock: imports from the main supplier fall
+        by more than `shock_import_drop` against their mean of the year before."""
         p = self.model.params
         if self.shocked_at is not None and self.model.month - self.shocked_at < 120:
             return
-        if self.model.month < 12:  # no shock can be told from the start-up of the run
+        if self.model.month < p.shock_warmup_months:  # no shock can be told from the start-up of a run
+            return
+        origin = self.model.main_supplier(self.country)
+        if origin is None:
+            return
+        drop = self.model.import_drop(self.country, origin)
+        if drop < p.shock_import_drop:
             return
         unmet_share = self.model.national_unmet_share(self.country)
-        jump = self.model.import_price_jump(self.country)
-        if unmet_share <= p.shock_unmet_share and jump <= p.shock_price_jump:
-            return
         self.shocked_at = self.model.month
-        origin = self.model.main_supplier(self.country)
-        why = f"supply shock: unmet demand {unmet_share:.0%}, import price up {jump:.0%} in a year"
+        why = f"supply shock: imports from {origin} down {drop:.0%}, unmet demand {unmet_share:.0%}"
         self.model.raise_inventory_targets(self.country, p.shock_inventory_months)
         if origin:
             self.policy.risk_premium[origin] = self.policy.risk_premium.get(origin, 0.0) + p.shock_risk_premium
         for tier, monthly in self.model.national_demand_t(self.country).items():
-            self.policy.stockpile_target_t[tier] = max(self.policy.stockpile_target_t.get(tier, 0.0), p.shock_stockpile_months * monthly)
-        self.model.log_event("policy", self, f"{why}; raises inventory targets and stockpiles, risk premium on {origin or 'none'}")
+            self.policy.stockpile_target_t[tier] = max(
+                self.policy.stockpile_target_t.get(tier, 0.0), p.shock_stockpile_months * monthly
+            )
+        self.model.log_event(
+            "policy", self, f"{why}; raises inventory targets and stockpiles, risk premium on {origin or 'none'}"
+        )
         for firm in self.model.planned_projects(exclude_country=origin):
             firm.finance(self, p.finance_share)
 

@@ -1,8 +1,11 @@
 """The monthly market of one tier: who may buy from whom, at what landed cost, and the books.
 
 Buyers are grouped into classes (same country, role, sector, grade need and domestic premium)
-that share a landed-cost row; per-buyer loyalty multiplies the class's logit weights. Clearing
-itself is `model.market.allocate`; this module builds its inputs and books its result.
+that share a landed-cost row; loyalty to last month's suppliers multiplies the class's logit
+weights. Last month's supplier shares are kept as rows of a small table: in a big market the
+buyers of a class that bought alike share a row and clear as one group, so that the work grows
+with the number of such groups rather than of buyers. Clearing itself is
+`model.market.allocate`; this module builds its inputs and books its result.
 """
 
 from __future__ import annotations
@@ -20,6 +23,10 @@ if TYPE_CHECKING:
 
 CHANNELS = ("legal", "smuggled", "stockpile")
 ROLE_FIRM, ROLE_CUSTOMER, ROLE_SMUGGLER, ROLE_STATE = 0, 1, 2, 3
+GROUP_BUYERS_ABOVE = 256
+"""In a market with more buyers than this, buyers of a class that share last month's supplier
+shares are cleared as one group (see `model.market.allocate`); in smaller ones each buyer keeps
+its own row, which gives the same results up to float rounding."""
 
 
 @dataclass
@@ -39,7 +46,9 @@ class MonthBook:
 class TierMarket:
     """Sellers and buyers of one tier, with the state carried from month to month."""
 
-    def __init__(self, model: RareEarthModel, tier: str, sellers: list[Any], buyers: list[Any], customer_rows: np.ndarray) -> None:
+    def __init__(
+        self, model: RareEarthModel, tier: str, sellers: list[Any], buyers: list[Any], customer_rows: np.ndarray
+    ) -> None:
         self.model = model
         self.tier = tier
         self.sellers = sellers
@@ -52,86 +61,130 @@ class TierMarket:
         self.price = np.array([max(s.price.get(tier, 0.0), 0.01) for s in sellers], dtype=float)
         # buyers: non-customer agents first, then customer rows, sorted by class
         book = model.customers
-        roles, countries, sectors, grades, prem, ids = [], [], [], [], [], []
-        for b in buyers:
-            roles.append({"smuggler": ROLE_SMUGGLER, "state": ROLE_STATE}.get(b.kind, ROLE_FIRM))
-            countries.append(k[b.country])
-            sectors.append(-1)
-            grades.append(0.0)
-            prem.append(0.0)
-            ids.append(-1)
-        for r in customer_rows:
-            roles.append(ROLE_CUSTOMER)
-            countries.append(int(book.country[r]))
-            sectors.append(int(book.sector[r]))
-            grades.append(float(book.grade_min[r]))
-            prem.append(float(book.domestic_premium[r]))
-            ids.append(int(r))
-        key = np.array([roles, countries, sectors, grades, prem], dtype=float).T if roles else np.zeros((0, 5))
-        classes, cls = (np.unique(key, axis=0, return_inverse=True) if len(key) else (np.zeros((0, 5)), np.zeros(0, np.int64)))
-        order = np.argsort(cls, kind="stable")
-        self.agents = [buyers[i] if i < len(buyers) else None for i in order]
-        self.b_customer_row = np.array(ids, dtype=np.int64)[order]
+        rows = np.asarray(customer_rows, dtype=np.int64)
+        n_a = len(buyers)
+        roles = [{"smuggler": ROLE_SMUGGLER, "state": ROLE_STATE}.get(b.kind, ROLE_FIRM) for b in buyers]
+        key = np.column_stack(
+            [
+                np.r_[roles, np.full(rows.size, ROLE_CUSTOMER)],
+                np.r_[[k[b.country] for b in buyers], book.country[rows]],
+                np.r_[np.full(n_a, -1), book.sector[rows]],
+                np.r_[np.zeros(n_a), book.grade_min[rows]],
+                np.r_[np.zeros(n_a), book.domestic_premium[rows]],
+            ]
+        ).astype(float)
+        ids = np.r_[np.full(n_a, -1), rows].astype(np.int64)
+        classes, cls = (
+            np.unique(key, axis=0, return_inverse=True) if len(key) else (np.zeros((0, 5)), np.zeros(0, np.int64))
+        )
+        order = np.argsort(cls.reshape(-1), kind="stable")
+        self.agents = [buyers[i] if i < n_a else None for i in order]
+        self.b_customer_row = ids[order]
         self.b_class = cls.reshape(-1)[order]
-        self.b_country = np.array(countries, dtype=np.int64)[order]
+        self.b_country = key[order, 1].astype(np.int64)
         self.classes = classes
-        self.class_starts = np.flatnonzero(np.r_[True, np.diff(self.b_class) != 0]) if self.b_class.size else np.zeros(0, np.int64)
+        self.class_starts = (
+            np.flatnonzero(np.r_[True, np.diff(self.b_class) != 0]) if self.b_class.size else np.zeros(0, np.int64)
+        )
         self.is_customer = self.b_customer_row >= 0
         self.cust_pos = np.flatnonzero(self.is_customer)
         self.cust_rows = self.b_customer_row[self.is_customer]
         self.agent_pos = np.flatnonzero(~self.is_customer)
-        self.last_share = np.zeros((len(self.agents), len(sellers)))
+        # per class: its attributes, and which sellers the standing rules allow it to buy from
+        self.c_role = classes[:, 0].astype(np.int64)
+        self.c_country = classes[:, 1].astype(np.int64)
+        self.c_sector = classes[:, 2].astype(np.int64)
+        self.c_cross = self.s_country[None, :] != self.c_country[:, None]  # imports
+        cross, role = self.c_cross, self.c_role[:, None]
+        ok = self.s_grade[None, :] >= classes[:, 3:4] - 1e-12
+        ok &= ~(self.s_smuggler & ~cross)  # smugglers sell abroad only
+        ok &= ~(self.s_illegal & cross)  # illegal output stays at home
+        ok &= ~(self.s_state & (cross | (role == ROLE_STATE) | (role == ROLE_SMUGGLER)))
+        ok &= (role != ROLE_SMUGGLER) | (~cross & ~self.s_smuggler & ~self.s_state)
+        self.c_allowed = ok
+        self.any_domestic_premium = bool(np.any(classes[:, 4] != 0))
+        self.buyer_countries = [int(c) for c in np.unique(self.c_country)]
+        # (buyer's country, seller's country) pairs where an embargo would bite
+        cls_idx, sel_idx = np.nonzero(ok & cross & ~self.s_smuggler)
+        self.embargo_pairs = sorted(
+            set(zip(self.c_country[cls_idx].tolist(), self.s_country[sel_idx].tolist(), strict=True))
+        )
+        # each (class, seller) cell's place in the (origin, destination, channel) flow table
+        channel = np.where(self.s_smuggler[None, :], 1, 0)
+        channel = np.where(self.s_state[None, :] | (role == ROLE_STATE), 2, channel)
+        n_k = len(model.countries)
+        self.flow_index = ((self.s_country[None, :] * n_k + self.c_country[:, None]) * 3 + channel).ravel()
+        # last month's supplier shares, as rows of `pattern` (buyer b uses row b_pattern[b]); in a
+        # big market buyers of a class with the same history share a row and clear as one group
+        self.grouped = len(self.agents) > GROUP_BUYERS_ABOVE
+        n_rows = len(classes) if self.grouped else len(self.agents)
+        self.pattern = np.zeros((n_rows, len(sellers)))
+        self.pattern_class = np.arange(n_rows) if self.grouped else self.b_class.copy()
+        self.b_pattern = self.b_class.copy() if self.grouped else np.arange(n_rows)
         self.month: MonthBook | None = None
         self.allocation: Allocation | None = None
+
+    @property
+    def last_share(self) -> np.ndarray:
+        """(B, S) each buyer's shares of last month's purchases by seller."""
+        return self.pattern[self.b_pattern]
 
     # --- landed costs ------------------------------------------------------------------------
     def class_matrices(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Per buyer class and seller: perceived landed cost (inf = not allowed), USD/kg paid by
         the buyer, USD/kg received by the seller, and USD/kg going to the exporting state."""
         m = self.model
-        p = m.params
         tier = self.tier
-        n_cls, n_s = len(self.classes), len(self.sellers)
-        states = m.state_list
+        states, countries, index = m.state_list, m.countries, m.country_index
+        free = self.s_smuggler | self.s_state  # sellers outside export rules
         premium = np.array([states[c].policy.export_premium.get(tier, 0.0) for c in self.s_country])
         duty = np.array([states[c].policy.export_duty.get(tier, 0.0) for c in self.s_country])
-        premium[self.s_smuggler | self.s_state] = 0.0
-        duty[self.s_smuggler | self.s_state] = 0.0
-        content = self.content_value() if tier == "concentrate" else None
-        perceived = np.full((n_cls, n_s), np.inf)
-        paid = np.zeros((n_cls, n_s))
-        received = np.zeros((n_cls, n_s))
-        duty_usd = np.zeros((n_cls, n_s))
-        for c, (role, country, sector, grade_min, dom_prem) in enumerate(self.classes):
-            country, role, sector = int(country), int(role), int(sector)
-            pol = states[country].policy
-            cross = self.s_country != country
-            fob = np.where(cross, self.price * (1.0 + premium), self.price)
-            duty_c = np.where(cross, fob * duty, 0.0)
-            tariff = np.array([pol.import_tariff.get((m.countries[o], tier), 0.0) for o in self.s_country])
-            cif = (fob + duty_c) * np.where(cross, 1.0 + tariff, 1.0)
-            risk = np.array([pol.risk_premium.get(m.countries[o], 0.0) for o in self.s_country])
-            seen = np.where(cross, (cif + p.freight_usd_per_kg) * (1.0 + risk), cif / (1.0 + dom_prem))
-            if content is not None and role == ROLE_FIRM:
-                seen = seen / content  # a separator values concentrate by its oxide content
-            ok = self.s_grade >= grade_min - 1e-12
-            ok &= ~(self.s_smuggler & ~cross)  # smugglers sell abroad only
-            ok &= ~(self.s_illegal & cross)  # illegal output stays at home
-            ok &= ~(self.s_state & (cross | (role in (ROLE_STATE, ROLE_SMUGGLER))))
-            if role == ROLE_SMUGGLER:
-                ok &= ~cross & ~self.s_smuggler & ~self.s_state
-            for s_idx in np.flatnonzero(ok & cross & ~self.s_smuggler):
-                if states[self.s_country[s_idx]].policy.embargoed(m.countries[country], tier, m.month):
-                    ok[s_idx] = False
-            if role == ROLE_CUSTOMER:
-                for sec, origin, t in pol.mandates:
-                    if t == tier and SECTORS.index(sec) == sector:
-                        ok &= self.s_country != m.country_index[origin]
-            perceived[c] = np.where(ok, seen, np.inf)
-            paid[c] = cif
-            received[c] = fob
-            duty_usd[c] = duty_c
-        return perceived, paid, received, duty_usd
+        premium[free] = 0.0
+        duty[free] = 0.0
+        # per (buyer's country, seller's country): import tariff and risk premium, when any
+        n_k = len(countries)
+        tariff_k = risk_k = None
+        for d in self.buyer_countries:
+            pol = states[d].policy
+            for (origin, t), rate in pol.import_tariff.items():
+                if t == tier and origin in index:
+                    tariff_k = np.zeros((n_k, n_k)) if tariff_k is None else tariff_k
+                    tariff_k[d, index[origin]] = rate
+            for origin, rate in pol.risk_premium.items():
+                if origin in index:
+                    risk_k = np.zeros((n_k, n_k)) if risk_k is None else risk_k
+                    risk_k[d, index[origin]] = rate
+        cross, cls_c = self.c_cross, self.c_country[:, None]
+        fob = np.where(cross, self.price * (1.0 + premium), self.price)
+        duty_c = np.where(cross, fob * duty, 0.0) if duty.any() else np.zeros_like(fob)
+        cif = fob + duty_c
+        if tariff_k is not None:
+            cif *= np.where(cross, 1.0 + tariff_k[cls_c, self.s_country], 1.0)
+        abroad = cif + m.params.freight_usd_per_kg
+        if risk_k is not None:
+            abroad *= 1.0 + risk_k[cls_c, self.s_country]
+        home = cif / (1.0 + self.classes[:, 4:5]) if self.any_domestic_premium else cif
+        seen = np.where(cross, abroad, home)
+        if tier == "concentrate":
+            firm = self.c_role == ROLE_FIRM
+            seen[firm] = seen[firm] / self.content_value()  # a separator values concentrate by its oxide content
+        # what this month's embargoes and sourcing mandates forbid
+        ok = self.c_allowed
+        blocked = [(d, o) for d, o in self.embargo_pairs if states[o].policy.embargoed(countries[d], tier, m.month)]
+        if blocked:
+            embargo_k = np.zeros((n_k, n_k), dtype=bool)
+            embargo_k[tuple(np.array(blocked).T)] = True
+            ok = ok & ~(cross & ~self.s_smuggler & embargo_k[cls_c, self.s_country])
+        for d in self.buyer_countries:
+            for sec, origin, t in states[d].policy.mandates:
+                if t == tier:
+                    rows = (
+                        (self.c_role == ROLE_CUSTOMER) & (self.c_country == d) & (self.c_sector == SECTORS.index(sec))
+                    )
+                    if rows.any():
+                        ok = ok.copy() if ok is self.c_allowed else ok
+                        ok[rows] &= self.s_country != index[origin]
+        return np.where(ok, seen, np.inf), cif, fob, duty_c
 
     def content_value(self) -> np.ndarray:
         """Each concentrate seller's oxide content valued at last month's oxide prices,
@@ -152,74 +205,113 @@ class TierMarket:
             if cap is None:
                 continue
             sellers = np.flatnonzero((self.s_country == c) & ~self.s_smuggler & ~self.s_state)
-            caps.append(ExportCap(buyers=self.b_country != c, sellers=sellers, cap_t=cap, key=(m.countries[c], self.tier)))
+            caps.append(
+                ExportCap(buyers=self.b_country != c, sellers=sellers, cap_t=cap, key=(m.countries[c], self.tier))
+            )
             del pol
         return caps
 
     # --- clearing ------------------------------------------------------------------------------
-    def clear(self, demand_t: np.ndarray, offer_t: np.ndarray) -> Allocation:
+    def clear(self, demand_t: np.ndarray, offer_t: np.ndarray, open_sellers: np.ndarray | None = None) -> Allocation:
         """Clear the month and book the trades."""
         m = self.model
         p = m.params
         perceived, paid, received, duty = self.class_matrices()
         w_cls = choice_weights(perceived, p.logit_beta)
         switch = float(np.exp(-p.logit_beta * p.switching_cost_frac))
-        weights = w_cls[self.b_class] * loyalty_factor(self.last_share, p.loyalty, switch)
+        weights = w_cls[self.pattern_class] * loyalty_factor(self.pattern, p.loyalty, switch)
         caps = self.export_caps()
-        alloc = allocate(weights, demand_t, offer_t, p.spill_rounds, caps)
-        q = alloc.quantity_t
-        bought = q.sum(axis=1)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            share = np.where(bought[:, None] > 1e-12, q / bought[:, None], 0.0)
-        had = bought > 1e-12
-        self.last_share[had] = share[had]
+        group = self.b_pattern if self.grouped else None
+        alloc = allocate(weights, demand_t, offer_t, p.spill_rounds, caps, open_sellers, group=group)
         self.allocation = alloc
-        self._book(q, demand_t, bought, paid, received, duty)
+        self._book(alloc, demand_t, paid, received, duty)
+        self._remember_shares(alloc)
         return alloc
 
-    def _book(self, q: np.ndarray, demand_t: np.ndarray, bought: np.ndarray, paid: np.ndarray, received: np.ndarray, duty: np.ndarray) -> None:
+    def _remember_shares(self, alloc: Allocation) -> None:
+        """Each buyer that bought keeps this month's shares by seller for next month's loyalty."""
+        q = alloc.group_t
+        total = q.sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share = np.where(total[:, None] > 1e-12, q / total[:, None], 0.0)
+        had = self.bought_t > 1e-12
+        if not self.grouped:  # one row per buyer, one group per buyer
+            self.pattern[had] = share[had]
+            return
+        # a group's buyers share its new row; drop the rows no buyer uses any more
+        row = np.where(had, len(self.pattern) + alloc.group, self.b_pattern)
+        table = np.vstack([self.pattern, share])
+        table_class = np.r_[self.pattern_class, self.pattern_class[alloc.origin]]
+        used = np.bincount(row, minlength=len(table)) > 0
+        self.pattern, self.pattern_class = table[used], table_class[used]
+        self.b_pattern = (np.cumsum(used) - 1)[row]
+
+    def _book(
+        self, alloc: Allocation, demand_t: np.ndarray, paid: np.ndarray, received: np.ndarray, duty: np.ndarray
+    ) -> None:
+        """Aggregate the trades by class, country pair and channel; per-seller receipts and
+        per-buyer payments; duties and tariffs to the states."""
         m = self.model
         n_k = len(m.countries)
-        if q.size and len(self.class_starts):
-            qc = np.add.reduceat(q, self.class_starts, axis=0)
-            cls_of_block = self.b_class[self.class_starts]
-        else:
-            qc = np.zeros((0, len(self.sellers)))
-            cls_of_block = np.zeros(0, np.int64)
         kg = 1000.0
-        pay_c = qc * paid[cls_of_block] * kg
-        recv_c = qc * received[cls_of_block] * kg
-        duty_c = qc * duty[cls_of_block] * kg
+        q = alloc.group_t
+        g_class = self.pattern_class[alloc.origin]
+        if self.grouped or not q.size:
+            qc = np.zeros((len(self.classes), len(self.sellers)))
+            np.add.at(qc, g_class, q)
+        else:  # one row per buyer, sorted by class
+            qc = np.add.reduceat(q, self.class_starts, axis=0)
+        pay_c = qc * paid * kg
+        recv_c = qc * received * kg
+        duty_c = qc * duty * kg
         tariff_c = pay_c - recv_c - duty_c
-        dest = self.classes[cls_of_block, 1].astype(np.int64) if len(cls_of_block) else np.zeros(0, np.int64)
-        role = self.classes[cls_of_block, 0].astype(np.int64) if len(cls_of_block) else np.zeros(0, np.int64)
-        channel = np.where(self.s_smuggler[None, :], 1, 0) * np.ones((len(cls_of_block), 1), dtype=np.int64)
-        channel = np.where(self.s_state[None, :] | (role[:, None] == ROLE_STATE), 2, channel)
-        origin = np.broadcast_to(self.s_country[None, :], qc.shape)
-        dst = np.broadcast_to(dest[:, None], qc.shape)
-        qty = np.zeros((n_k, n_k, 3))
-        val = np.zeros((n_k, n_k, 3))
-        np.add.at(qty, (origin.ravel(), dst.ravel(), channel.ravel()), qc.ravel())
-        np.add.at(val, (origin.ravel(), dst.ravel(), channel.ravel()), recv_c.ravel())
-        ordered = np.bincount(self.b_country, weights=demand_t, minlength=n_k)
-        filled = np.bincount(self.b_country, weights=bought, minlength=n_k)
-        self.month = MonthBook(qty, val, float(pay_c.sum()), float(recv_c.sum()), float(duty_c.sum()), float(tariff_c.sum()), ordered, filled)
+        n_flow = n_k * n_k * 3
+        qty = np.bincount(self.flow_index, weights=qc.ravel(), minlength=n_flow).reshape(n_k, n_k, 3)
+        val = np.bincount(self.flow_index, weights=recv_c.ravel(), minlength=n_flow).reshape(n_k, n_k, 3)
+        bought = alloc.bought_t
+        if self.grouped and not np.any(demand_t < 0):
+            g_country = self.c_country[g_class]
+            ordered = np.bincount(g_country, weights=alloc.mass_t, minlength=n_k)
+            filled = np.bincount(g_country, weights=q.sum(axis=1), minlength=n_k)
+        else:
+            ordered = np.bincount(self.b_country, weights=demand_t, minlength=n_k)
+            filled = np.bincount(self.b_country, weights=bought, minlength=n_k)
+        self.month = MonthBook(
+            qty,
+            val,
+            float(pay_c.sum()),
+            float(recv_c.sum()),
+            float(duty_c.sum()),
+            float(tariff_c.sum()),
+            ordered,
+            filled,
+        )
         # per-seller receipts and per-buyer payments
         self.sold_t = q.sum(axis=0)
         self.seller_receipts_usd = recv_c.sum(axis=0)
-        self.buyer_paid_usd = (q * paid[self.b_class]).sum(axis=1) * kg if q.size else np.zeros(0)
+        group_paid = (q * paid[g_class]).sum(axis=1) * kg
+        self.buyer_paid_usd = group_paid[alloc.group] * alloc.member_share
         self.bought_t = bought
         # duties and tariffs go to the states
-        for c in range(n_k):
-            exp_duty = float(duty_c[:, self.s_country == c].sum()) if duty_c.size else 0.0
-            if exp_duty:
-                m.state_list[c].receive("export_duty", exp_duty)
-        for i, c in enumerate(dest):
-            t = float(tariff_c[i].sum())
-            if t:
-                m.state_list[c].receive("import_tariff", t)
+        if duty_c.any():
+            for c in np.unique(self.s_country):
+                exp_duty = float(duty_c[:, self.s_country == c].sum())
+                if exp_duty:
+                    m.state_list[c].receive("export_duty", exp_duty)
+        tariff = tariff_c.sum(axis=1)
+        for i in np.flatnonzero(tariff):
+            m.state_list[self.c_country[i]].receive("import_tariff", float(tariff[i]))
 
-    def reprice(self, cost: np.ndarray, floor_markup: np.ndarray, stock_after: np.ndarray, target_stock: np.ndarray, offered: np.ndarray) -> np.ndarray:
+    def reprice(
+        self,
+        cost: np.ndarray,
+        floor_markup: np.ndarray,
+        stock_after: np.ndarray,
+        target_stock: np.ndarray,
+        offered: np.ndarray,
+        spare: np.ndarray | None = None,
+        dumping: np.ndarray | None = None,
+    ) -> np.ndarray:
         """Sellers' prices for next month from this month's orders, sales and stock."""
         p = self.model.params
         assert self.allocation is not None
@@ -237,5 +329,9 @@ class TierMarket:
             p.target_markup,
             p.max_markup,
             p.price_drift,
+            spare,
+            p.spare_tolerance,
+            self.model.last_price_index.get(self.tier, 0.0),
+            dumping,
         )
         return self.price

@@ -3,12 +3,16 @@
 Buyers split their orders over the sellers they may buy from by a multinomial logit on relative
 landed cost, with a loyalty bonus for last month's suppliers and a switching cost for new ones.
 What a sold-out seller, or an exhausted export cap, cannot serve spills to the buyer's next
-choices for a few rounds. No Python loop runs over buyer-seller pairs.
+choices for a few rounds. No Python loop runs over buyers or buyer-seller pairs. Buyers that
+share a row of weights can be cleared as one group (`allocate(..., group=...)`), which gives
+each of them what clearing them one by one would, at the cost of the groups rather than of the
+buyers.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -27,13 +31,122 @@ class ExportCap:
     shipped_t: float = 0.0
 
 
+class BuyerQuantities(np.lib.mixins.NDArrayOperatorsMixin):
+    """A read-only, array-like (B, S) matrix of the tonnes each buyer bought from each seller,
+    held as group rows times member shares (see `Allocation`).
+
+    Indexing buyers (`q[i]`, `q[rows]`, `q[rows, sellers]`) builds only those rows, and sums
+    over an axis come from the groups; anything else (`np.asarray(q)`, arithmetic, other
+    methods) works on the full matrix, built once on first use. This spares a big market the
+    (B, S) matrix that most months nobody reads.
+    """
+
+    def __init__(self, allocation: Allocation) -> None:
+        self._a = allocation
+        self.shape = (allocation.group.size, allocation.group_t.shape[1])
+        self.ndim, self.size, self.dtype = 2, self.shape[0] * self.shape[1], np.dtype(float)
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __getitem__(self, key: object) -> np.ndarray:
+        if isinstance(key, tuple):
+            if len(key) == 2 and key[0] is not Ellipsis:
+                return self._a.rows(key[0])[..., key[1]]
+            return self.toarray()[key]
+        return self._a.rows(key)
+
+    def sum(self, axis: int | None = None, **kwargs: object) -> np.ndarray | float:
+        """Sums over buyers (axis 0), sellers (axis 1) or all, without the full matrix."""
+        if kwargs:
+            return self.toarray().sum(axis=axis, **kwargs)
+        if axis in (0, -2):
+            return self._a.sold_t
+        if axis in (1, -1):
+            return self._a.bought_t
+        return float(self._a.group_t.sum())
+
+    def toarray(self) -> np.ndarray:
+        """The full (B, S) matrix."""
+        return self._a.full_quantity_t
+
+    def __array__(self, dtype: np.dtype | None = None, copy: bool | None = None) -> np.ndarray:
+        full = self.toarray()
+        return full.astype(dtype) if dtype is not None else (full.copy() if copy else full)
+
+    def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: object, **kwargs: object) -> object:
+        inputs = tuple(x.toarray() if isinstance(x, BuyerQuantities) else x for x in inputs)
+        return getattr(ufunc, method)(*inputs, **kwargs)
+
+    def __getattr__(self, name: str) -> object:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self.toarray(), name)
+
+    def __repr__(self) -> str:
+        return f"BuyerQuantities(shape={self.shape}, groups={self._a.group_t.shape[0]})"
+
+
 @dataclass
 class Allocation:
-    """Result of a market clearing: quantities and what sellers were asked for."""
+    """Result of a market clearing: quantities and what sellers were asked for.
 
-    quantity_t: np.ndarray  # (B, S)
+    Quantities are kept per group of buyers cleared together (see `allocate`): group g bought
+    `group_t[g]`, and a member's part of it is its share of the group's demand, so that
+    `quantity_t[b] = group_t[group[b]] * demand_t[b] / mass_t[group[b]]`. With one row of
+    weights per buyer (`alone`) every buyer is its own group and `quantity_t` is `group_t`, an
+    array; otherwise it is a `BuyerQuantities` that builds rows on demand.
+    """
+
     asked_t: np.ndarray  # (S,) first-round orders on each seller
+    demand_t: np.ndarray  # (B,) demand taken to the market (negative demand counts as none), t
+    group: np.ndarray  # (B,) each buyer's group
+    origin: np.ndarray  # (G,) the row of weights each group used
+    group_t: np.ndarray  # (G, S) t each group bought from each seller
+    mass_t: np.ndarray  # (G,) the group's demand, t
     caps: list[ExportCap] = field(default_factory=list)
+    alone: bool = False  # every buyer is alone in its group, in buyer order
+
+    @cached_property
+    def member_share(self) -> np.ndarray:
+        """(B,) each buyer's share of its group's demand (1 for a buyer alone in its group)."""
+        if self.alone:
+            return (self.demand_t > 0).astype(float)
+        inv = np.divide(1.0, self.mass_t, out=np.zeros_like(self.mass_t), where=self.mass_t > 0)
+        return self.demand_t * inv[self.group]
+
+    @cached_property
+    def bought_t(self) -> np.ndarray:
+        """(B,) t each buyer bought."""
+        if self.alone:
+            return self.group_t.sum(axis=1)
+        return self.group_t.sum(axis=1)[self.group] * self.member_share
+
+    @property
+    def sold_t(self) -> np.ndarray:
+        """(S,) t each seller sold."""
+        return self.group_t.sum(axis=0)
+
+    def rows(self, buyers: int | slice | np.ndarray) -> np.ndarray:
+        """Tonnes that the given buyer(s) bought from each seller."""
+        if self.alone:
+            return self.group_t[buyers]
+        return self.group_t[self.group[buyers]] * np.asarray(self.member_share[buyers])[..., None]
+
+    @cached_property
+    def full_quantity_t(self) -> np.ndarray:
+        """(B, S) t each buyer bought from each seller, as an array (built on first use)."""
+        if self.alone:
+            return self.group_t
+        q = np.take(self.group_t, self.group, axis=0)
+        q *= self.member_share[:, None]
+        return q
+
+    @property
+    def quantity_t(self) -> np.ndarray | BuyerQuantities:
+        """(B, S) t each buyer bought from each seller: an array when every buyer is alone in its
+        group, else an array-like that builds only the rows asked for."""
+        return self.group_t if self.alone else BuyerQuantities(self)
 
 
 def choice_weights(landed_cost: np.ndarray, beta: float) -> np.ndarray:
@@ -55,47 +168,161 @@ def loyalty_factor(last_share: np.ndarray, loyalty: float, switch_penalty: float
     return np.where(last_share > 0, 1.0 + loyalty * last_share, switch_penalty)
 
 
+class _Groups:
+    """Buyers cleared together (see `allocate`): each buyer's group and, per group, the row of
+    weights it uses (`origin`), whether it falls under each export cap (`in_cap`), its demand
+    (`mass`), what it bought (`quantity`), the demand it has left (`rest`) and whether it still
+    orders (`live`). With `alone`, each buyer is its own group, in buyer order."""
+
+    def __init__(
+        self, group: np.ndarray, want: np.ndarray, n_rows: int, caps: list[ExportCap], n_sellers: int, alone: bool
+    ) -> None:
+        self.group, self.want, self.alone = group, want, alone
+        self.origin = np.arange(n_rows)
+        self.in_cap: list[np.ndarray] = []
+        if caps:
+            self._place(caps)
+        self.mass = want if alone else np.bincount(self.group, weights=want, minlength=self.size)
+        self.quantity = np.zeros((self.size, n_sellers))
+        self.rest = self.mass.copy()
+        self.live = np.ones(self.size, dtype=bool)
+        self.shared: np.ndarray | None = None  # groups of more than one buyer, counted when needed
+        self.want_min = 0.0  # the smallest positive demand of a buyer
+        if not alone and want.size:
+            smallest = float(np.min(want, where=want > 0, initial=np.inf))
+            self.want_min = smallest if np.isfinite(smallest) else 0.0
+
+    @property
+    def size(self) -> int:
+        return self.origin.size
+
+    def _place(self, caps: list[ExportCap]) -> None:
+        """Each cap's groups; a group whose buyers fall on both sides of a cap is split."""
+        first = np.zeros(self.size, dtype=np.int64)  # a member of each group
+        first[self.group[::-1]] = np.arange(self.group.size)[::-1]
+        for cap in caps:
+            buyers = np.asarray(cap.buyers, dtype=bool)
+            in_cap = buyers[first]
+            odd = buyers != in_cap[self.group]
+            if odd.any():
+                src = self._move(odd)
+                in_cap = np.r_[in_cap, ~in_cap[src]]
+                first = np.r_[first, np.zeros(src.size, dtype=np.int64)]
+                first[self.group[odd][::-1]] = np.flatnonzero(odd)[::-1]
+            self.in_cap.append(in_cap)
+
+    def _move(self, move: np.ndarray) -> np.ndarray:
+        """Move the flagged buyers into new groups, one per group they leave (which keep their
+        row of weights and caps); returns the groups they left."""
+        n = self.size
+        src = np.flatnonzero(np.bincount(self.group[move], minlength=n))
+        new_id = np.zeros(n, dtype=np.int64)
+        new_id[src] = n + np.arange(src.size)
+        self.group = self.group.copy()
+        self.group[move] = new_id[self.group[move]]
+        self.origin = np.r_[self.origin, self.origin[src]]
+        self.in_cap = [np.r_[c, c[src]] for c in self.in_cap]
+        return src
+
+    def still_ordering(self) -> np.ndarray:
+        """The groups whose buyers still want more than EPS (members with EPS or less left
+        leave their group and stop ordering, as a buyer alone would)."""
+        self.live &= self.rest > EPS
+        if not self.alone:
+            unsure = self.live & (self.want_min * self.rest <= EPS * self.mass)
+            if unsure.any():
+                self._drop_done_members(unsure)
+        return np.flatnonzero(self.live)
+
+    def _drop_done_members(self, unsure: np.ndarray) -> None:
+        if self.shared is None:
+            self.shared = np.bincount(self.group, minlength=self.size) > 1
+        unsure = unsure & self.shared
+        if not unsure.any():
+            return
+        left = self.want * (self.rest / np.where(self.mass > 0, self.mass, 1.0))[self.group]
+        on = left > EPS
+        check = unsure[self.group] & (self.want > 0)
+        n_on = np.bincount(self.group[check & on], minlength=self.size)
+        n_all = np.bincount(self.group[check], minlength=self.size)
+        self.live &= ~unsure | (n_on > 0)
+        mixed = unsure & (n_on > 0) & (n_on < n_all)
+        if not mixed.any():
+            return
+        n = self.size
+        src = self._move(check & ~on & mixed[self.group])
+        mass = np.bincount(self.group, weights=self.want, minlength=self.size)
+        keep, gone = mass[src] / self.mass[src], mass[n:] / self.mass[src]
+        self.quantity = np.vstack([self.quantity, self.quantity[src] * gone[:, None]])
+        self.quantity[src] *= keep[:, None]
+        self.rest = np.r_[self.rest, self.rest[src] * gone]
+        self.rest[src] *= keep
+        self.live = np.r_[self.live, np.zeros(src.size, dtype=bool)]
+        self.mass = mass
+        self.shared = np.bincount(self.group, minlength=self.size) > 1
+
+
 def allocate(
     weights: np.ndarray,
     demand_t: np.ndarray,
     offer_t: np.ndarray,
     rounds: int,
     caps: list[ExportCap] | None = None,
+    open_sellers: np.ndarray | None = None,
+    group: np.ndarray | None = None,
 ) -> Allocation:
     """Clear one tier: split each buyer's demand over sellers by `weights`, ration sold-out
-    sellers and export caps proportionally, and let the unserved part spill for `rounds`."""
+    sellers and export caps proportionally, and let the unserved part spill for `rounds`.
+
+    `weights` has one row per buyer or, with `group`, one row per group of buyers (buyer b uses
+    row `group[b]`). Buyers that share a row, fall under the same export caps and still want
+    more than EPS are served in proportion to their demand, so they are cleared together: the
+    work grows with the number of groups, not of buyers. A group is split when its members part
+    ways (some under a cap and some not; some with demand left and some without).
+
+    `asked_t` is what buyers first ask of each seller; with `open_sellers` (sellers taking
+    orders, e.g. producing firms with an empty store) it counts orders on those sellers too, so
+    that a producer without stock learns of the demand it could serve."""
     caps = caps or []
-    n_buyers, n_sellers = weights.shape
-    quantity = np.zeros((n_buyers, n_sellers))
-    want = np.maximum(demand_t, 0.0).astype(float)
-    stock = np.maximum(offer_t, 0.0).astype(float)
+    n_rows, n_sellers = weights.shape
+    want = np.maximum(np.asarray(demand_t, dtype=float), 0.0)
+    stock = np.maximum(np.asarray(offer_t, dtype=float), 0.0)
+    alone = group is None
+    buyer_group = np.arange(n_rows) if alone else np.asarray(group, dtype=np.int64)
+    g = _Groups(buyer_group, want, n_rows, caps, n_sellers, alone)
     asked = np.zeros(n_sellers)
-    rows = np.arange(n_buyers)
-    w_all = weights
     for r in range(rounds):
-        if r > 0:
-            rows = np.flatnonzero(want > EPS)
+        if r == 0:  # every group
+            rows: slice | np.ndarray = slice(None)
+            w_all = weights if g.size == n_rows else weights[g.origin]
+        else:
+            rows = g.still_ordering()
             if rows.size == 0:
                 break
-            w_all = weights[rows]
+            w_all = weights[g.origin[rows]]
         w = w_all * (stock > EPS)
-        for cap in caps:
+        for cap, in_cap in zip(caps, g.in_cap, strict=True):
             if cap.cap_t <= EPS and cap.sellers.size:
-                sub = np.flatnonzero(cap.buyers[rows])
+                sub = np.flatnonzero(in_cap[rows])
                 if sub.size:
                     w[np.ix_(sub, cap.sellers)] = 0.0
         total = w.sum(axis=1)
-        inv = np.divide(1.0, total, out=np.zeros(rows.size), where=total > 1e-200)
-        order = (w * inv[:, None]) * want[rows][:, None]
+        inv = np.divide(1.0, total, out=np.zeros(total.size), where=total > 1e-200)
+        order = (w * inv[:, None]) * g.rest[rows][:, None]
         on_seller = order.sum(axis=0)
         if r == 0:
             asked = on_seller.copy()
+            if open_sellers is not None:
+                w_open = w_all * (open_sellers | (stock > EPS))
+                t_open = w_open.sum(axis=1)
+                i_open = np.divide(1.0, t_open, out=np.zeros(t_open.size), where=t_open > 1e-200)
+                asked = ((w_open * i_open[:, None]) * g.rest[:, None]).sum(axis=0)
         ratio = np.divide(stock, on_seller, out=np.ones(n_sellers), where=on_seller > stock)
         fill = order * np.minimum(ratio, 1.0)
-        for cap in caps:
+        for cap, in_cap in zip(caps, g.in_cap, strict=True):
             if cap.sellers.size == 0:
                 continue
-            sub_rows = np.flatnonzero(cap.buyers[rows])
+            sub_rows = np.flatnonzero(in_cap[rows])
             if sub_rows.size == 0:
                 continue
             idx = np.ix_(sub_rows, cap.sellers)
@@ -108,10 +335,10 @@ def allocate(
                 shipped = cap.cap_t
             cap.cap_t = max(cap.cap_t - shipped, 0.0)
             cap.shipped_t += shipped
-        quantity[rows] += fill
+        g.quantity[rows] += fill
         stock = np.maximum(stock - fill.sum(axis=0), 0.0)
-        want[rows] = np.maximum(want[rows] - fill.sum(axis=1), 0.0)
-    return Allocation(quantity_t=quantity, asked_t=asked, caps=caps)
+        g.rest[rows] = np.maximum(g.rest[rows] - fill.sum(axis=1), 0.0)
+    return Allocation(asked, want, g.group, g.origin, g.quantity, g.mass, caps, alone=alone)
 
 
 def update_prices(
@@ -128,20 +355,41 @@ def update_prices(
     target_markup: float,
     max_markup: float,
     drift: float,
+    spare: np.ndarray | None = None,
+    spare_tolerance: float = 0.15,
+    market_price: float = 0.0,
+    dumping: np.ndarray | None = None,
 ) -> np.ndarray:
     """Sellers' asking prices for next month, USD/kg.
 
-    A seller that sold out raises its price in proportion to the orders it could not serve; one
-    whose stock exceeds its target cuts it in proportion to the excess; otherwise the price
-    drifts toward cost times the target markup. The result stays within
+    A seller that sold out while producing near capacity raises its price in proportion to the
+    orders it could not serve; one whose stock exceeds its target, or whose capacity stands idle
+    (spare share above `spare_tolerance`) while it did not sell out, cuts it in proportion to
+    the excess; otherwise the price drifts toward cost times the target markup. A state-directed
+    (`dumping`) seller never raises its price and walks it down to its floor to win share. The result stays within
     [cost * floor_markup, cost * max_markup].
     """
-    sold_out = (offered_t > EPS) & (sold_t >= offered_t * 0.999)
+    spare = np.zeros_like(price) if spare is None else spare
+    empty = offered_t <= 1e-6
+    sold_out = empty | (sold_t >= offered_t * 0.999)
+    empty_but_asked = empty & (asked_t > 1e-6)  # orders it had nothing to serve from
+    busy = spare <= spare_tolerance  # a seller with idle capacity answers orders with output, not price
+    idle = np.maximum(spare - spare_tolerance, 0.0)
     excess_orders = np.divide(asked_t - offered_t, offered_t, out=np.zeros_like(price), where=offered_t > EPS)
     overstock = np.divide(stock_t, target_stock_t, out=np.zeros_like(price), where=target_stock_t > EPS) - 1.0
-    up = np.where(sold_out & (excess_orders > 0), np.minimum(step_max, gain * excess_orders), 0.0)
-    down = np.where(~sold_out & (overstock > 0), np.minimum(step_max, gain * overstock), 0.0)
-    drift = np.where(~sold_out & (overstock <= 0), drift * (cost * target_markup / np.maximum(price, EPS) - 1.0), 0.0)
+    dumping = np.zeros(price.shape, dtype=bool) if dumping is None else dumping
+    up = np.where(sold_out & busy & (excess_orders > 0) & ~dumping, np.minimum(step_max, gain * excess_orders), 0.0)
+    up = np.where(empty_but_asked & ~dumping, step_max, up)
+    slack = np.where(overstock > 0, overstock, np.where(sold_out, 0.0, idle))
+    down = np.where(slack > 0, np.minimum(step_max, gain * slack), 0.0)
+    # a state-directed seller bids for market share: it walks its price down to its floor
+    down = np.where(dumping, step_max, down)
+    calm = (up == 0) & (down == 0)
+    drift = np.where(calm, drift * (cost * target_markup / np.maximum(price, EPS) - 1.0), 0.0)
     drift = np.clip(drift, -step_max, step_max)
     new = price * (1.0 + up - down + drift)
+    if market_price > 0:  # a seller with nothing to offer, and no orders, moves its ask toward the market
+        new = np.where(
+            empty & ~empty_but_asked, price + np.clip(market_price - price, -step_max * price, step_max * price), new
+        )
     return np.clip(new, cost * floor_markup, cost * max_markup)

@@ -34,10 +34,11 @@ FIRM_CLASSES: dict[str, type[Firm]] = {"miner": Miner, "refiner": Refiner, "magn
 class EmbargoEnd:
     """Logs the end of an embargo at its month (the embargo's effect ends by its own date)."""
 
-    def __init__(self, state: State, target: str, tiers: list[str]) -> None:
-        self.state, self.target, self.tiers = state, target, tiers
+    def __init__(self, state: State, target: str, tiers: list[str], step: int) -> None:
+        self.state, self.target, self.tiers, self.step = state, target, tiers, step
 
     def apply(self) -> None:
+        self.state.model.month = self.step
         self.state.model.log_event("embargo_end", self.state, f"embargo on {self.target} ends: {', '.join(self.tiers)}")
 
 
@@ -68,6 +69,9 @@ class RareEarthModel(mesa.Model):
         if self.n_months < 1:
             raise ValueError(f"until = {until!r}: must be a month from {self.start} to {spec.scenario.end}")
         self.month = -1
+        self._date_month: int | None = None
+        self._date = ""
+        self._month_of_year = 0
         self.check = check
         self.recorder = Recorder(self)
         # states and countries
@@ -92,6 +96,7 @@ class RareEarthModel(mesa.Model):
         self.export_price: dict[str, float] = {}
         self.import_price: dict[tuple[str, str], list[float]] = {}
         self.imports_by_origin = np.zeros((len(self.countries), len(self.countries)))
+        self.import_months: list[np.ndarray] = []  # the last 15 months of (origin, destination) t
         self.fill_shortfall = np.zeros(len(self.countries))
         self.orders_by_country: dict[str, np.ndarray] = {t: np.zeros(len(self.countries)) for t in TIERS}
         self.quota_used: dict[tuple[str, frozenset[str], int], float] = {}
@@ -127,11 +132,18 @@ class RareEarthModel(mesa.Model):
 
     @property
     def date(self) -> str:
-        return month_label(self.start, self.month)
+        """This month as 'YYYY-MM' (cached per month)."""
+        if self._date_month != self.month:
+            self._date_month = self.month
+            self._date = month_label(self.start, self.month)
+            self._month_of_year = parse_month(self._date)[1]
+        return self._date
 
     @property
     def month_of_year(self) -> int:
-        return parse_month(self.date)[1]
+        """1 for January ... 12 for December."""
+        self.date  # noqa: B018 - refreshes the cache
+        return self._month_of_year
 
     @property
     def year_index(self) -> int:
@@ -140,7 +152,7 @@ class RareEarthModel(mesa.Model):
     # --- the month -------------------------------------------------------------------------
     def step(self) -> None:
         """Advance one month."""
-        self.month += 1
+        self.month = self.steps - 1
         p = self.params
         for st in self.state_list:
             st.decide()
@@ -193,7 +205,8 @@ class RareEarthModel(mesa.Model):
         market = self.markets[tier]
         offers = np.array([s.offer_t(tier) if s.kind != "state" else s.stockpile_offer_t(tier) for s in market.sellers])
         demand = self._demand(market)
-        market.clear(demand, offers)
+        taking_orders = np.array([s.kind in FIRM_CLASSES and s.status == "operating" for s in market.sellers])
+        market.clear(demand, offers, taking_orders)
         self.orders_by_country[tier] = market.month.ordered_by_country
         self.fill_ordered += market.month.ordered_by_country
         self.fill_filled += market.month.filled_by_country
@@ -202,7 +215,7 @@ class RareEarthModel(mesa.Model):
             self._update_export_premium(cap)
             group = self.states[cap.key[0]].policy.quota_tiers.get(tier)
             if group:
-                key = (cap.key[0], group, self.month // 12)
+                key = (cap.key[0], group, self.year_index)
                 self.quota_used[key] = self.quota_used.get(key, 0.0) + cap.shipped_t
         for c in self.countries:
             if not any(cap.key[0] == c for cap in market.allocation.caps):
@@ -211,7 +224,10 @@ class RareEarthModel(mesa.Model):
                     pol.export_premium[tier] *= 1.0 - self.params.export_premium_decay
         # deliveries to sellers' and buyers' books
         sold, receipts = market.sold_t, market.seller_receipts_usd
+        asked = market.allocation.asked_t
         for j, s in enumerate(market.sellers):
+            if s.kind in FIRM_CLASSES:
+                s.asked_t[tier] = float(asked[j])
             if sold[j] <= 0:
                 continue
             if s.kind == "state":
@@ -272,6 +288,8 @@ class RareEarthModel(mesa.Model):
         tier = market.tier
         n = len(market.sellers)
         cost, floor, stock, target = np.zeros(n), np.full(n, p.min_markup), np.zeros(n), np.zeros(n)
+        spare = np.zeros(n)
+        dumping = np.zeros(n, dtype=bool)
         for j, s in enumerate(market.sellers):
             cost[j] = s.reference_cost(tier)
             if s.kind == "state":
@@ -282,9 +300,12 @@ class RareEarthModel(mesa.Model):
                 stock[j] = s.inventory_t[tier]
                 cap_m = s.capacity_t / 12 * (s.yields()[tier] if s.kind == "refiner" else 1.0)
                 target[j] = p.stock_target_months * cap_m
+                if s.status == "operating" and s.capacity_t > 0:
+                    spare[j] = max(0.0, 1.0 - s.output_t / (s.capacity_t / 12))
                 if s.directed:
                     floor[j] = p.directed_price_factor
-        prices = market.reprice(cost, floor, stock, target, offers)
+                    dumping[j] = True
+        prices = market.reprice(cost, floor, stock, target, offers, spare, dumping)
         for j, s in enumerate(market.sellers):
             s.price[tier] = float(prices[j])
 
@@ -307,8 +328,8 @@ class RareEarthModel(mesa.Model):
         cap: float | None = None
         if tier in pol.export_quota_t:
             group = pol.quota_tiers[tier]
-            used = self.quota_used.get((state.country, group, self.month // 12), 0.0)
-            months_left = 12 - self.month % 12
+            used = self.quota_used.get((state.country, group, self.year_index), 0.0)
+            months_left = 13 - self.month_of_year
             cap = max(pol.export_quota_t[tier] - used, 0.0) / months_left
         delay = pol.licence_delay_months.get(tier)
         if delay:
@@ -335,26 +356,31 @@ class RareEarthModel(mesa.Model):
         """Price indices and the observations agents use next month."""
         k = len(self.countries)
         imports = np.zeros((k, k))
-        for tier, market in self.markets.items():
+        by_tier = np.zeros((len(TIERS), k, k))
+        for t_idx, (tier, market) in enumerate(self.markets.items()):
             mb = market.month
             q, v = mb.quantity_t, mb.value_usd
-            if q.sum() > 1e-9:
-                self.last_price_index[tier] = float(v.sum() / (q.sum() * KG_PER_T))
-            for c, code in enumerate(self.countries):
-                dq, dv = q[c, c, 0], v[c, c, 0]
-                if dq > 1e-9:
-                    self.domestic_price[tier] = float(dv / (dq * KG_PER_T)) if code == self.home_of_smugglers(tier) else self.domestic_price.get(tier, 0.0)
-                abroad = np.ones(k, dtype=bool)
-                abroad[c] = False
-                aq, av = q[:, abroad, :].sum(), v[:, abroad, :].sum()
-                if code == self.home_of_smugglers(tier) and aq > 1e-9:
-                    self.export_price[tier] = float(av / (aq * KG_PER_T))
-                iq = q[:, c, :].sum() - q[c, c, :].sum()
-                iv = v[:, c, :].sum() - v[c, c, :].sum()
-                hist = self.state_list[c].import_price_history[tier]
-                hist.append(float(iv / (iq * KG_PER_T)) if iq > 1e-9 else (hist[-1] if hist else 0.0))
-            imports += q.sum(axis=2)
+            q2, v2 = q.sum(axis=2), v.sum(axis=2)  # (origin, destination)
+            total_q = q2.sum()
+            if total_q > 1e-9:
+                self.last_price_index[tier] = float(v2.sum() / (total_q * KG_PER_T))
+            home = self.country_index[self.home_of_smugglers(tier)]
+            if q[home, home, 0] > 1e-9:  # legal trade inside the smugglers' home country
+                self.domestic_price[tier] = float(v[home, home, 0] / (q[home, home, 0] * KG_PER_T))
+            into_q, into_v = q2.sum(axis=0), v2.sum(axis=0)
+            abroad_q = into_q.sum() - into_q[home]
+            if abroad_q > 1e-9:  # what buyers outside the home country pay
+                self.export_price[tier] = float((into_v.sum() - into_v[home]) / (abroad_q * KG_PER_T))
+            imp_q, imp_v = into_q - np.diag(q2), into_v - np.diag(v2)
+            for c, st in enumerate(self.state_list):
+                hist = st.import_price_history[tier]
+                hist.append(float(imp_v[c] / (imp_q[c] * KG_PER_T)) if imp_q[c] > 1e-9 else (hist[-1] if hist else 0.0))
+            imports += q2
+            by_tier[t_idx] = q2
         self.imports_by_origin = 0.9 * self.imports_by_origin + imports
+        self.import_months.append(by_tier)
+        if len(self.import_months) > 15:
+            self.import_months.pop(0)
         with np.errstate(invalid="ignore", divide="ignore"):
             self.fill_shortfall = np.where(self.fill_ordered > 1e-9, 1.0 - self.fill_filled / self.fill_ordered, 0.0)
 
@@ -373,7 +399,7 @@ class RareEarthModel(mesa.Model):
     def schedule_embargo_end(self, state: State, target: str, tiers: list[str], end_step: int) -> None:
         """Log the end of an embargo when it comes (if within the run)."""
         if end_step < self.n_months:
-            end = EmbargoEnd(state, target, tiers)
+            end = EmbargoEnd(state, target, tiers, end_step)
             self.causes.append(end)
             self.schedule_event(end.apply, at=end_step + 0.5)
 
@@ -412,8 +438,11 @@ class RareEarthModel(mesa.Model):
         return foreign / total if total > 0 else 0.0
 
     def national_unmet_share(self, country: str) -> float:
-        """Share of last month's orders by a country's buyers that went unfilled."""
-        return float(self.fill_shortfall[self.country_index[country]])
+        """Share of a country's customers' consumption need that went unmet last month."""
+        book = self.customers
+        sel = book.country == self.country_index[country]
+        need = float(book.need_t[sel].sum())
+        return float(book.unmet_t[sel].sum()) / need if need > 0 else 0.0
 
     def import_price_jump(self, country: str) -> float:
         """Largest rise of a tier's import price over the last 12 months."""
@@ -422,6 +451,20 @@ class RareEarthModel(mesa.Model):
             if len(hist) > 12 and hist[-13] > 0:
                 jump = max(jump, hist[-1] / hist[-13] - 1.0)
         return jump
+
+    def import_drop(self, country: str, origin: str) -> float:
+        """How far the last 3 months' imports from `origin` fell below their mean of the 12
+        months before, in the tier where they fell most (0 = no fall, 1 = stopped)."""
+        if len(self.import_months) < 15:
+            return 0.0
+        o, c = self.country_index[origin], self.country_index[country]
+        before = np.mean([m[:, o, c] for m in self.import_months[:-3]], axis=0)
+        recent = np.mean([m[:, o, c] for m in self.import_months[-3:]], axis=0)
+        need = np.array([self.orders_by_country[t][c] for t in TIERS])
+        # only tiers the country depends on: imports from `origin` were a real share of its orders
+        relied = before >= self.params.shock_dependence * need
+        drops = [1.0 - r / b for r, b, dep in zip(recent, before, relied, strict=True) if b > 0 and dep]
+        return max(0.0, *drops)
 
     def main_supplier(self, country: str) -> str | None:
         """The origin of most of a country's recent imports."""
@@ -463,7 +506,13 @@ class RareEarthModel(mesa.Model):
         return self.recorder.tables()
 
 
-def run(scenario: Scenario | str | Path = "history", seed: int = 0, until: str | None = None, run_id: str | None = None, **params: Any) -> dict[str, Any]:
+def run(
+    scenario: Scenario | str | Path = "history",
+    seed: int = 0,
+    until: str | None = None,
+    run_id: str | None = None,
+    **params: Any,
+) -> dict[str, Any]:
     """Run one scenario and return the tables `series`, `flows`, `events` and `agents`."""
     return RareEarthModel(scenario, seed=seed, run_id=run_id, until=until, **params).run()
 

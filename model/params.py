@@ -21,7 +21,9 @@ class ModelParams(BaseModel):
     # --- market: supplier choice -------------------------------------------------------------
     logit_beta: float = _f(8.0, 0.5, 40.0, "price sensitivity of supplier choice (per unit of relative landed cost)")
     loyalty: float = _f(3.0, 0.0, 20.0, "weight on last month's supplier shares in the choice (1 + loyalty x share)")
-    switching_cost_frac: float = _f(0.03, 0.0, 0.5, "extra landed cost (fraction of price) of a supplier not used last month")
+    switching_cost_frac: float = _f(
+        0.03, 0.0, 0.5, "extra landed cost (fraction of price) of a supplier not used last month"
+    )
     spill_rounds: int = Field(3, ge=1, le=8, description="rounds in which unmet orders spill to the next choice")
     freight_usd_per_kg: float = _f(0.3, 0.0, 5.0, "freight added to the landed cost of cross-border trade, USD/kg")
     # --- pricing ---------------------------------------------------------------------------
@@ -31,8 +33,13 @@ class ModelParams(BaseModel):
     min_markup: float = _f(0.95, 0.5, 1.2, "lowest asking price over unit cost for a commercial seller")
     max_markup: float = _f(15.0, 1.5, 40.0, "highest asking price over unit cost")
     price_drift: float = _f(0.05, 0.0, 0.5, "monthly pull of a calm seller's price toward cost times the target markup")
+    spare_tolerance: float = _f(
+        0.15, 0.0, 1.0, "idle share of capacity above which a seller cuts its price instead of raising it"
+    )
     stock_target_months: float = _f(2.0, 0.25, 12.0, "seller's target stock in months of capacity")
-    export_premium_gain: float = _f(0.15, 0.0, 1.0, "monthly rise of the export premium per unit of rationed export demand")
+    export_premium_gain: float = _f(
+        0.15, 0.0, 1.0, "monthly rise of the export premium per unit of rationed export demand"
+    )
     export_premium_decay: float = _f(0.1, 0.0, 1.0, "monthly decay of the export premium when exports are not rationed")
     # --- firms -----------------------------------------------------------------------------
     fixed_cost_frac: float = _f(0.3, 0.0, 2.0, "fixed cost per month as a share of variable cost at full capacity")
@@ -45,35 +52,66 @@ class ModelParams(BaseModel):
     learning_floor: float = _f(0.5, 0.1, 1.0, "lowest unit cost reachable by learning, as a share of the initial cost")
     invest_utilisation: float = _f(0.85, 0.3, 1.0, "yearly utilisation above which a profitable firm adds capacity")
     invest_margin: float = _f(0.15, 0.0, 2.0, "yearly operating margin above which a busy firm adds capacity")
-    invest_growth: float = _f(0.15, 0.0, 1.0, "capacity added by one investment decision, share of capacity")
+    invest_growth: float = _f(0.1, 0.0, 1.0, "capacity added by one investment decision, share of capacity")
     capex_years: float = _f(1.0, 0.0, 10.0, "capital cost of new capacity in years of its variable cost")
+    orders_memory: float = _f(
+        0.3, 0.01, 1.0, "weight of this month's orders in a firm's expected orders (exponential memory)"
+    )
     output_adjust_months: float = _f(3.0, 1.0, 24.0, "months over which a firm closes the gap to its stock target")
+    dytb_cost_share: float = _f(
+        0.2, 0.01, 0.6, "share of a separator's feed and processing cost carried by DyTb when pricing"
+    )
+    invest_max_factor: float = _f(6.0, 1.0, 10.0, "largest multiple of invest_growth that a very high margin brings")
     ndpr_per_t_magnet: float = _f(0.3, 0.1, 0.5, "t of NdPr oxide per t of sintered NdFeB magnet")
     dytb_per_t_magnet: float = _f(0.015, 0.0, 0.1, "t of DyTb oxide per t of sintered NdFeB magnet")
     # --- customers -------------------------------------------------------------------------
     demand_noise_sd: float = _f(0.05, 0.0, 0.5, "monthly log-normal noise on customers' demand")
     price_elasticity: float = _f(0.3, 0.0, 2.0, "long-run demand reduction per unit of log price rise (thrifting)")
     price_lag_months: float = _f(12.0, 1.0, 60.0, "time constant of customers' price memory")
-    inventory_adjust_months: float = _f(3.0, 1.0, 24.0, "months over which a buyer closes the gap to its inventory target")
+    inventory_adjust_months: float = _f(
+        3.0, 1.0, 24.0, "months over which a buyer closes the gap to its inventory target"
+    )
     # --- smuggling -------------------------------------------------------------------------
     seizure_base: float = _f(0.02, 0.0, 0.5, "probability a shipment is seized with no enforcement")
     seizure_per_enforcement: float = _f(0.6, 0.0, 1.0, "added seizure probability at full enforcement")
-    smuggle_full_margin: float = _f(0.4, 0.01, 5.0, "expected margin (share of cost) at which a network runs at capacity")
+    smuggle_full_margin: float = _f(
+        0.4, 0.01, 5.0, "expected margin (share of cost) at which a network runs at capacity"
+    )
     shipment_t: float = _f(10.0, 0.1, 1000.0, "size of one smuggled shipment, t (seizures are per shipment)")
-    illegal_penalty_usd_per_kg: float = _f(60.0, 0.0, 500.0, "expected penalty per kg for illegal mining at full enforcement")
+    arrest_capacity_loss: float = _f(
+        0.5, 0.0, 1.0, "share of a network's capacity lost per share of its shipments seized (arrests)"
+    )
+    network_recovery: float = _f(0.05, 0.0, 1.0, "monthly share of its lost capacity that a smuggling network rebuilds")
+    illegal_penalty_usd_per_kg: float = _f(
+        60.0, 0.0, 500.0, "expected penalty per kg for illegal mining at full enforcement"
+    )
     # --- states ----------------------------------------------------------------------------
-    undercut_trigger_share: float = _f(0.3, 0.0, 1.0, "foreign capacity share that makes a dominance-seeking state direct undercutting")
+    undercut_trigger_share: float = _f(
+        0.3, 0.0, 1.0, "foreign capacity share that makes a dominance-seeking state direct undercutting"
+    )
     undercut_release_share: float = _f(0.12, 0.0, 1.0, "foreign capacity share below which direction stops")
     directed_price_factor: float = _f(0.7, 0.2, 1.0, "lowest price over unit cost that a state-directed firm may ask")
-    directed_invest_boost: float = _f(1.0, 0.0, 5.0, "extra investment growth of state-directed firms (multiplier)")
-    shock_unmet_share: float = _f(0.05, 0.0, 1.0, "share of unmet demand that a shock-reactive state treats as a supply shock")
-    shock_price_jump: float = _f(0.6, 0.0, 10.0, "rise in the import price over a year that counts as a supply shock")
+    directed_growth_max: float = _f(0.25, 0.0, 1.0, "largest yearly capacity growth of a state-directed firm")
+    directed_invest_boost: float = _f(0.5, 0.0, 5.0, "extra investment growth of state-directed firms (multiplier)")
+    shock_dependence: float = _f(
+        0.2, 0.0, 1.0, "share of a tier's orders met from one origin that makes a state watch that supply"
+    )
+    shock_import_drop: float = _f(
+        0.5, 0.05, 1.0, "fall of imports from the main supplier, against the year before, that counts as a supply shock"
+    )
+    shock_warmup_months: int = Field(
+        36, ge=0, le=240, description="months at the start of a run in which no supply shock is detected"
+    )
     shock_inventory_months: float = _f(3.0, 0.0, 24.0, "months added to customers' inventory targets after a shock")
     shock_risk_premium: float = _f(0.15, 0.0, 2.0, "risk premium added on the shocking supplier country after a shock")
-    shock_stockpile_months: float = _f(2.0, 0.0, 24.0, "state stockpile target after a shock, months of national demand")
+    shock_stockpile_months: float = _f(
+        2.0, 0.0, 24.0, "state stockpile target after a shock, months of national demand"
+    )
     finance_share: float = _f(0.5, 0.0, 1.0, "share of a financed project's capital cost paid by the financing state")
     stockpile_buy_months: float = _f(12.0, 1.0, 120.0, "months over which a state fills its stockpile target")
-    stockpile_release_price: float = _f(2.0, 1.0, 10.0, "import price over its 3-year mean at which a state releases stock")
+    stockpile_release_price: float = _f(
+        2.0, 1.0, 10.0, "import price over its 3-year mean at which a state releases stock"
+    )
     licence_approval: float = _f(0.6, 0.0, 1.0, "share of applied exports approved once a licence delay has elapsed")
 
 

@@ -8,6 +8,7 @@ field, the value and what is allowed.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from importlib import resources
 from pathlib import Path
@@ -16,7 +17,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from model.goods import COUNTRIES, SECTORS, TIERS, month_index, parse_month
-from model.params import ModelParams
+from model.params import ModelParams, param_ranges
 
 Tier = Literal["concentrate", "ndpr_oxide", "dytb_oxide", "magnet"]
 Sector = Literal["ev_auto", "wind", "electronics", "defence", "industrial_motors", "other_uses"]
@@ -61,7 +62,7 @@ class Meta(_Strict):
     @model_validator(mode="after")
     def _order(self) -> Meta:
         if month_index(self.end, self.start) < 0:
-            raise ValueError(f"end {self.end!r} is before start {self.start!r}; end must follow start")
+            raise _Cross("scenario.end", self.end, f"the start month {self.start} or later")
         return self
 
 
@@ -307,10 +308,17 @@ class Scenario(_Strict):
     def _cross(self) -> Scenario:
         start, end = self.scenario.start, self.scenario.end
         states = [s.country for s in self.states]
-        _unique("states", "country", states)
+        _unique("country", [(f"states[{i}].country", c) for i, c in enumerate(states)])
         declared = set(states)
         firms = self.firms()
-        _unique("firms", "name", [f.name for _, f in firms] + [s.name for s in self.smugglers])
+        _unique(
+            "name",
+            [
+                (f"{section}[{i}].name", item.name)
+                for section in ("miners", "refiners", "magnet_makers", "smugglers")
+                for i, item in enumerate(getattr(self, section))
+            ],
+        )
         names = {f.name for _, f in firms}
         for section, items in (
             ("miners", self.miners),
@@ -322,12 +330,18 @@ class Scenario(_Strict):
             for i, item in enumerate(items):
                 if item.country not in declared:
                     raise _Cross(f"{section}[{i}].country", item.country, f"a declared state: {', '.join(states)}")
-        for section, items in (("miners", self.miners), ("refiners", self.refiners), ("magnet_makers", self.magnet_makers)):
+        for section, items in (
+            ("miners", self.miners),
+            ("refiners", self.refiners),
+            ("magnet_makers", self.magnet_makers),
+        ):
             for i, f in enumerate(items):
                 if f.start is not None and month_index(f.start, start) < 0:
                     raise _Cross(f"{section}[{i}].start", f.start, f"a month from the scenario start {start}")
                 if f.status != "planned" and f.start is not None and month_index(f.start, start) > 0:
-                    raise _Cross(f"{section}[{i}].status", f.status, "'planned' for a firm that starts after the scenario start")
+                    raise _Cross(
+                        f"{section}[{i}].status", f.status, "'planned' for a firm that starts after the scenario start"
+                    )
         for i, e in enumerate(self.events):
             where = f"events[{i}]"
             if month_index(e.date, start) < 0 or month_index(e.date, end) > 0:
@@ -354,60 +368,113 @@ class Scenario(_Strict):
 
 class _Cross(ValueError):
     def __init__(self, path: str, value: Any, allowed: str) -> None:
-        super().__init__(f"{path} = {value!r}: must be {allowed}")
+        super().__init__(f"{path} = {_show(value)}: must be {allowed}")
 
 
-def _unique(section: str, key: str, values: list[str]) -> None:
-    seen: set[str] = set()
-    for v in values:
+def _unique(key: str, entries: list[tuple[str, str]]) -> None:
+    """Raise on the second use of a value; entries are (path, value) pairs in file order."""
+    seen: dict[str, str] = {}
+    for path, v in entries:
         if v in seen:
-            raise _Cross(f"{section}.{key}", v, "unique; it appears twice")
-        seen.add(v)
+            raise _Cross(path, v, f"unique; {seen[v]} has the same {key}")
+        seen[v] = path
+
+
+def _show(value: Any, limit: int = 70) -> str:
+    """A short one-line repr of a value from the file."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+_EVENT_MODELS: dict[str, type[BaseModel]] = {
+    kind: cls
+    for kind, cls in zip(EVENT_KINDS, EventSpec.__origin__.__args__, strict=True)  # type: ignore[attr-defined]
+}
+_SECTION_MODELS: dict[str, type[BaseModel]] = {
+    "scenario": Meta,
+    "states": StateSpec,
+    "miners": FirmSpec,
+    "refiners": FirmSpec,
+    "magnet_makers": FirmSpec,
+    "smugglers": SmugglerSpec,
+    "customers": CustomerSpec,
+}
+
+
+def _item_hint(data: dict[str, Any], loc: list[Any]) -> str:
+    """' (in 'Bayan Obo')' for an error inside a named list item, so the user can find it."""
+    if len(loc) < 3 or not isinstance(loc[1], int):
+        return ""
+    items = data.get(str(loc[0]))
+    if not isinstance(items, list) or not 0 <= loc[1] < len(items) or not isinstance(items[loc[1]], dict):
+        return ""
+    item = items[loc[1]]
+    if isinstance(item.get("name"), str):
+        return f" (in {item['name']!r})"
+    if loc[0] == "events" and isinstance(item.get("kind"), str):
+        return f" (in the {item['kind']} event of {item.get('date', '?')})"
+    if loc[0] == "states" and isinstance(item.get("country"), str):
+        return f" (in the state {item['country']!r})"
+    return ""
 
 
 def _format(err: ValidationError, data: dict[str, Any]) -> str:
     """One line from the first pydantic error: field path, value, what is allowed."""
     e = err.errors(include_url=False)[0]
+    kind = next((p for p in e["loc"] if isinstance(p, str) and p in EVENT_KINDS), None)
     loc = [p for p in e["loc"] if not (isinstance(p, str) and p in EVENT_KINDS)]
     path = ""
     for p in loc:
         path += f"[{p}]" if isinstance(p, int) else (f".{p}" if path else str(p))
-    msg = e["msg"]
     value = e.get("input")
-    if e["type"] == "extra_forbidden":
-        return f"{path}: unknown key; {_allowed_keys(loc)}"
-    if e["type"] == "missing":
-        return f"{path}: required field is missing"
+    hint = _item_hint(data, loc)
     if e["type"] == "value_error" and isinstance(e.get("ctx", {}).get("error"), _Cross):
         return str(e["ctx"]["error"])
+    if e["type"] == "extra_forbidden":
+        what = "section" if len(loc) == 1 else ("parameter" if loc[0] == "parameters" else "key")
+        return f"{path} = {_show(value)}{hint}: unknown {what}; {_allowed_keys(loc, kind)}"
+    if e["type"] == "missing":
+        return f"{path}{hint}: required field is missing"
     if e["type"] == "union_tag_invalid":
-        return f"{path}.kind = {value.get('kind')!r}: must be one of {', '.join(EVENT_KINDS)}"
+        return f"{path}.kind = {_show(value.get('kind'))}{hint}: must be one of {', '.join(EVENT_KINDS)}"
     if e["type"] == "union_tag_not_found":
-        return f"{path}.kind: required field is missing; one of {', '.join(EVENT_KINDS)}"
-    msg = msg.removeprefix("Value error, ")
-    if "parameters" in loc[:1] and "ValidationError" not in msg:
-        pass
-    return f"{path} = {value!r}: {msg}"
+        return f"{path}.kind{hint}: required field is missing; one of {', '.join(EVENT_KINDS)}"
+    msg = e["msg"].removeprefix("Value error, ").replace("Input should be", "must be")
+    if loc[:1] == ["parameters"] and len(loc) == 2:
+        lo, hi, _ = param_ranges().get(str(loc[1]), (None, None, ""))
+        if lo is not None and hi is not None:
+            msg += f" (allowed range {lo:g} to {hi:g})"
+    return f"{path} = {_show(value)}{hint}: {msg}"
 
 
-def _allowed_keys(loc: list[Any]) -> str:
-    models: dict[str, type[BaseModel]] = {
-        "scenario": Meta,
-        "states": StateSpec,
-        "miners": FirmSpec,
-        "refiners": FirmSpec,
-        "magnet_makers": FirmSpec,
-        "smugglers": SmugglerSpec,
-        "customers": CustomerSpec,
-    }
+def _allowed_keys(loc: list[Any], kind: str | None = None) -> str:
     if len(loc) == 1:
         return "allowed sections: " + ", ".join(Scenario.model_fields)
-    model = models.get(str(loc[0]))
     if loc[0] == "parameters":
         return "allowed parameters: " + ", ".join(ModelParams.model_fields)
+    model = _EVENT_MODELS.get(kind) if loc[0] == "events" and kind else _SECTION_MODELS.get(str(loc[0]))
     if model is None:
-        return "see the event kinds in the README"
-    return "allowed keys: " + ", ".join(model.model_fields)
+        return "see the scenario files shipped in model/scenarios for the keys"
+    label = f"allowed keys of an event of kind {kind}" if loc[0] == "events" else "allowed keys"
+    return f"{label}: " + ", ".join(model.model_fields)
+
+
+def _one_line(text: str) -> str:
+    """`text` with its line breaks replaced by spaces: a ScenarioError message is one line."""
+    return re.sub(r"\s*[\r\n]+\s*", " ", text).strip()
+
+
+def _toml_error(exc: tomllib.TOMLDecodeError, text: str) -> str:
+    """'at line L, column C: <the line>: <what is wrong>' from a tomllib error."""
+    msg = str(exc)
+    m = re.search(r"\(at line (\d+), column (\d+)\)", msg)
+    if not m:
+        return _one_line(msg)
+    lineno = int(m.group(1))
+    lines = text.splitlines()
+    what = msg[: m.start()].strip()
+    shown = _show(lines[lineno - 1].strip(), 100) if 0 < lineno <= len(lines) else "''"
+    return f"at line {lineno}, column {m.group(2)}: {shown}: {what}"
 
 
 def load_scenario(path_or_name: str | Path) -> tuple[Scenario, str]:
@@ -415,11 +482,13 @@ def load_scenario(path_or_name: str | Path) -> tuple[Scenario, str]:
     path = resolve_scenario(path_or_name)
     source = str(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{source}: not valid TOML: {exc}") from None
+        text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"{source}: cannot read: {exc}") from None
+        raise ScenarioError(f"{source}: cannot read: {_one_line(str(exc))}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{source}: not valid TOML {_toml_error(exc, text)}") from None
     return parse_scenario(data, source), source
 
 
@@ -432,11 +501,12 @@ def parse_scenario(data: dict[str, Any], source: str = "<scenario>") -> Scenario
             e = exc.errors(include_url=False)[0]
             name = e["loc"][0] if e["loc"] else "?"
             if e["type"] == "extra_forbidden":
-                line = f"parameters.{name}: unknown parameter; allowed: {', '.join(ModelParams.model_fields)}"
+                allowed = ", ".join(ModelParams.model_fields)
+                line = f"parameters.{name} = {_show(e.get('input'))}: unknown parameter; allowed: {allowed}"
             else:
-                line = f"parameters.{name} = {e.get('input')!r}: {e['msg']}"
-            raise ScenarioError(f"{source}: {line}") from None
-        raise ScenarioError(f"{source}: {_format(exc, data)}") from None
+                line = f"parameters.{name} = {_show(e.get('input'))}: {e['msg'].replace('Input should be', 'must be')}"
+            raise ScenarioError(_one_line(f"{source}: {line}")) from None
+        raise ScenarioError(_one_line(f"{source}: {_format(exc, data)}")) from None
 
 
 def builtin_scenarios() -> dict[str, Path]:
@@ -453,7 +523,8 @@ def resolve_scenario(path_or_name: str | Path) -> Path:
     path = Path(path_or_name)
     if not path.is_file():
         raise ScenarioError(
-            f"{path_or_name}: no such scenario; give a file path or one of: {', '.join(sorted(builtins))}"
+            f"{path_or_name}: no such scenario file or built-in name; "
+            f"give the path of a TOML file or one of: {', '.join(sorted(builtins))}"
         )
     return path
 

@@ -57,15 +57,22 @@ class Recorder:
             mb = m.markets[tier].month
             nz = np.argwhere(mb.quantity_t > 1e-9)
             for o, d, ch in nz:
-                self.flows.append((date, tier, countries[o], countries[d], CHANNELS[ch], float(mb.quantity_t[o, d, ch]), float(mb.value_usd[o, d, ch])))
+                self.flows.append(
+                    (
+                        date,
+                        tier,
+                        countries[o],
+                        countries[d],
+                        CHANNELS[ch],
+                        float(mb.quantity_t[o, d, ch]),
+                        float(mb.value_usd[o, d, ch]),
+                    )
+                )
             smuggled += float(mb.quantity_t[:, :, 1].sum())
         out = {t: 0.0 for t in TIERS}
         home = {t: 0.0 for t in TIERS}
         for f in m.firms:
-            if f.kind == "refiner":
-                made = f.oxide_output_t
-            else:
-                made = {f.tier: f.output_t}
+            made = f.oxide_output_t if f.kind == "refiner" else {f.tier: f.output_t}
             for t, q in made.items():
                 out[t] += q
                 if f.country == HOME:
@@ -89,14 +96,31 @@ class Recorder:
         date = m.date
         book = m.customers
         for f in m.firms:
-            self.agents.append((date, f.unique_id, f.name, f.kind, f.country, f.status, f.capacity_t,
-                                self.year_output.pop(f.unique_id, 0.0), f.unit_cost(), f.price[f.outputs[0]], f.cash_usd))  # fmt: skip
+            out = self.year_output.pop(f.unique_id, 0.0)
+            price = f.price[f.outputs[0]]
+            self.agents.append(
+                (
+                    date,
+                    f.unique_id,
+                    f.name,
+                    f.kind,
+                    f.country,
+                    f.status,
+                    f.capacity_t,
+                    out,
+                    f.unit_cost(),
+                    price,
+                    f.cash_usd,
+                )
+            )
         for s in m.smugglers:
             self.agents.append((date, s.unique_id, s.name, s.kind, s.country, s.status, s.capacity_t,
                                 s.sold_t[s.tier], s.reference_cost(s.tier), s.price[s.tier], s.cash_usd))  # fmt: skip
         for st in m.state_list:
             stock = sum(st.stock_t.values())
-            self.agents.append((date, st.unique_id, st.name, st.kind, st.country, "operating", stock, 0.0, 0.0, 0.0, st.cash_usd))
+            self.agents.append(
+                (date, st.unique_id, st.name, st.kind, st.country, "operating", stock, 0.0, 0.0, 0.0, st.cash_usd)
+            )
         for c in m.customer_agents:
             r = c.row
             self.agents.append((date, c.unique_id, c.name, c.kind, c.country, c.status, 0.0,
