@@ -63,6 +63,7 @@ class Firm(mesa.Agent):
         self.price = {t: 0.0 for t in self.outputs}
         self.orders_ema_t = {t: self.capacity_t / 12 * 0.8 for t in self.outputs}
         self.sold_t = {t: 0.0 for t in self.outputs}
+        self.receipts_usd = {t: 0.0 for t in self.outputs}  # received from this month's sales
         self.asked_t = {t: 0.0 for t in self.outputs}  # orders received this month, t
         self.revenue_usd = 0.0
         self.cost_usd = 0.0
@@ -190,7 +191,18 @@ class Firm(mesa.Agent):
     def expected_price(self, tier: str) -> float:
         """The price the firm expects to sell at: its own ask, or the market's if that is higher
         (an idle firm watches the market it could sell into)."""
-        return max(self.price[tier], self.model.last_price_index.get(tier, 0.0))
+        return max(self.price[tier], self.model.last_price_index.get(tier, 0.0), self.floor_usd_per_kg(tier))
+
+    def floor_usd_per_kg(self, tier: str) -> float:
+        """The highest price floor any state guarantees this firm for `tier` now (0 if none)."""
+        step = self.model.month
+        floors = [
+            f.usd_per_kg
+            for st in self.model.state_list
+            for f in st.policy.price_floors
+            if f.firm == self.name and f.tier == tier and step < f.until_step
+        ]
+        return max(floors, default=0.0)
 
     def worth_producing(self) -> bool:
         """Produce while the expected price covers marginal cost, or while the state directs and pays."""
@@ -206,6 +218,7 @@ class Firm(mesa.Agent):
         self.support_usd = 0.0
         for t in self.outputs:
             self.sold_t[t] = 0.0
+            self.receipts_usd[t] = 0.0
             self.asked_t[t] = 0.0
         if self.status == "mothballed":
             self.cost_usd = self.model.params.mothball_upkeep_frac * self.fixed_cost_usd()
@@ -256,7 +269,9 @@ class Firm(mesa.Agent):
             # losses alone are not enough: the firm also fails to cover its marginal cost, or
             # has exhausted its cash
             exhausted = self.cash_usd < 0 or self.expected_price(self.tier) < self.decision_cost()
-            if self.loss_streak >= p.loss_patience_months and exhausted and not self.directed:
+            # a state-backed firm is kept running (it cuts output instead) while its state can pay
+            kept = self.directed or (self.state_backed and self.state.can_pay(self.fixed_cost_usd()))
+            if self.loss_streak >= p.loss_patience_months and exhausted and not kept:
                 price = self.price[self.tier]
                 self.mothball(
                     f"{self.loss_streak} months of losses; price {price:.2f} USD/kg "
@@ -305,7 +320,8 @@ class Firm(mesa.Agent):
         return 1.0
 
     def consider_investment(self) -> None:
-        """Each December: add capacity if last year was busy and profitable."""
+        """Each December: add capacity if last year was busy and profitable. A commercial firm
+        pays from its own cash; a state-directed firm expands on its state's orders and money."""
         p = self.model.params
         if self.status == "operating" and self.year_capacity_t > 0:
             pending = sum(a for _, a in self.pending_capacity)
@@ -325,12 +341,16 @@ class Firm(mesa.Agent):
                 growth = min(growth, p.directed_growth_max)
             # a state-directed firm expands on orders from its state, whatever its margin
             good_margin = margin >= p.invest_margin or self.directed
-            if utilisation >= p.invest_utilisation and good_margin and growth > 0:
-                added = self.capacity_t * growth
+            capex_per_t = p.capex_years * self.base_cost_usd_per_kg * KG_PER_T
+            added = self.capacity_t * growth
+            state_pays = self.directed and self.state.can_pay(added * capex_per_t)
+            if not state_pays:  # a commercial firm builds only what its own cash pays for
+                added = min(added, max(self.cash_usd, 0.0) / capex_per_t) if capex_per_t > 0 else added
+            if utilisation >= p.invest_utilisation and good_margin and added > 1e-6:
                 lead = self.construction_months // 2 + self.state.policy.permitting_months.get(self.tier, 0) // 2
                 self.pending_capacity.append((self.model.month + max(lead, 1), added))
-                capex = p.capex_years * self.base_cost_usd_per_kg * added * KG_PER_T
-                if self.directed and self.state.can_pay(capex):
+                capex = capex_per_t * added
+                if state_pays:
                     self.state.pay("directed_investment", capex)  # the state builds what it orders
                 else:
                     self.cash_usd -= capex

@@ -231,10 +231,13 @@ class State(mesa.Agent):
         return offer
 
     def reference_cost(self, tier: str) -> float:
-        """A stockpile sells at its average purchase cost, marked up by the market's rule."""
+        """A released stockpile is sold to clear, below the market's price index (a state sells
+        to calm prices, not for profit); it never asks more than its average purchase cost."""
+        market_usd_per_kg = self.model.last_price_index.get(tier, 1.0)
+        ask = market_usd_per_kg * (1.0 - self.model.params.stockpile_release_discount)
         if self.stock_t[tier] > 1e-9:
-            return max(self.stock_value_usd[tier] / (self.stock_t[tier] * 1000.0), 0.01)
-        return max(self.model.last_price_index.get(tier, 1.0), 0.01)
+            ask = min(ask, self.stock_value_usd[tier] / (self.stock_t[tier] * 1000.0))
+        return max(ask, 0.01)
 
     def pay_price_floors(self) -> None:
         """Top up floor-protected firms' sales to the floor and buy the offtake share of stock."""
@@ -243,7 +246,7 @@ class State(mesa.Agent):
                 continue
             firm = self.model.firm_by_name[floor.firm]
             sold = firm.sold_t.get(floor.tier, 0.0)
-            received = firm.price.get(floor.tier, 0.0)
+            received = firm.receipts_usd.get(floor.tier, 0.0) / max(sold * 1000.0, 1e-12)  # USD/kg
             if sold > 0 and received < floor.usd_per_kg:
                 topup = (floor.usd_per_kg - received) * sold * 1000.0
                 self.pay("price_floor", topup)

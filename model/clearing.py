@@ -101,6 +101,7 @@ class TierMarket:
         ok &= ~(self.s_illegal & cross)  # illegal output stays at home
         ok &= ~(self.s_state & (cross | (role == ROLE_STATE) | (role == ROLE_SMUGGLER)))
         ok &= (role != ROLE_SMUGGLER) | (~cross & ~self.s_smuggler & ~self.s_state)
+        ok &= ~(self.s_smuggler & (role == ROLE_STATE))  # a state stockpiles no contraband
         self.c_allowed = ok
         self.any_domestic_premium = bool(np.any(classes[:, 4] != 0))
         self.buyer_countries = [int(c) for c in np.unique(self.c_country)]
@@ -110,8 +111,9 @@ class TierMarket:
             set(zip(self.c_country[cls_idx].tolist(), self.s_country[sel_idx].tolist(), strict=True))
         )
         # each (class, seller) cell's place in the (origin, destination, channel) flow table
-        channel = np.where(self.s_smuggler[None, :], 1, 0)
-        channel = np.where(self.s_state[None, :] | (role == ROLE_STATE), 2, channel)
+        # contraband stays contraband whoever buys it; otherwise a state on either side is stockpile
+        channel = np.where(self.s_state[None, :] | (role == ROLE_STATE), 2, 0)
+        channel = np.where(self.s_smuggler[None, :], 1, channel)
         n_k = len(model.countries)
         self.flow_index = ((self.s_country[None, :] * n_k + self.c_country[:, None]) * 3 + channel).ravel()
         # last month's supplier shares, as rows of `pattern` (buyer b uses row b_pattern[b]); in a

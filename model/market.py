@@ -301,6 +301,13 @@ def allocate(
                 break
             w_all = weights[g.origin[rows]]
         w = w_all * (stock > EPS)
+        if r == 0 and caps:  # applications: what buyers abroad would order from capped sellers
+            t0 = w.sum(axis=1)
+            i0 = np.divide(1.0, t0, out=np.zeros(t0.size), where=t0 > 1e-200)
+            for cap, in_cap in zip(caps, g.in_cap, strict=True):
+                sub = np.flatnonzero(in_cap)
+                if sub.size and cap.sellers.size:
+                    cap.requested_t += float((w[np.ix_(sub, cap.sellers)].sum(axis=1) * i0[sub] * g.rest[sub]).sum())
         for cap, in_cap in zip(caps, g.in_cap, strict=True):
             if cap.cap_t <= EPS and cap.sellers.size:
                 sub = np.flatnonzero(in_cap[rows])
@@ -328,8 +335,6 @@ def allocate(
             idx = np.ix_(sub_rows, cap.sellers)
             block = fill[idx]
             shipped = block.sum()
-            if r == 0:
-                cap.requested_t += order[idx].sum()
             if shipped > cap.cap_t:
                 fill[idx] = block * (cap.cap_t / shipped) if shipped > 0 else 0.0
                 shipped = cap.cap_t

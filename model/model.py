@@ -244,6 +244,7 @@ class RareEarthModel(mesa.Model):
             else:
                 s.inventory_t[tier] = max(s.inventory_t[tier] - sold[j], 0.0)
                 s.sold_t[tier] += sold[j]
+                s.receipts_usd[tier] += receipts[j]
                 s.revenue_usd += receipts[j]
         bought, paid = market.bought_t, market.buyer_paid_usd
         q = market.allocation.quantity_t
@@ -307,6 +308,11 @@ class RareEarthModel(mesa.Model):
                     dumping[j] = True
         prices = market.reprice(cost, floor, stock, target, offers, spare, dumping)
         for j, s in enumerate(market.sellers):
+            if s.kind == "state":  # a state's stockpile asks its release price outright
+                prices[j] = cost[j]
+            elif s.kind in FIRM_CLASSES and s.floor_usd_per_kg(tier) >= cost[j]:
+                # the state tops sales up to the floor: the firm matches the market's price
+                prices[j] = min(prices[j], max(self.last_price_index.get(tier, prices[j]), 0.01))
             s.price[tier] = float(prices[j])
 
     def _update_export_premium(self, cap: Any) -> None:
@@ -463,8 +469,15 @@ class RareEarthModel(mesa.Model):
         need = np.array([self.orders_by_country[t][c] for t in TIERS])
         # only tiers the country depends on: imports from `origin` were a real share of its orders
         relied = before >= self.params.shock_dependence * need
-        drops = [1.0 - r / b for r, b, dep in zip(recent, before, relied, strict=True) if b > 0 and dep]
-        return max(0.0, *drops)
+        # a fall the country chose (it orders less of the tier now) is no shock: the imports it
+        # could expect are capped by what it still orders
+        expected = np.minimum(before, need)
+        drops = [
+            1.0 - r / e
+            for r, e, b, dep in zip(recent, expected, before, relied, strict=True)
+            if dep and e > self.params.shock_dependence * b
+        ]
+        return max([0.0, *drops])
 
     def main_supplier(self, country: str) -> str | None:
         """The origin of most of a country's recent imports."""

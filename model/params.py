@@ -109,6 +109,9 @@ class ModelParams(BaseModel):
     )
     finance_share: float = _f(0.5, 0.0, 1.0, "share of a financed project's capital cost paid by the financing state")
     stockpile_buy_months: float = _f(12.0, 1.0, 120.0, "months over which a state fills its stockpile target")
+    stockpile_release_discount: float = _f(
+        0.1, 0.0, 0.5, "a state releasing its stockpile asks this much below the market's price index"
+    )
     stockpile_release_price: float = _f(
         2.0, 1.0, 10.0, "import price over its 3-year mean at which a state releases stock"
     )
