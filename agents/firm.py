@@ -52,6 +52,7 @@ class Firm(mesa.Agent):
         self.phase_end: int | None = None  # step when permitting, construction or a restart ends
         self.mothballed_since = 0
         self.loss_streak = 0
+        self.grace_until = -1  # a new plant is given this long to ramp up before losses count
         self.profit_memory_usd = 0.0
         self._cost_month: int | None = None
         self._decision_cost = 0.0
@@ -156,6 +157,7 @@ class Firm(mesa.Agent):
         if self.status == "construction" and m >= (self.phase_end or 0):
             self.status = "operating"
             self.phase_end = None
+            self.grace_until = m + self.model.params.startup_grace_months
             self.model.log_event("open", self, f"starts production, capacity {self.capacity_t:.0f} t/yr")
         if self.status == "mothballed" and self.phase_end is not None and m >= self.phase_end:
             self.status = "operating"
@@ -271,7 +273,8 @@ class Firm(mesa.Agent):
             exhausted = self.cash_usd < 0 or self.expected_price(self.tier) < self.decision_cost()
             # a state-backed firm is kept running (it cuts output instead) while its state can pay
             kept = self.directed or (self.state_backed and self.state.can_pay(self.fixed_cost_usd()))
-            if self.loss_streak >= p.loss_patience_months and exhausted and not kept:
+            ramping = self.model.month < self.grace_until
+            if self.loss_streak >= p.loss_patience_months and exhausted and not kept and not ramping:
                 price = self.price[self.tier]
                 self.mothball(
                     f"{self.loss_streak} months of losses; price {price:.2f} USD/kg "

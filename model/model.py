@@ -459,8 +459,9 @@ class RareEarthModel(mesa.Model):
         return jump
 
     def import_drop(self, country: str, origin: str) -> float:
-        """How far the last 3 months' imports from `origin` fell below their mean of the 12
-        months before, in the tier where they fell most (0 = no fall, 1 = stopped)."""
+        """How far the value of the last 3 months' imports from `origin` fell below what the
+        country could expect (their mean of the 12 months before, capped by what it still
+        orders), in the material tier where they fell most (0 = no fall, 1 = stopped)."""
         if len(self.import_months) < 15:
             return 0.0
         o, c = self.country_index[origin], self.country_index[country]
@@ -472,11 +473,12 @@ class RareEarthModel(mesa.Model):
         # a fall the country chose (it orders less of the tier now) is no shock: the imports it
         # could expect are capped by what it still orders
         expected = np.minimum(before, need)
-        drops = [
-            1.0 - r / e
-            for r, e, b, dep in zip(recent, expected, before, relied, strict=True)
-            if dep and e > self.params.shock_dependence * b
-        ]
+        # tiers that matter: a material share of the value the country expects from `origin`
+        price = np.array([self.last_price_index.get(t, 0.0) for t in TIERS])
+        value = expected * price
+        material = value >= self.params.shock_material_share * max(float(value.sum()), 1e-12)
+        counted = relied & material & (expected > self.params.shock_dependence * before)
+        drops = [1.0 - r / e for r, e, c in zip(recent, expected, counted, strict=True) if c]
         return max([0.0, *drops])
 
     def main_supplier(self, country: str) -> str | None:

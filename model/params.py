@@ -43,7 +43,10 @@ class ModelParams(BaseModel):
     export_premium_decay: float = _f(0.1, 0.0, 1.0, "monthly decay of the export premium when exports are not rationed")
     # --- firms -----------------------------------------------------------------------------
     fixed_cost_frac: float = _f(0.3, 0.0, 2.0, "fixed cost per month as a share of variable cost at full capacity")
-    loss_patience_months: int = Field(24, ge=1, le=240, description="consecutive loss months before a firm mothballs")
+    loss_patience_months: int = Field(12, ge=1, le=240, description="consecutive loss months before a firm mothballs")
+    startup_grace_months: int = Field(
+        24, ge=0, le=120, description="months after opening in which a new plant's losses do not make it mothball"
+    )
     restart_margin: float = _f(1.4, 1.0, 5.0, "price over unit cost that a mothballed firm waits for before restarting")
     restart_months: int = Field(6, ge=1, le=60, description="consecutive months of a restart signal before restarting")
     restart_lead_months: int = Field(12, ge=0, le=120, description="months from a restart decision to output")
@@ -89,12 +92,15 @@ class ModelParams(BaseModel):
     undercut_trigger_share: float = _f(
         0.3, 0.0, 1.0, "foreign capacity share that makes a dominance-seeking state direct undercutting"
     )
-    undercut_release_share: float = _f(0.12, 0.0, 1.0, "foreign capacity share below which direction stops")
+    undercut_release_share: float = _f(0.0, 0.0, 1.0, "foreign capacity share below which direction stops")
     directed_price_factor: float = _f(0.7, 0.2, 1.0, "lowest price over unit cost that a state-directed firm may ask")
     directed_growth_max: float = _f(0.25, 0.0, 1.0, "largest yearly capacity growth of a state-directed firm")
     directed_invest_boost: float = _f(0.5, 0.0, 5.0, "extra investment growth of state-directed firms (multiplier)")
     shock_dependence: float = _f(
         0.2, 0.0, 1.0, "share of a tier's orders met from one origin that makes a state watch that supply"
+    )
+    shock_material_share: float = _f(
+        0.05, 0.0, 1.0, "least share of the value of imports from a supplier for a tier's fall to count as a shock"
     )
     shock_import_drop: float = _f(
         0.5, 0.05, 1.0, "fall of imports from the main supplier, against the year before, that counts as a supply shock"

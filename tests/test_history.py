@@ -1,0 +1,152 @@
+"""The default history world, 1985-2016: outcomes that must come from the agents' decisions.
+
+Each test checks an outcome of the history run (no outcome is scheduled in `history.toml`, only
+causes) in every seed of a small ensemble, and runs a counterfactual world in which the stated
+cause is removed, where the outcome must change.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Callable
+from functools import cache
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from model import run
+from model.scenario import builtin_scenarios, parse_scenario
+
+SEEDS = (1, 2, 3)
+UNTIL = "2016-12"
+
+
+def history_data() -> dict[str, Any]:
+    with builtin_scenarios()["history"].open("rb") as fh:
+        return tomllib.load(fh)
+
+
+def state(data: dict[str, Any], country: str) -> dict[str, Any]:
+    return next(s for s in data["states"] if s["country"] == country)
+
+
+def western_china(data: dict[str, Any]) -> None:
+    """China without state direction or undercutting, at US environmental standards (the
+    initial ones, and the US compliance costs dated in the scenario, from their dates)."""
+    chn = state(data, "CHN")
+    chn["dominance"] = False
+    chn["env_cost_usd_per_kg"] = dict(state(data, "USA")["env_cost_usd_per_kg"])
+    us_rules = [e for e in data["events"] if e["kind"] == "env_cost" and e["state"] == "USA"]
+    assert us_rules, "the history world dates US compliance costs"
+    data["events"] += [{**e, "state": "CHN"} for e in us_rules]
+
+
+def us_price_floor(data: dict[str, Any]) -> None:
+    """The USA guarantees Mountain Pass 3.5 USD/kg for its concentrate from 1995 for 15 years."""
+    data["events"].append(
+        dict(date="1995-01", kind="price_floor", state="USA", firm="Mountain Pass", tier="concentrate",
+             usd_per_kg=3.5, years=15)
+    )  # fmt: skip
+
+
+def no_crackdown(data: dict[str, Any]) -> None:
+    """China never raises enforcement against smuggling (no 2010-11 crackdown)."""
+    data["events"] = [e for e in data["events"] if e["kind"] != "enforcement"]
+
+
+def slow_us_permits(data: dict[str, Any]) -> None:
+    """US permitting of magnet plants takes 36 months instead of 6."""
+    state(data, "USA")["permitting_months"]["magnet"] = 36
+
+
+WORLDS: dict[str, Callable[[dict[str, Any]], None] | None] = {
+    "history": None,
+    "western_china": western_china,
+    "us_price_floor": us_price_floor,
+    "no_crackdown": no_crackdown,
+    "slow_us_permits": slow_us_permits,
+}
+
+
+@cache
+def tables(world: str, seed: int) -> dict[str, pd.DataFrame]:
+    data = history_data()
+    change = WORLDS[world]
+    if change is not None:
+        change(data)
+    return run(parse_scenario(data, f"history ({world})"), seed=seed, until=UNTIL)
+
+
+def series(world: str, seed: int) -> pd.DataFrame:
+    return tables(world, seed)["series"].set_index("date")
+
+
+def mean(world: str, seed: int, column: str, start: str, end: str) -> float:
+    return float(series(world, seed).loc[start:end, column].mean())
+
+
+def firm_events(world: str, seed: int, actor: str) -> pd.DataFrame:
+    ev = tables(world, seed)["events"]
+    return ev[(ev["actor"] == actor) & (ev["kind"] != "invest")]
+
+
+# --- China's share of world mining ------------------------------------------------------------------
+@pytest.mark.parametrize("seed", SEEDS)
+def test_china_share_of_mining_rises_from_a_minority_to_dominance(seed: int) -> None:
+    early = mean("history", seed, "china_share_mining", "1990-01", "1990-12")
+    mid = mean("history", seed, "china_share_mining", "2004-01", "2006-12")
+    assert early <= 0.4, f"China's share of mining in 1990 is {early:.2f}; about a quarter expected"
+    assert mid >= 0.8, f"China's share of mining in 2004-2006 is {mid:.2f}; above 0.8 expected"
+    # counterfactual: without state direction and at Western environmental costs, no dominance
+    cf = mean("western_china", seed, "china_share_mining", "2004-01", "2006-12")
+    assert cf <= 0.5, f"China's share of mining reaches {cf:.2f} without undercutting and cheap compliance"
+
+
+# --- Mountain Pass ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("seed", SEEDS)
+def test_mountain_pass_stops_for_losses_around_the_turn_of_the_century(seed: int) -> None:
+    mp = firm_events("history", seed, "Mountain Pass")
+    stops = mp[mp["kind"].isin(["mothball", "close"])]
+    assert not stops.empty, "Mountain Pass never stops"
+    first = stops.iloc[0]
+    assert "1998-01" <= first["date"] <= "2005-12", f"Mountain Pass stops in {first['date']}"
+    assert "losses" in first["detail"], f"the reason given is not losses: {first['detail']}"
+    # it stays stopped while prices stay low (no restart before the 2010 crisis)
+    restarts = mp[(mp["kind"] == "restart") & (mp["date"] < "2010-01")]
+    assert restarts.empty, f"Mountain Pass restarts at low prices:\n{restarts.to_string()}"
+    # counterfactual: the losses come from the low world price; with a US price floor under its
+    # concentrate from 1995 to 2009 the mine keeps producing while the floor lasts
+    cf = firm_events("us_price_floor", seed, "Mountain Pass")
+    cf_stops = cf[cf["kind"].isin(["mothball", "close"]) & (cf["date"] < "2010-01")]
+    assert cf_stops.empty, f"Mountain Pass stops even with a price floor:\n{cf_stops.to_string()}"
+
+
+# --- smuggling and the crackdown ---------------------------------------------------------------
+@pytest.mark.parametrize("seed", SEEDS)
+def test_smuggling_is_substantial_before_2010_and_falls_after_the_crackdown(seed: int) -> None:
+    before = mean("history", seed, "smuggled_t", "2009-01", "2010-10")  # t per month
+    after = mean("history", seed, "smuggled_t", "2012-01", "2014-12")
+    flows = tables("history", seed)["flows"]
+    exports = flows[(flows["origin"] == "CHN") & (flows["destination"] != "CHN")]
+    exports_per_month = exports[exports["date"].between("2009-01", "2010-10")]["quantity_t"].sum() / 22
+    assert before >= 300.0, f"only {before:.0f} t/month smuggled in 2009-2010"
+    assert before >= 0.05 * exports_per_month, "smuggling is a negligible share of what leaves China"
+    assert after <= 0.4 * before, f"smuggling {before:.0f} -> {after:.0f} t/month: no fall after the crackdown"
+    # counterfactual: without the crackdown, smuggling goes on growing under the quotas
+    cf_after = mean("no_crackdown", seed, "smuggled_t", "2012-01", "2014-12")
+    assert cf_after >= before, f"without a crackdown smuggling falls anyway ({before:.0f} -> {cf_after:.0f})"
+    assert cf_after >= 3.0 * after
+
+
+# --- Hitachi Metals North Carolina ------------------------------------------------------------------
+@pytest.mark.parametrize("seed", SEEDS)
+def test_hitachi_north_carolina_opens_in_2013(seed: int) -> None:
+    nc = firm_events("history", seed, "Hitachi Metals North Carolina")
+    opened = nc[nc["kind"] == "open"]
+    assert len(opened) == 1 and opened.iloc[0]["date"].startswith("2013"), nc.to_string()
+    assert (nc[nc["kind"] == "construction"]["date"] < opened.iloc[0]["date"]).all()
+    # counterfactual: with 36 months of US permitting (not 6) the plant opens years later
+    cf = firm_events("slow_us_permits", seed, "Hitachi Metals North Carolina")
+    cf_open = cf[cf["kind"] == "open"]
+    assert cf_open.empty or cf_open.iloc[0]["date"] >= "2015-01", cf.to_string()
