@@ -348,7 +348,7 @@ class Firm(mesa.Agent):
             added = self.capacity_t * growth
             state_pays = self.directed and self.state.can_pay(added * capex_per_t)
             if not state_pays:  # a commercial firm builds only what its own cash pays for
-                added = min(added, max(self.cash_usd, 0.0) / capex_per_t) if capex_per_t > 0 else added
+                added = min(added, max(self.cash_usd, 0.0) / capex_per_t) if capex_per_t > 1e-9 else added
             if utilisation >= p.invest_utilisation and good_margin and added > 1e-6:
                 lead = self.construction_months // 2 + self.state.policy.permitting_months.get(self.tier, 0) // 2
                 self.pending_capacity.append((self.model.month + max(lead, 1), added))

@@ -253,4 +253,6 @@ class State(mesa.Agent):
                 firm.support_usd += topup
             if floor.offtake_share > 0 and firm.inventory_t.get(floor.tier, 0.0) > 0:
                 qty = floor.offtake_share * firm.inventory_t[floor.tier]
-                self.model.offtake(self, firm, floor.tier, qty, floor.usd_per_kg)
+                # the state buys at the floor, or at the market's price when that is higher
+                usd_per_kg = max(floor.usd_per_kg, self.model.last_price_index.get(floor.tier, 0.0))
+                self.model.offtake(self, firm, floor.tier, qty, usd_per_kg)

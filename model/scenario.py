@@ -348,6 +348,10 @@ class Scenario(_Strict):
                 raise _Cross(f"{where}.date", e.date, f"a month from {start} to {end}")
             if e.state not in declared:
                 raise _Cross(f"{where}.state", e.state, f"a declared state: {', '.join(states)}")
+            for key in ("target", "origin", "banned_origin"):  # other countries an event names
+                other = getattr(e, key, None)
+                if other is not None and other not in declared:
+                    raise _Cross(f"{where}.{key}", other, f"a declared state: {', '.join(states)}")
             firm = getattr(e, "firm", None)
             if firm is not None and firm not in names:
                 raise _Cross(f"{where}.firm", firm, "the name of a firm in this scenario")

@@ -41,6 +41,7 @@ CASES: dict[str, tuple[str, str, str]] = {
     "parameter_out_of_range": ("parameters.logit_beta", "400", "allowed range 0.5 to 40"),
     "duplicate_firm": ("refiners[1].name", "'Bayan Obo'", "must be unique; miners[0].name"),
     "undeclared_state": ("miners[1].country", "'AUS'", "a declared state: CHN, USA"),
+    "embargo_undeclared_target": ("events[1].target", "'JPN'", "a declared state: CHN, USA"),
     "end_before_start": ("scenario.end", "'1984-06'", "the start month 1985-01 or later"),
     "unknown_sector": ("customers[0].sector", "'toys'", "'electronics'"),
     "wrong_section_type": ("smugglers", "'none'", "must be a valid list"),
