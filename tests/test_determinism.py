@@ -57,7 +57,7 @@ def assert_same(got: dict[str, bytes], want: dict[str, bytes], where: str) -> No
         if got[name] != want[name]:
             a, b = got[name].splitlines(), want[name].splitlines()
             first = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
-            detail = f"line {first + 1}: {a[first:first + 1]} != {b[first:first + 1]}; {len(a)} vs {len(b)} lines"
+            detail = f"line {first + 1}: {a[first : first + 1]} != {b[first : first + 1]}; {len(a)} vs {len(b)} lines"
             pytest.fail(f"{where}: {name}.csv differs from the in-process run ({detail})")
 
 
@@ -92,8 +92,8 @@ def test_same_seed_same_bytes_in_a_process_pool(reference: dict) -> None:
 
 def test_same_seed_same_bytes_on_a_dask_cluster(reference: dict) -> None:
     """A local Dask cluster of two worker processes gives the in-process tables."""
-    distributed = pytest.importorskip("distributed")
     import cloudpickle
+    import distributed
 
     # the workers cannot import this test module by name: ship its functions by value
     cloudpickle.register_pickle_by_value(sys.modules[__name__])
@@ -108,12 +108,11 @@ def test_same_seed_same_bytes_on_a_dask_cluster(reference: dict) -> None:
             ) as cluster,
             distributed.Client(cluster) as client,
         ):
-            futures = client.map(_job, JOBS, pure=False)
-            results = client.gather(futures)
-            ran_on = {f.key: w for f, w in zip(futures, client.who_has(futures).values(), strict=True)}
+            client.wait_for_workers(2)
+            assert len(client.scheduler_info()["workers"]) == 2
+            results = client.gather(client.map(_job, JOBS, pure=False))
     finally:
         cloudpickle.unregister_pickle_by_value(sys.modules[__name__])
-    assert len(ran_on) == len(JOBS)
     for job, got in zip(JOBS, results, strict=True):
         assert_same(got, reference[job], f"dask cluster, {job}")
 
@@ -125,14 +124,37 @@ def test_same_seed_same_bytes_from_the_command_line(reference: dict, tmp_path: P
     for hash_seed in ("0", "4242"):
         out = tmp_path / f"hash{hash_seed}"
         env = {**os.environ, "PYTHONHASHSEED": hash_seed, "MPLBACKEND": "Agg"}
-        cmd = [sys.executable, "-m", "experiments", "run", scenario, "--seeds", "1", "--seed", str(seed),
-               "--until", until, "--out", str(out)]  # fmt: skip
+        cmd = [
+            sys.executable,
+            "-m",
+            "experiments",
+            "run",
+            scenario,
+            "--seeds",
+            "1",
+            "--seed",
+            str(seed),
+            "--until",
+            until,
+            "--out",
+            str(out),
+        ]
         procs.append((out, subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)))
     for out, proc in procs:
         stdout, stderr = proc.communicate(timeout=120)
         assert proc.returncode == 0, stderr.decode()
         got = {name: (out / f"{name}.csv").read_bytes() for name in TABLES}
         assert_same(got, reference[JOBS[0]], f"command line, {out.name}")
+
+
+def test_a_changed_byte_is_caught(reference: dict) -> None:
+    """The comparison itself notices one changed digit."""
+    want = reference[JOBS[2]]
+    flows = want["flows"]
+    assert flows[-2:-1].isdigit()
+    got = {**want, "flows": flows[:-2] + bytes([flows[-2] ^ 1]) + flows[-1:]}  # last digit +-1
+    with pytest.raises(pytest.fail.Exception, match="flows.csv differs"):
+        assert_same(got, want, "tampered")
 
 
 def test_different_seeds_give_different_tables(reference: dict) -> None:

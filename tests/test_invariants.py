@@ -152,7 +152,9 @@ class MonthAudit:
         assert all(f.support_usd >= -1e-6 for f in m.firms), f"{date}: negative support"
         # stockpiles: purchases paid and sales received by the states
         stock_spent = now["spent"]["stockpile"] - before["spent"]["stockpile"]
-        assert close(stock_spent, state_bought_usd, paid), f"{date}: stockpile purchases {state_bought_usd} vs {stock_spent}"
+        assert close(stock_spent, state_bought_usd, paid), (
+            f"{date}: stockpile purchases {state_bought_usd} vs {stock_spent}"
+        )
         sales = now["sales"] - before["sales"]
         assert close(sales, state_sold_usd, paid), f"{date}: stockpile sales {state_sold_usd} vs recorded {sales}"
         offtake_usd = now["spent"]["offtake"] - before["spent"]["offtake"]
@@ -180,7 +182,6 @@ class MonthAudit:
             assert math.isfinite(s.cash_usd), f"{date} {s.name}: cash {s.cash_usd}"
             assert all(v >= -1e-6 for v in s.spent_usd.values() if v), f"{date} {s.name}: negative spending"
         self.before = now
-
 
 
 # --- layer 3: the output tables on their own ----------------------------------------------------------
@@ -233,6 +234,8 @@ def check_tables(
     assert not bad, f"flows: countries {bad} are not states of the scenario"
     assert (f["quantity_t"] > 0).all(), "flows: a row without a positive quantity (only non-zero rows are written)"
     assert (f["value_usd"] >= 0).all(), f"flows: negative value_usd {f['value_usd'].min()}"
+    if not offtake:  # market trades are at positive prices (offtake may be at a floor of 0 before any trade)
+        assert (f["value_usd"] > 0).all(), "flows: a trade without a price"
     smuggled = f[f["channel"] == "smuggled"]
     assert (smuggled["origin"] != smuggled["destination"]).all(), "flows: contraband sold at home"
     key = ["date", "tier", "origin", "destination", "channel"]
@@ -314,8 +317,15 @@ def audited_run(model: RareEarthModel, **check: Any) -> tuple[dict[str, pd.DataF
     audit.run()
     tables = model.recorder.tables()
     countries = set(model.countries)
-    check_tables(tables, run_id=model.run_id, seed=model.seed, start=model.start, n_months=model.n_months,
-                 countries=countries, **check)  # fmt: skip
+    check_tables(
+        tables,
+        run_id=model.run_id,
+        seed=model.seed,
+        start=model.start,
+        n_months=model.n_months,
+        countries=countries,
+        **check,
+    )
     check_ledger(tables, audit)
     return tables, audit
 
@@ -343,8 +353,15 @@ def test_history_tables_keep_the_contract(history: tuple[RareEarthModel, dict, M
     The price-index identity is checked only up to the first offtake under a price floor (MP 10X,
     from 2028-07): offtake rows are in the flows but not in the index (reported, see module docs)."""
     model, tables, _ = history
-    check_tables(tables, run_id="history-0", seed=0, start=model.start, n_months=model.n_months,
-                 countries=set(model.countries), offtake=True)  # fmt: skip
+    check_tables(
+        tables,
+        run_id="history-0",
+        seed=0,
+        start=model.start,
+        n_months=model.n_months,
+        countries=set(model.countries),
+        offtake=True,
+    )
     s, f = tables["series"], tables["flows"]
     early = s["date"] < "2028-07"
     for tier in TIERS:
@@ -353,6 +370,8 @@ def test_history_tables_keep_the_contract(history: tuple[RareEarthModel, dict, M
         price = s.loc[early, f"price_{tier}"].to_numpy()
         ok = np.isnan(vwap) | np.isclose(price, vwap, rtol=1e-6)
         assert ok.all(), f"price_{tier} is not the flows' value / quantity before 2028-07"
+    # every trade, offtake of MP 10X's magnets included, is at a positive price
+    assert (f["value_usd"] > 0).all(), f"flows: trades without a price:\n{f[f['value_usd'] <= 0].head()}"
     # the history trades in every tier from the first month, and smuggling happens
     assert (s[[f"price_{t}" for t in TIERS]] > 0).all().all()
     assert s["smuggled_t"].sum() > 0 and (f["channel"] == "smuggled").any()
@@ -376,9 +395,9 @@ def test_every_parameter_has_a_finite_range() -> None:
 
 PARAMS = st.fixed_dictionaries({name: _param_strategy(name) for name in RANGES})
 SEEDS = st.integers(0, 2**32 - 1)
-UNTIL = st.sampled_from(["1997-12", "1999-06", "2001-12"])
+UNTIL = st.sampled_from(["1997-12", "1999-06", "2001-12", "2005-12"])
 RANDOM = settings(
-    max_examples=60, deadline=None, derandomize=True, database=None, suppress_health_check=[HealthCheck.too_slow]
+    max_examples=150, deadline=None, derandomize=True, database=None, suppress_health_check=[HealthCheck.too_slow]
 )
 
 
@@ -432,8 +451,12 @@ EVENTS = st.lists(
         _event("enforcement", level=st.floats(0.0, 1.0)),
         _event("stockpile", tier=TIER, target_t=AMOUNT),
         _event("stockpile_release", tier=TIER, quantity_t=AMOUNT),
-        _event("sourcing_mandate", sector=st.sampled_from(["electronics", "ev_auto", "defence", "other_uses"]),
-               banned_origin=COUNTRY, tiers=TIER_LIST),  # fmt: skip
+        _event(
+            "sourcing_mandate",
+            sector=st.sampled_from(["electronics", "ev_auto", "defence", "other_uses"]),
+            banned_origin=COUNTRY,
+            tiers=TIER_LIST,
+        ),  # fmt: skip
         _event("consolidation", tiers=TIER_LIST, group=st.just("group")),
         _event("risk_premium", origin=COUNTRY, premium=st.floats(0.0, 5.0)),
         st.sampled_from(FIRMS).flatmap(_floor),
@@ -599,5 +622,27 @@ def test_table_checks_catch_broken_tables(
     tables = {k: v.copy() for k, v in tables.items()}
     corrupt(tables)
     with pytest.raises(AssertionError):
-        check_tables(tables, run_id=model.run_id, seed=model.seed, start=model.start, n_months=model.n_months,
-                     countries=set(model.countries))  # fmt: skip
+        check_tables(
+            tables,
+            run_id=model.run_id,
+            seed=model.seed,
+            start=model.start,
+            n_months=model.n_months,
+            countries=set(model.countries),
+        )
+
+
+# --- KNOWN ISSUES (found by these tests; reported, not fixed here) --------------------------------------
+# Offtake under a price floor (`Recorder.offtake`, called from `State.pay_price_floors`) appends its own
+# flows row instead of adding to the month's market rows, so for runs with offtake two checks are left out:
+# 1. flows can hold two rows with the same (date, tier, origin, destination, channel), against README's
+#    "one row per month, tier, origin, destination and channel";
+# 2. the price index leaves offtake out, against README's "volume-weighted mean price of all trades".
+# Reproduction (tests/conftest.py helpers):
+#     t = run_world([{"kind": "stockpile", "date": "1995-01", "state": "USA", "tier": "concentrate",
+#                     "target_t": 2000.0},
+#                    {"kind": "price_floor", "date": "1995-01", "state": "USA", "firm": "Mountain Pass",
+#                     "tier": "concentrate", "usd_per_kg": 5.0, "years": 4.0, "offtake_share": 0.5}],
+#                   until="1995-03")
+#     t["flows"] has two (1995-01, concentrate, USA, USA, stockpile) rows, and price_concentrate in 1995-01
+#     is 2.877 while the flows' value / quantity is 2.950.
