@@ -21,7 +21,7 @@ from agents.refiner import Refiner
 from agents.smuggler import Smuggler
 from agents.state import State
 from model import accounting
-from model.clearing import ROLE_CUSTOMER, TierMarket
+from model.clearing import CHANNELS, ROLE_CUSTOMER, TierMarket
 from model.goods import TIERS, month_index, month_label, parse_month
 from model.params import ModelParams
 from model.policy import Cause
@@ -511,7 +511,11 @@ class RareEarthModel(mesa.Model):
         state.stock_t[tier] += quantity_t
         state.stock_value_usd[tier] += value
         state.pay("offtake", value)
-        self.recorder.offtake(tier, firm.country, state.country, quantity_t, value)
+        # a trade like any other in the month's ledger (and so in the price index), channel stockpile
+        book = self.markets[tier].month
+        o, d = self.country_index[firm.country], self.country_index[state.country]
+        book.quantity_t[o, d, CHANNELS.index("stockpile")] += quantity_t
+        book.value_usd[o, d, CHANNELS.index("stockpile")] += value
 
     # --- running -----------------------------------------------------------------------------
     def run(self) -> dict[str, Any]:

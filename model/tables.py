@@ -45,9 +45,6 @@ class Recorder:
         date = m.date if m.month >= 0 else m.start
         self.events.append((date, kind, actor.name, actor.country, detail))
 
-    def offtake(self, tier: str, origin: str, destination: str, quantity_t: float, value_usd: float) -> None:
-        self.flows.append((self.model.date, tier, origin, destination, "stockpile", quantity_t, value_usd))
-
     def record_month(self) -> None:
         m = self.model
         date = m.date

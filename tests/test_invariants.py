@@ -197,9 +197,8 @@ def check_tables(
 ) -> None:
     """Assert the output contract and the cross-table identities that README promises.
 
-    `offtake`: the run had price floors with offtake. Offtake rows are written apart from the
-    market's rows and left out of the price index (see KNOWN ISSUES at the end of this module),
-    so two checks are left out for such runs: one flows row per key, and index = value / quantity."""
+    `offtake`: the run had price floors with offtake (booked in the month's ledger like any
+    trade, so every check applies to it too)."""
     assert set(tables) == set(CONTRACT), f"tables {sorted(tables)}"
     for name, cols in CONTRACT.items():
         df = tables[name]
@@ -234,12 +233,11 @@ def check_tables(
     assert not bad, f"flows: countries {bad} are not states of the scenario"
     assert (f["quantity_t"] > 0).all(), "flows: a row without a positive quantity (only non-zero rows are written)"
     assert (f["value_usd"] >= 0).all(), f"flows: negative value_usd {f['value_usd'].min()}"
-    if not offtake:  # market trades are at positive prices (offtake may be at a floor of 0 before any trade)
-        assert (f["value_usd"] > 0).all(), "flows: a trade without a price"
+    assert (f["value_usd"] > 0).all(), "flows: a trade without a price"
     smuggled = f[f["channel"] == "smuggled"]
     assert (smuggled["origin"] != smuggled["destination"]).all(), "flows: contraband sold at home"
     key = ["date", "tier", "origin", "destination", "channel"]
-    dup = f[f.duplicated(key, keep=False)] if not offtake else f.iloc[:0]
+    dup = f[f.duplicated(key, keep=False)]
     assert dup.empty, f"flows: more than one row per month, tier, origin, destination and channel:\n{dup.head()}"
 
     # series against flows: smuggled tonnes, price indices
@@ -257,7 +255,7 @@ def check_tables(
         for i in range(first + 1, n_months):
             if not trade_months[i]:
                 assert price[i] == price[i - 1], f"series: price_{tier} changed in {months[i]} without trade"
-        if not offtake and trade_months.any():
+        if trade_months.any():
             # rows under 1e-9 t are not written but count in the index: compare where >= 1 t traded
             vwap = (traded["value_usd"] / (traded["quantity_t"] * KG)).reindex(months).to_numpy()
             big = np.isin(months, traded.index[traded["quantity_t"] >= 1.0])
@@ -348,10 +346,8 @@ def test_history_books_balance_every_month(history: tuple[RareEarthModel, dict, 
 
 
 def test_history_tables_keep_the_contract(history: tuple[RareEarthModel, dict, MonthAudit]) -> None:
-    """Every month's row of the four tables keeps the output contract and its identities.
-
-    The price-index identity is checked only up to the first offtake under a price floor (MP 10X,
-    from 2028-07): offtake rows are in the flows but not in the index (reported, see module docs)."""
+    """Every month's row of the four tables keeps the output contract and its identities, the
+    offtake of MP 10X's magnets under the US floor (from 2028-07) included."""
     model, tables, _ = history
     check_tables(
         tables,
@@ -363,13 +359,8 @@ def test_history_tables_keep_the_contract(history: tuple[RareEarthModel, dict, M
         offtake=True,
     )
     s, f = tables["series"], tables["flows"]
-    early = s["date"] < "2028-07"
-    for tier in TIERS:
-        g = f[(f["tier"] == tier) & (f["date"] < "2028-07")].groupby("date")[["quantity_t", "value_usd"]].sum()
-        vwap = (g["value_usd"] / (g["quantity_t"] * KG)).reindex(s.loc[early, "date"]).to_numpy()
-        price = s.loc[early, f"price_{tier}"].to_numpy()
-        ok = np.isnan(vwap) | np.isclose(price, vwap, rtol=1e-6)
-        assert ok.all(), f"price_{tier} is not the flows' value / quantity before 2028-07"
+    offtake = f[(f["tier"] == "magnet") & (f["channel"] == "stockpile") & (f["origin"] == "USA")]
+    assert (offtake["date"] >= "2028-07").any(), "the MP 10X offtake is in the ledger"
     # every trade, offtake of MP 10X's magnets included, is at a positive price
     assert (f["value_usd"] > 0).all(), f"flows: trades without a price:\n{f[f['value_usd'] <= 0].head()}"
     # the history trades in every tier from the first month, and smuggling happens
@@ -630,19 +621,3 @@ def test_table_checks_catch_broken_tables(
             n_months=model.n_months,
             countries=set(model.countries),
         )
-
-
-# --- KNOWN ISSUES (found by these tests; reported, not fixed here) --------------------------------------
-# Offtake under a price floor (`Recorder.offtake`, called from `State.pay_price_floors`) appends its own
-# flows row instead of adding to the month's market rows, so for runs with offtake two checks are left out:
-# 1. flows can hold two rows with the same (date, tier, origin, destination, channel), against README's
-#    "one row per month, tier, origin, destination and channel";
-# 2. the price index leaves offtake out, against README's "volume-weighted mean price of all trades".
-# Reproduction (tests/conftest.py helpers):
-#     t = run_world([{"kind": "stockpile", "date": "1995-01", "state": "USA", "tier": "concentrate",
-#                     "target_t": 2000.0},
-#                    {"kind": "price_floor", "date": "1995-01", "state": "USA", "firm": "Mountain Pass",
-#                     "tier": "concentrate", "usd_per_kg": 5.0, "years": 4.0, "offtake_share": 0.5}],
-#                   until="1995-03")
-#     t["flows"] has two (1995-01, concentrate, USA, USA, stockpile) rows, and price_concentrate in 1995-01
-#     is 2.877 while the flows' value / quantity is 2.950.
