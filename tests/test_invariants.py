@@ -309,21 +309,25 @@ def check_ledger(tables: dict[str, pd.DataFrame], audit: MonthAudit) -> None:
     assert ok.all(), f"flows: value_usd differs from sellers' receipts + offtake in {list(want_v.index[~ok][:5])}"
 
 
-def audited_run(model: RareEarthModel, **check: Any) -> tuple[dict[str, pd.DataFrame], MonthAudit]:
-    """Run `model` month by month with all three layers of checks; return its tables and audit."""
-    audit = MonthAudit(model)
-    audit.run()
-    tables = model.recorder.tables()
-    countries = set(model.countries)
+def check_model_tables(model: RareEarthModel, tables: dict[str, pd.DataFrame], **check: Any) -> None:
+    """`check_tables` with the run's identity taken from the model that wrote the tables."""
     check_tables(
         tables,
         run_id=model.run_id,
         seed=model.seed,
         start=model.start,
         n_months=model.n_months,
-        countries=countries,
+        countries=set(model.countries),
         **check,
     )
+
+
+def audited_run(model: RareEarthModel, **check: Any) -> tuple[dict[str, pd.DataFrame], MonthAudit]:
+    """Run `model` month by month with all three layers of checks; return its tables and audit."""
+    audit = MonthAudit(model)
+    audit.run()
+    tables = model.recorder.tables()
+    check_model_tables(model, tables, **check)
     check_ledger(tables, audit)
     return tables, audit
 
@@ -349,15 +353,8 @@ def test_history_tables_keep_the_contract(history: tuple[RareEarthModel, dict, M
     """Every month's row of the four tables keeps the output contract and its identities, the
     offtake of MP 10X's magnets under the US floor (from 2028-07) included."""
     model, tables, _ = history
-    check_tables(
-        tables,
-        run_id="history-0",
-        seed=0,
-        start=model.start,
-        n_months=model.n_months,
-        countries=set(model.countries),
-        offtake=True,
-    )
+    assert model.run_id == "history-0"
+    check_model_tables(model, tables, offtake=True)
     s, f = tables["series"], tables["flows"]
     offtake = f[(f["tier"] == "magnet") & (f["channel"] == "stockpile") & (f["origin"] == "USA")]
     assert (offtake["date"] >= "2028-07").any(), "the MP 10X offtake is in the ledger"
@@ -613,11 +610,4 @@ def test_table_checks_catch_broken_tables(
     tables = {k: v.copy() for k, v in tables.items()}
     corrupt(tables)
     with pytest.raises(AssertionError):
-        check_tables(
-            tables,
-            run_id=model.run_id,
-            seed=model.seed,
-            start=model.start,
-            n_months=model.n_months,
-            countries=set(model.countries),
-        )
+        check_model_tables(model, tables)
