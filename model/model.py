@@ -320,7 +320,8 @@ class RareEarthModel(mesa.Model):
         pol = self.states[cap.key[0]].policy
         tier = cap.key[1]
         prem = pol.export_premium.get(tier, 0.0)
-        if cap.requested_t > cap.shipped_t + 1e-6:
+        # a rent arises only when the cap itself held exports back (not when sellers sold out)
+        if cap.cap_t <= 1e-6 and cap.requested_t > cap.shipped_t + 1e-6:
             prem += p.export_premium_gain * (cap.requested_t - cap.shipped_t) / cap.requested_t
         else:
             prem *= 1.0 - p.export_premium_decay
