@@ -100,11 +100,11 @@ def check_month(m: RareEarthModel) -> None:
                 f"duties {mb.duty_usd:.2f}, tariffs {mb.tariff_usd:.2f}"
             )
         prices = m.markets[t].price
-        if not np.all(np.isfinite(prices)) or np.any(prices <= 0):
+        if prices.size and not (prices.min() > 0 and prices.max() < math.inf):
             raise AccountingError(f"{m.date} {t}: a seller's price is not a positive number: {prices.min()}")
     for f in m.firms:
         vals = [f.capacity_t, f.cash_usd, f.output_t, *f.inventory_t.values(), *f.price.values()]
-        if not all(math.isfinite(v) for v in vals) or f.capacity_t < 0 or min(f.inventory_t.values()) < -1e-6:
+        if not all(map(math.isfinite, vals)) or f.capacity_t < 0 or min(f.inventory_t.values()) < -1e-6:
             raise AccountingError(f"{m.date} {f.name}: a negative or non-finite capacity, stock, cash or price")
     book = m.customers
     if np.any(book.inventory_t < -1e-6) or not np.all(np.isfinite(book.inventory_t)):

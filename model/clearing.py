@@ -54,6 +54,8 @@ class TierMarket:
         self.sellers = sellers
         k = model.country_index
         self.s_country = np.array([k[s.country] for s in sellers], dtype=np.int64)
+        self.s_country_list = self.s_country.tolist()
+        self.seller_countries = np.unique(self.s_country).tolist()
         self.s_smuggler = np.array([s.kind == "smuggler" for s in sellers], dtype=bool)
         self.s_state = np.array([s.kind == "state" for s in sellers], dtype=bool)
         self.s_illegal = np.array([bool(getattr(s, "illegal", False)) for s in sellers], dtype=bool)
@@ -139,8 +141,9 @@ class TierMarket:
         tier = self.tier
         states, countries, index = m.state_list, m.countries, m.country_index
         free = self.s_smuggler | self.s_state  # sellers outside export rules
-        premium = np.array([states[c].policy.export_premium.get(tier, 0.0) for c in self.s_country])
-        duty = np.array([states[c].policy.export_duty.get(tier, 0.0) for c in self.s_country])
+        pols = [states[c].policy for c in self.s_country_list]
+        premium = np.array([pol.export_premium.get(tier, 0.0) for pol in pols])
+        duty = np.array([pol.export_duty.get(tier, 0.0) for pol in pols])
         premium[free] = 0.0
         duty[free] = 0.0
         # per (buyer's country, seller's country): import tariff and risk premium, when any
@@ -201,7 +204,7 @@ class TierMarket:
         """Export quotas and licence regimes of the sellers' states, as caps for this month."""
         m = self.model
         caps = []
-        for c in np.unique(self.s_country):
+        for c in self.seller_countries:
             pol = m.state_list[c].policy
             cap = m.export_allowance_t(m.state_list[c], self.tier)
             if cap is None:
@@ -296,7 +299,7 @@ class TierMarket:
         self.bought_t = bought
         # duties and tariffs go to the states
         if duty_c.any():
-            for c in np.unique(self.s_country):
+            for c in self.seller_countries:
                 exp_duty = float(duty_c[:, self.s_country == c].sum())
                 if exp_duty:
                     m.state_list[c].receive("export_duty", exp_duty)

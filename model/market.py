@@ -299,20 +299,21 @@ def allocate(
             rows = g.still_ordering()
             if rows.size == 0:
                 break
-            w_all = weights[g.origin[rows]]
-        w = w_all * (stock > EPS)
+            w_all = weights[rows] if g.size == n_rows else weights[g.origin[rows]]
+        has_stock = stock > EPS
+        w = w_all * has_stock
         if r == 0 and caps:  # applications: what buyers abroad would order from capped sellers
             t0 = w.sum(axis=1)
             i0 = np.divide(1.0, t0, out=np.zeros(t0.size), where=t0 > 1e-200)
             for cap, in_cap in zip(caps, g.in_cap, strict=True):
                 sub = np.flatnonzero(in_cap)
                 if sub.size and cap.sellers.size:
-                    cap.requested_t += float((w[np.ix_(sub, cap.sellers)].sum(axis=1) * i0[sub] * g.rest[sub]).sum())
+                    cap.requested_t += float((w[sub[:, None], cap.sellers].sum(axis=1) * i0[sub] * g.rest[sub]).sum())
         for cap, in_cap in zip(caps, g.in_cap, strict=True):
             if cap.cap_t <= EPS and cap.sellers.size:
                 sub = np.flatnonzero(in_cap[rows])
                 if sub.size:
-                    w[np.ix_(sub, cap.sellers)] = 0.0
+                    w[sub[:, None], cap.sellers] = 0.0
         total = w.sum(axis=1)
         inv = np.divide(1.0, total, out=np.zeros(total.size), where=total > 1e-200)
         order = (w * inv[:, None]) * g.rest[rows][:, None]
@@ -320,19 +321,20 @@ def allocate(
         if r == 0:
             asked = on_seller.copy()
             if open_sellers is not None:
-                w_open = w_all * (open_sellers | (stock > EPS))
+                w_open = w_all * (open_sellers | has_stock)
                 t_open = w_open.sum(axis=1)
                 i_open = np.divide(1.0, t_open, out=np.zeros(t_open.size), where=t_open > 1e-200)
                 asked = ((w_open * i_open[:, None]) * g.rest[:, None]).sum(axis=0)
+        # where a seller is oversubscribed, stock / on_seller < 1, so no clipping at 1 is needed
         ratio = np.divide(stock, on_seller, out=np.ones(n_sellers), where=on_seller > stock)
-        fill = order * np.minimum(ratio, 1.0)
+        fill = order * ratio
         for cap, in_cap in zip(caps, g.in_cap, strict=True):
             if cap.sellers.size == 0:
                 continue
             sub_rows = np.flatnonzero(in_cap[rows])
             if sub_rows.size == 0:
                 continue
-            idx = np.ix_(sub_rows, cap.sellers)
+            idx = (sub_rows[:, None], cap.sellers)
             block = fill[idx]
             shipped = block.sum()
             if shipped > cap.cap_t:
@@ -341,6 +343,8 @@ def allocate(
             cap.cap_t = max(cap.cap_t - shipped, 0.0)
             cap.shipped_t += shipped
         g.quantity[rows] += fill
+        if r == rounds - 1:  # neither stock nor demand left is needed after the last round
+            break
         stock = np.maximum(stock - fill.sum(axis=0), 0.0)
         g.rest[rows] = np.maximum(g.rest[rows] - fill.sum(axis=1), 0.0)
     return Allocation(asked, want, g.group, g.origin, g.quantity, g.mass, caps, alone=alone)
@@ -380,11 +384,13 @@ def update_prices(
     empty_but_asked = empty & (asked_t > 1e-6)  # orders it had nothing to serve from
     busy = spare <= spare_tolerance  # a seller with idle capacity answers orders with output, not price
     idle = np.maximum(spare - spare_tolerance, 0.0)
-    excess_orders = np.divide(asked_t - offered_t, offered_t, out=np.zeros_like(price), where=offered_t > EPS)
-    overstock = np.divide(stock_t, target_stock_t, out=np.zeros_like(price), where=target_stock_t > EPS) - 1.0
+    zeros = np.zeros(price.shape, dtype=price.dtype)
+    excess_orders = np.divide(asked_t - offered_t, offered_t, out=zeros.copy(), where=offered_t > EPS)
+    overstock = np.divide(stock_t, target_stock_t, out=zeros, where=target_stock_t > EPS) - 1.0
     dumping = np.zeros(price.shape, dtype=bool) if dumping is None else dumping
-    up = np.where(sold_out & busy & (excess_orders > 0) & ~dumping, np.minimum(step_max, gain * excess_orders), 0.0)
-    up = np.where(empty_but_asked & ~dumping, step_max, up)
+    free = ~dumping
+    up = np.where(sold_out & busy & (excess_orders > 0) & free, np.minimum(step_max, gain * excess_orders), 0.0)
+    up = np.where(empty_but_asked & free, step_max, up)
     slack = np.where(overstock > 0, overstock, np.where(sold_out, 0.0, idle))
     down = np.where(slack > 0, np.minimum(step_max, gain * slack), 0.0)
     # a state-directed seller bids for market share: it walks its price down to its floor

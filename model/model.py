@@ -217,17 +217,18 @@ class RareEarthModel(mesa.Model):
             if group:
                 key = (cap.key[0], group, self.year_index)
                 self.quota_used[key] = self.quota_used.get(key, 0.0) + cap.shipped_t
+        capped = {cap.key[0] for cap in market.allocation.caps}
         for c in self.countries:
-            if not any(cap.key[0] == c for cap in market.allocation.caps):
+            if c not in capped:
                 pol = self.states[c].policy
                 if pol.export_premium.get(tier, 0.0) > 0:
                     pol.export_premium[tier] *= 1.0 - self.params.export_premium_decay
         # deliveries to sellers' and buyers' books
         sold, receipts = market.sold_t, market.seller_receipts_usd
-        asked = market.allocation.asked_t
+        asked = market.allocation.asked_t.tolist()
         for j, s in enumerate(market.sellers):
             if s.kind in FIRM_CLASSES:
-                s.asked_t[tier] = float(asked[j])
+                s.asked_t[tier] = asked[j]
             if sold[j] <= 0:
                 continue
             if s.kind == "state":
@@ -288,9 +289,9 @@ class RareEarthModel(mesa.Model):
         p = self.params
         tier = market.tier
         n = len(market.sellers)
-        cost, floor, stock, target = np.zeros(n), np.full(n, p.min_markup), np.zeros(n), np.zeros(n)
-        spare = np.zeros(n)
-        dumping = np.zeros(n, dtype=bool)
+        cost, floor, stock, target = [0.0] * n, [p.min_markup] * n, [0.0] * n, [0.0] * n
+        spare = [0.0] * n
+        dumping = [False] * n
         for j, s in enumerate(market.sellers):
             cost[j] = s.reference_cost(tier)
             if s.kind == "state":
@@ -306,14 +307,25 @@ class RareEarthModel(mesa.Model):
                 if s.directed:
                     floor[j] = p.directed_price_factor
                     dumping[j] = True
-        prices = market.reprice(cost, floor, stock, target, offers, spare, dumping)
+        cost_a = np.array(cost, dtype=float)
+        prices = market.reprice(
+            cost_a,
+            np.array(floor, dtype=float),
+            np.array(stock, dtype=float),
+            np.array(target, dtype=float),
+            offers,
+            np.array(spare, dtype=float),
+            np.array(dumping, dtype=bool),
+        )
+        cost, new = cost_a.tolist(), prices.tolist()
         for j, s in enumerate(market.sellers):
             if s.kind == "state":  # a state's stockpile asks its release price outright
-                prices[j] = cost[j]
+                new[j] = cost[j]
             elif s.kind in FIRM_CLASSES and s.floor_usd_per_kg(tier) >= cost[j]:
                 # the state tops sales up to the floor: the firm matches the market's price
-                prices[j] = min(prices[j], max(self.last_price_index.get(tier, prices[j]), 0.01))
-            s.price[tier] = float(prices[j])
+                new[j] = float(min(new[j], max(self.last_price_index.get(tier, new[j]), 0.01)))
+            s.price[tier] = new[j]
+        prices[:] = new
 
     def _update_export_premium(self, cap: Any) -> None:
         p = self.params
@@ -378,7 +390,7 @@ class RareEarthModel(mesa.Model):
             abroad_q = into_q.sum() - into_q[home]
             if abroad_q > 1e-9:  # what buyers outside the home country pay
                 self.export_price[tier] = float((into_v.sum() - into_v[home]) / (abroad_q * KG_PER_T))
-            imp_q, imp_v = into_q - np.diag(q2), into_v - np.diag(v2)
+            imp_q, imp_v = (into_q - np.diag(q2)).tolist(), (into_v - np.diag(v2)).tolist()
             for c, st in enumerate(self.state_list):
                 hist = st.import_price_history[tier]
                 hist.append(float(imp_v[c] / (imp_q[c] * KG_PER_T)) if imp_q[c] > 1e-9 else (hist[-1] if hist else 0.0))

@@ -52,17 +52,17 @@ class Recorder:
         smuggled = 0.0
         for tier in TIERS:
             mb = m.markets[tier].month
-            nz = np.argwhere(mb.quantity_t > 1e-9)
-            for o, d, ch in nz:
-                self.flows.append(
-                    (
-                        date,
-                        tier,
-                        countries[o],
-                        countries[d],
-                        CHANNELS[ch],
-                        float(mb.quantity_t[o, d, ch]),
-                        float(mb.value_usd[o, d, ch]),
+            o_i, d_i, c_i = np.nonzero(mb.quantity_t > 1e-9)
+            if o_i.size:
+                self.flows.extend(
+                    (date, tier, countries[o], countries[d], CHANNELS[ch], q, v)
+                    for o, d, ch, q, v in zip(
+                        o_i.tolist(),
+                        d_i.tolist(),
+                        c_i.tolist(),
+                        mb.quantity_t[o_i, d_i, c_i].tolist(),
+                        mb.value_usd[o_i, d_i, c_i].tolist(),
+                        strict=True,
                     )
                 )
             smuggled += float(mb.quantity_t[:, :, 1].sum())
