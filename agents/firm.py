@@ -163,6 +163,8 @@ class Firm(mesa.Agent):
             self.status = "operating"
             self.phase_end = None
             self.loss_streak = 0
+            self.profit_memory_usd = 0.0  # a restarted plant starts a fresh record
+            self.grace_until = m + self.model.params.startup_grace_months
             self.model.log_event("restart", self, self.last_reason)
         if self.pending_capacity and self.pending_capacity[0][0] <= m:
             added = sum(a for s, a in self.pending_capacity if s <= m)
@@ -205,6 +207,10 @@ class Firm(mesa.Agent):
             if f.firm == self.name and f.tier == tier and step < f.until_step
         ]
         return max(floors, default=0.0)
+
+    def margin_note(self) -> str:
+        """The price against the cost that output decisions compare, for event details."""
+        return f"price {self.price[self.tier]:.2f} USD/kg vs unit cost {self.decision_cost():.2f} USD/kg"
 
     def worth_producing(self) -> bool:
         """Produce while the expected price covers marginal cost, or while the state directs and pays."""
@@ -270,16 +276,12 @@ class Firm(mesa.Agent):
             self.loss_streak = self.loss_streak + 1 if self.profit_memory_usd < 0 else 0
             # losses alone are not enough: the firm also fails to cover its marginal cost, or
             # has exhausted its cash
-            exhausted = self.cash_usd < 0 or self.expected_price(self.tier) < self.decision_cost()
+            exhausted = self.cash_usd < 0 or not self.worth_producing()
             # a state-backed firm is kept running (it cuts output instead) while its state can pay
             kept = self.directed or (self.state_backed and self.state.can_pay(self.fixed_cost_usd()))
             ramping = self.model.month < self.grace_until
             if self.loss_streak >= p.loss_patience_months and exhausted and not kept and not ramping:
-                price = self.price[self.tier]
-                self.mothball(
-                    f"{self.loss_streak} months of losses; price {price:.2f} USD/kg "
-                    f"vs unit cost {self.decision_cost():.2f} USD/kg"
-                )
+                self.mothball(f"{self.loss_streak} months of losses; {self.margin_note()}")
         elif self.status == "mothballed" and self.phase_end is None:
             self.consider_restart()
         if self.model.month_of_year == 12:

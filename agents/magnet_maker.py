@@ -47,6 +47,12 @@ class MagnetMaker(Firm):
         """Make magnets while they sell for more than processing plus oxides."""
         return self.directed or self.expected_price("magnet") >= self.reference_cost("magnet")
 
+    def margin_note(self) -> str:
+        return (
+            f"price {self.price['magnet']:.2f} USD/kg vs {self.reference_cost('magnet'):.2f} USD/kg "
+            "processing and oxides"
+        )
+
     def input_demand_t(self, tier: str) -> float:
         """Oxide to buy: next month's planned output plus the gap to a month of inputs in stock."""
         if self.status not in ("operating", "construction") or (

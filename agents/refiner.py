@@ -77,6 +77,12 @@ class Refiner(Firm):
             return True
         return self.value_per_kg_feed() >= self.decision_cost() + self.feed_cost_usd_per_kg
 
+    def margin_note(self) -> str:
+        cost = self.decision_cost() + self.feed_cost_usd_per_kg
+        return (
+            f"oxides worth {self.value_per_kg_feed():.2f} USD per kg of feed vs {cost:.2f} USD/kg feed and processing"
+        )
+
     def feed_demand_t(self) -> float:
         """Concentrate to buy: next month's processing plus the gap to a month of feed in stock."""
         if self.status not in ("operating", "construction") or (

@@ -205,7 +205,6 @@ class TierMarket:
         m = self.model
         caps = []
         for c in self.seller_countries:
-            pol = m.state_list[c].policy
             cap = m.export_allowance_t(m.state_list[c], self.tier)
             if cap is None:
                 continue
@@ -213,7 +212,6 @@ class TierMarket:
             caps.append(
                 ExportCap(buyers=self.b_country != c, sellers=sellers, cap_t=cap, key=(m.countries[c], self.tier))
             )
-            del pol
         return caps
 
     # --- clearing ------------------------------------------------------------------------------

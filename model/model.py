@@ -97,7 +97,6 @@ class RareEarthModel(mesa.Model):
         self.import_price: dict[tuple[str, str], list[float]] = {}
         self.imports_by_origin = np.zeros((len(self.countries), len(self.countries)))
         self.import_months: list[np.ndarray] = []  # the last 15 months of (origin, destination) t
-        self.fill_shortfall = np.zeros(len(self.countries))
         self.orders_by_country: dict[str, np.ndarray] = {t: np.zeros(len(self.countries)) for t in TIERS}
         self.quota_used: dict[tuple[str, frozenset[str], int], float] = {}
         self.export_requests: dict[tuple[str, str], dict[int, float]] = {}
@@ -164,8 +163,6 @@ class RareEarthModel(mesa.Model):
         self.customers.plan(self.year_index, self.rng, p.demand_noise_sd, p.price_elasticity)
         self.customers.bought_t = np.zeros(len(self.customers))
         self.customers.paid_usd = np.zeros(len(self.customers))
-        self.fill_ordered = np.zeros(len(self.countries))
-        self.fill_filled = np.zeros(len(self.countries))
         for tier in TIERS:
             self._clear(tier)
         self.customers.receive(self.customers.bought_t, self.customers.paid_usd, p.price_lag_months)
@@ -208,8 +205,6 @@ class RareEarthModel(mesa.Model):
         taking_orders = np.array([s.kind in FIRM_CLASSES and s.status == "operating" for s in market.sellers])
         market.clear(demand, offers, taking_orders)
         self.orders_by_country[tier] = market.month.ordered_by_country
-        self.fill_ordered += market.month.ordered_by_country
-        self.fill_filled += market.month.filled_by_country
         for cap in market.allocation.caps:
             self.export_requests.setdefault(cap.key, {})[self.month] = cap.requested_t
             self._update_export_premium(cap)
@@ -354,8 +349,6 @@ class RareEarthModel(mesa.Model):
         if delay:
             applied = self.export_requests.get((state.country, tier), {}).get(self.month - delay, 0.0)
             licensed = self.params.licence_approval * applied if self.month - delay >= pol.licence_since[tier] else 0.0
-            if self.month - delay < pol.licence_since[tier]:
-                licensed = 0.0
             cap = licensed if cap is None else min(cap, licensed)
             # record applications even when nothing is licensed yet
             self.export_requests.setdefault((state.country, tier), {})
@@ -400,8 +393,6 @@ class RareEarthModel(mesa.Model):
         self.import_months.append(by_tier)
         if len(self.import_months) > 15:
             self.import_months.pop(0)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            self.fill_shortfall = np.where(self.fill_ordered > 1e-9, 1.0 - self.fill_filled / self.fill_ordered, 0.0)
 
     def home_of_smugglers(self, tier: str) -> str:
         """The country whose domestic and abroad prices smugglers of `tier` compare."""
@@ -462,14 +453,6 @@ class RareEarthModel(mesa.Model):
         sel = book.country == self.country_index[country]
         need = float(book.need_t[sel].sum())
         return float(book.unmet_t[sel].sum()) / need if need > 0 else 0.0
-
-    def import_price_jump(self, country: str) -> float:
-        """Largest rise of a tier's import price over the last 12 months."""
-        jump = 0.0
-        for hist in self.states[country].import_price_history.values():
-            if len(hist) > 12 and hist[-13] > 0:
-                jump = max(jump, hist[-1] / hist[-13] - 1.0)
-        return jump
 
     def import_drop(self, country: str, origin: str) -> float:
         """How far the value of the last 3 months' imports from `origin` fell below what the

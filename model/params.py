@@ -43,11 +43,15 @@ class ModelParams(BaseModel):
     export_premium_decay: float = _f(0.1, 0.0, 1.0, "monthly decay of the export premium when exports are not rationed")
     # --- firms -----------------------------------------------------------------------------
     fixed_cost_frac: float = _f(0.3, 0.0, 2.0, "fixed cost per month as a share of variable cost at full capacity")
-    loss_patience_months: int = Field(12, ge=1, le=240, description="consecutive loss months before a firm mothballs")
+    loss_patience_months: int = Field(
+        12, ge=1, le=240, description="consecutive months of a negative 12-month mean profit before a firm may mothball"
+    )
     startup_grace_months: int = Field(
         24, ge=0, le=120, description="months after opening in which a new plant's losses do not make it mothball"
     )
-    restart_margin: float = _f(1.4, 1.0, 5.0, "price over unit cost that a mothballed firm waits for before restarting")
+    restart_margin: float = _f(
+        1.4, 1.0, 5.0, "price over full cost (unit plus fixed) that a mothballed firm waits for before restarting"
+    )
     restart_months: int = Field(6, ge=1, le=60, description="consecutive months of a restart signal before restarting")
     restart_lead_months: int = Field(12, ge=0, le=120, description="months from a restart decision to output")
     mothball_upkeep_frac: float = _f(0.15, 0.0, 1.0, "upkeep while mothballed as a share of fixed cost")
