@@ -320,6 +320,14 @@ class Firm(mesa.Agent):
                 f"closed after {self.model.month - self.mothballed_since} months mothballed without a restart signal",
             )
 
+    def starved(self) -> bool:
+        """True when the firm ran out of input this month (firms without inputs never do)."""
+        return False
+
+    def spare_share(self) -> float:
+        """Share of this month's capacity left idle that the firm could have used."""
+        return max(0.0, 1.0 - self.output_t / (self.capacity_t / 12)) if self.capacity_t > 0 else 0.0
+
     def output_ratio(self) -> float:
         """Main-tier output per unit of capacity (1 except for refiners, whose capacity is feed)."""
         return 1.0
@@ -336,14 +344,12 @@ class Firm(mesa.Agent):
                 self.capacity_t + pending
             )
             margin = self.year_profit_usd / self.year_revenue_usd if self.year_revenue_usd > 0 else -1.0
-            if self.directed:  # expand with the orders the state's price policy brings in
-                orders = sum(self.orders_ema_t.values()) * 12 / max(self.capacity_t * self.output_ratio(), 1e-9)
-                boost = min(max(orders, 1.0), p.invest_max_factor)
+            if self.directed:  # build ahead of orders: the state wants spare capacity, not shortage
+                target = ordered * (1.0 + p.directed_spare_capacity)
+                growth = min(max(target - self.capacity_t - pending, 0.0) / self.capacity_t, p.directed_growth_max)
             else:  # expand faster the fatter the margin
                 boost = min(max(margin / p.invest_margin, 1.0), p.invest_max_factor) if p.invest_margin > 0 else 1.0
-            growth = p.invest_growth * (1.0 + (p.directed_invest_boost if self.directed else 0.0)) * boost
-            if self.directed:
-                growth = min(growth, p.directed_growth_max)
+                growth = p.invest_growth * boost
             # a state-directed firm expands on orders from its state, whatever its margin
             good_margin = margin >= p.invest_margin or self.directed
             capex_per_t = p.capex_years * self.base_cost_usd_per_kg * KG_PER_T
@@ -351,7 +357,8 @@ class Firm(mesa.Agent):
             state_pays = self.directed and self.state.can_pay(added * capex_per_t)
             if not state_pays:  # a commercial firm builds only what its own cash pays for
                 added = min(added, max(self.cash_usd, 0.0) / capex_per_t) if capex_per_t > 1e-9 else added
-            if utilisation >= p.invest_utilisation and good_margin and added > 1e-6:
+            busy = utilisation >= p.invest_utilisation or self.directed
+            if busy and good_margin and added > 1e-6:
                 lead = self.construction_months // 2 + self.state.policy.permitting_months.get(self.tier, 0) // 2
                 self.pending_capacity.append((self.model.month + max(lead, 1), added))
                 capex = capex_per_t * added

@@ -51,6 +51,15 @@ class Refiner(Firm):
         """Oxide (NdPr plus DyTb) per t of feed capacity."""
         return sum(self.yields().values())
 
+    def spare_share(self) -> float:
+        """Idle capacity it could have used: none when it ran out of feed (a refiner short of
+        concentrate cannot answer orders with output)."""
+        return 0.0 if self.starved() else super().spare_share()
+
+    def starved(self) -> bool:
+        """Ran out of feed while operating."""
+        return self.status == "operating" and self.feed_t <= 1e-6 * max(self.capacity_t, 1.0)
+
     def yields(self) -> dict[str, float]:
         """Oxide per t of feed in stock (or expected, before any feed arrives)."""
         if self.feed_t > 1e-9:

@@ -298,10 +298,12 @@ class RareEarthModel(mesa.Model):
                 cap_m = s.capacity_t / 12 * (s.yields()[tier] if s.kind == "refiner" else 1.0)
                 target[j] = p.stock_target_months * cap_m
                 if s.status == "operating" and s.capacity_t > 0:
-                    spare[j] = max(0.0, 1.0 - s.output_t / (s.capacity_t / 12))
+                    spare[j] = s.spare_share()
                 if s.directed:
                     floor[j] = p.directed_price_factor
-                    dumping[j] = True
+                    # a state-directed firm undercuts, unless it ran short of input: no state order
+                    # makes a separator without feed answer its orders with output
+                    dumping[j] = not s.starved()
         cost_a = np.array(cost, dtype=float)
         prices = market.reprice(
             cost_a,

@@ -90,7 +90,7 @@ class ModelParams(BaseModel):
     )
     network_recovery: float = _f(0.05, 0.0, 1.0, "monthly share of its lost capacity that a smuggling network rebuilds")
     illegal_penalty_usd_per_kg: float = _f(
-        60.0, 0.0, 500.0, "expected penalty per kg for illegal mining at full enforcement"
+        8.0, 0.0, 500.0, "expected penalty per kg for illegal mining at full enforcement"
     )
     # --- states ----------------------------------------------------------------------------
     undercut_trigger_share: float = _f(
@@ -99,7 +99,9 @@ class ModelParams(BaseModel):
     undercut_release_share: float = _f(0.0, 0.0, 1.0, "foreign capacity share below which direction stops")
     directed_price_factor: float = _f(0.7, 0.2, 1.0, "lowest price over unit cost that a state-directed firm may ask")
     directed_growth_max: float = _f(0.25, 0.0, 1.0, "largest yearly capacity growth of a state-directed firm")
-    directed_invest_boost: float = _f(0.5, 0.0, 5.0, "extra investment growth of state-directed firms (multiplier)")
+    directed_spare_capacity: float = _f(
+        0.3, 0.0, 2.0, "spare capacity over expected orders that a state-directed firm builds toward (overcapacity)"
+    )
     shock_dependence: float = _f(
         0.2, 0.0, 1.0, "share of a tier's orders met from one origin that makes a state watch that supply"
     )
