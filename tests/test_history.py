@@ -110,7 +110,7 @@ def test_mountain_pass_stops_for_losses_around_the_turn_of_the_century(seed: int
     stops = mp[mp["kind"].isin(["mothball", "close"])]
     assert not stops.empty, "Mountain Pass never stops"
     first = stops.iloc[0]
-    assert "1998-01" <= first["date"] <= "2005-12", f"Mountain Pass stops in {first['date']}"
+    assert "1998-01" <= first["date"] <= "2004-12", f"Mountain Pass stops in {first['date']}"
     assert "losses" in first["detail"], f"the reason given is not losses: {first['detail']}"
     # it stays stopped while prices stay low (no restart before the 2010 crisis)
     restarts = mp[(mp["kind"] == "restart") & (mp["date"] < "2010-01")]
