@@ -29,6 +29,7 @@ class CustomerBook:
         self.country = np.array([countries.index(s.country) for s in specs], dtype=np.int64)
         self.sector = np.array([SECTORS.index(s.sector) for s in specs], dtype=np.int64)
         self.tier = np.array(["concentrate" if s.sector == "other_uses" else "magnet" for s in specs])
+        self.rows_of_tier = {t: np.flatnonzero(self.tier == t) for t in ("concentrate", "magnet")}  # in row order
         self.grade_min = np.array([s.grade_min for s in specs], dtype=float)
         self.domestic_premium = np.array([s.domestic_premium for s in specs], dtype=float)
         self.inventory_target_months = np.array([s.inventory_target_months for s in specs], dtype=float)
@@ -85,7 +86,7 @@ class CustomerBook:
         used = np.minimum(stock, self.need_t)
         self.unmet_t = self.need_t - used
         self.inventory_t = stock - used
-        paid = np.divide(paid_usd, bought_t * 1000.0, out=np.zeros_like(stock), where=bought_t > 1e-12)
+        paid = np.divide(paid_usd, bought_t * 1000.0, out=np.zeros(stock.shape), where=bought_t > 1e-12)
         priced = paid > 0
         first = (self.price_ref == 0) & priced
         later = priced & ~first

@@ -56,6 +56,8 @@ class Firm(mesa.Agent):
         self.profit_memory_usd = 0.0
         self._cost_month: int | None = None
         self._decision_cost = 0.0
+        self._learning_at: float | None = None  # cumulative output the cached learning factor is for
+        self._learning = 1.0
         self.restart_streak = 0
         self.pending_capacity: list[tuple[int, float]] = []
         self.cum_output_t = max(self.capacity_t, 1.0)
@@ -97,8 +99,11 @@ class Firm(mesa.Agent):
         p = self.model.params
         if p.learning_rate <= 0:
             return 1.0
-        b = -math.log2(1.0 - p.learning_rate)
-        return max(p.learning_floor, (self.cum_output_t / self.cum0_t) ** (-b))
+        if self._learning_at != self.cum_output_t:  # cached until the cumulative output changes
+            b = -math.log2(1.0 - p.learning_rate)
+            self._learning = max(p.learning_floor, (self.cum_output_t / self.cum0_t) ** (-b))
+            self._learning_at = self.cum_output_t
+        return self._learning
 
     def unit_cost(self) -> float:
         """Variable cost per kg of output (or of feed, for a refiner), USD/kg: own cost after
@@ -199,14 +204,7 @@ class Firm(mesa.Agent):
 
     def floor_usd_per_kg(self, tier: str) -> float:
         """The highest price floor any state guarantees this firm for `tier` now (0 if none)."""
-        step = self.model.month
-        floors = [
-            f.usd_per_kg
-            for st in self.model.state_list
-            for f in st.policy.price_floors
-            if f.firm == self.name and f.tier == tier and step < f.until_step
-        ]
-        return max(floors, default=0.0)
+        return self.model.price_floor_usd_per_kg(self.name, tier)
 
     def margin_note(self) -> str:
         """The price against the cost that output decisions compare, for event details."""
@@ -275,12 +273,13 @@ class Firm(mesa.Agent):
             self.profit_memory_usd += (profit - self.profit_memory_usd) / 12.0
             self.loss_streak = self.loss_streak + 1 if self.profit_memory_usd < 0 else 0
             # losses alone are not enough: the firm also fails to cover its marginal cost, or
-            # has exhausted its cash
-            exhausted = self.cash_usd < 0 or not self.worth_producing()
+            # has exhausted its cash (asked only once the losses have lasted)
+            losing = self.loss_streak >= p.loss_patience_months
+            exhausted = losing and (self.cash_usd < 0 or not self.worth_producing())
             # a state-backed firm is kept running (it cuts output instead) while its state can pay
             kept = self.directed or (self.state_backed and self.state.can_pay(self.fixed_cost_usd()))
             ramping = self.model.month < self.grace_until
-            if self.loss_streak >= p.loss_patience_months and exhausted and not kept and not ramping:
+            if losing and exhausted and not kept and not ramping:
                 self.mothball(f"{self.loss_streak} months of losses; {self.margin_note()}")
         elif self.status == "mothballed" and self.phase_end is None:
             self.consider_restart()

@@ -40,8 +40,10 @@ class MagnetMaker(Firm):
 
     def reference_cost(self, tier: str) -> float:
         """Processing cost plus oxide cost per kg of magnet."""
-        r = self.recipe()
-        return self.decision_cost() + sum(r[t] * self.input_cost_usd_per_kg[t] for t in self.inputs)
+        p, cost = self.model.params, self.input_cost_usd_per_kg
+        return self.decision_cost() + (
+            p.ndpr_per_t_magnet * cost["ndpr_oxide"] + p.dytb_per_t_magnet * cost["dytb_oxide"]
+        )  # the recipe() times the oxide costs, in the order of `inputs`
 
     def worth_producing(self) -> bool:
         """Make magnets while they sell for more than processing plus oxides."""

@@ -69,7 +69,7 @@ class Refiner(Firm):
     def value_per_kg_feed(self) -> float:
         """What one kg of feed yields at the refiner's own asking prices, USD."""
         y = self.yields()
-        return sum(y[t] * self.expected_price(t) for t in self.outputs)
+        return y["ndpr_oxide"] * self.expected_price("ndpr_oxide") + y["dytb_oxide"] * self.expected_price("dytb_oxide")
 
     def reference_cost(self, tier: str) -> float:
         """Feed plus processing cost per kg of feed, split over the two oxides by the fixed

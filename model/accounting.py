@@ -41,7 +41,7 @@ def holdings(m: RareEarthModel) -> dict[str, float]:
             h[t] += q
     book = m.customers
     for t in ("concentrate", "magnet"):
-        h[t] += float(book.inventory_t[book.tier == t].sum())
+        h[t] += float(book.inventory_t[book.rows_of_tier[t]].sum())
     return h
 
 
@@ -67,7 +67,7 @@ def month_flows(m: RareEarthModel) -> tuple[dict[str, float], dict[str, float], 
     book = m.customers
     consumed = book.need_t - book.unmet_t
     for t in ("concentrate", "magnet"):
-        used[t] += float(consumed[book.tier == t].sum())
+        used[t] += float(consumed[book.rows_of_tier[t]].sum())
     return out, used, seized
 
 
@@ -107,6 +107,6 @@ def check_month(m: RareEarthModel) -> None:
         if not all(map(math.isfinite, vals)) or f.capacity_t < 0 or min(f.inventory_t.values()) < -1e-6:
             raise AccountingError(f"{m.date} {f.name}: a negative or non-finite capacity, stock, cash or price")
     book = m.customers
-    if np.any(book.inventory_t < -1e-6) or not np.all(np.isfinite(book.inventory_t)):
+    if (book.inventory_t < -1e-6).any() or not np.isfinite(book.inventory_t).all():
         raise AccountingError(f"{m.date}: a customer's inventory is negative or not finite")
     m.holdings_before = now

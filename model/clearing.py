@@ -59,6 +59,7 @@ class TierMarket:
         self.s_smuggler = np.array([s.kind == "smuggler" for s in sellers], dtype=bool)
         self.s_state = np.array([s.kind == "state" for s in sellers], dtype=bool)
         self.s_illegal = np.array([bool(getattr(s, "illegal", False)) for s in sellers], dtype=bool)
+        self.s_free = self.s_smuggler | self.s_state  # sellers outside export rules
         self.s_grade = np.array([s.grade if s.kind != "state" else 0.99999 for s in sellers], dtype=float)
         self.price = np.array([max(s.price.get(tier, 0.0), 0.01) for s in sellers], dtype=float)
         # buyers: non-customer agents first, then customer rows, sorted by class
@@ -92,10 +93,12 @@ class TierMarket:
         self.cust_pos = np.flatnonzero(self.is_customer)
         self.cust_rows = self.b_customer_row[self.is_customer]
         self.agent_pos = np.flatnonzero(~self.is_customer)
+        self.agent_list = [self.agents[i] for i in self.agent_pos.tolist()]  # the non-customer buyers
         # per class: its attributes, and which sellers the standing rules allow it to buy from
         self.c_role = classes[:, 0].astype(np.int64)
         self.c_country = classes[:, 1].astype(np.int64)
         self.c_sector = classes[:, 2].astype(np.int64)
+        self.c_firm_rows = np.flatnonzero(self.c_role == ROLE_FIRM)
         self.c_cross = self.s_country[None, :] != self.c_country[:, None]  # imports
         cross, role = self.c_cross, self.c_role[:, None]
         ok = self.s_grade[None, :] >= classes[:, 3:4] - 1e-12
@@ -127,6 +130,8 @@ class TierMarket:
         self.b_pattern = self.b_class.copy() if self.grouped else np.arange(n_rows)
         self.month: MonthBook | None = None
         self.allocation: Allocation | None = None
+        self.offered_t = np.zeros(len(sellers))  # what each seller offered this month, t
+        self._switch: tuple[tuple[float, float] | None, float] = (None, 1.0)
 
     @property
     def last_share(self) -> np.ndarray:
@@ -136,16 +141,24 @@ class TierMarket:
     # --- landed costs ------------------------------------------------------------------------
     def class_matrices(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Per buyer class and seller: perceived landed cost (inf = not allowed), USD/kg paid by
-        the buyer, USD/kg received by the seller, and USD/kg going to the exporting state."""
+        the buyer, USD/kg received by the seller, and USD/kg going to the exporting state. Without
+        export duties and import tariffs, what buyers pay is what sellers receive: one array."""
         m = self.model
         tier = self.tier
         states, countries, index = m.state_list, m.countries, m.country_index
-        free = self.s_smuggler | self.s_state  # sellers outside export rules
-        pols = [states[c].policy for c in self.s_country_list]
-        premium = np.array([pol.export_premium.get(tier, 0.0) for pol in pols])
-        duty = np.array([pol.export_duty.get(tier, 0.0) for pol in pols])
-        premium[free] = 0.0
-        duty[free] = 0.0
+        # export premium and duty of each seller's state (none for sellers outside export rules)
+        any_premium = any_duty = False
+        for c in self.seller_countries:
+            pol = states[c].policy
+            any_premium = any_premium or bool(pol.export_premium.get(tier, 0.0))
+            any_duty = any_duty or bool(pol.export_duty.get(tier, 0.0))
+        premium = duty = None
+        if any_premium:
+            premium = np.array([states[c].policy.export_premium.get(tier, 0.0) for c in self.s_country_list])
+            premium[self.s_free] = 0.0
+        if any_duty:
+            duty = np.array([states[c].policy.export_duty.get(tier, 0.0) for c in self.s_country_list])
+            duty[self.s_free] = 0.0
         # per (buyer's country, seller's country): import tariff and risk premium, when any
         n_k = len(countries)
         tariff_k = risk_k = None
@@ -160,22 +173,34 @@ class TierMarket:
                     risk_k = np.zeros((n_k, n_k)) if risk_k is None else risk_k
                     risk_k[d, index[origin]] = rate
         cross, cls_c = self.c_cross, self.c_country[:, None]
-        fob = np.where(cross, self.price * (1.0 + premium), self.price)
-        duty_c = np.where(cross, fob * duty, 0.0) if duty.any() else np.zeros_like(fob)
-        cif = fob + duty_c
+        if premium is not None:
+            fob = np.where(cross, self.price * (1.0 + premium), self.price)
+        else:  # price * (1 + 0) is the price
+            fob = np.empty(cross.shape)
+            fob[...] = self.price
+        if duty is not None and duty.any():
+            duty_c = np.where(cross, fob * duty, 0.0)
+            cif = fob + duty_c
+        else:  # fob + 0 is fob
+            duty_c = np.zeros(fob.shape)
+            cif = fob
         if tariff_k is not None:
-            cif *= np.where(cross, 1.0 + tariff_k[cls_c, self.s_country], 1.0)
+            cif = cif * np.where(cross, 1.0 + tariff_k[cls_c, self.s_country], 1.0)
         abroad = cif + m.params.freight_usd_per_kg
         if risk_k is not None:
             abroad *= 1.0 + risk_k[cls_c, self.s_country]
         home = cif / (1.0 + self.classes[:, 4:5]) if self.any_domestic_premium else cif
         seen = np.where(cross, abroad, home)
         if tier == "concentrate":
-            firm = self.c_role == ROLE_FIRM
+            firm = self.c_firm_rows
             seen[firm] = seen[firm] / self.content_value()  # a separator values concentrate by its oxide content
         # what this month's embargoes and sourcing mandates forbid
         ok = self.c_allowed
-        blocked = [(d, o) for d, o in self.embargo_pairs if states[o].policy.embargoed(countries[d], tier, m.month)]
+        blocked = (
+            [(d, o) for d, o in self.embargo_pairs if states[o].policy.embargoed(countries[d], tier, m.month)]
+            if m.embargo_in_force()
+            else []
+        )
         if blocked:
             embargo_k = np.zeros((n_k, n_k), dtype=bool)
             embargo_k[tuple(np.array(blocked).T)] = True
@@ -197,7 +222,8 @@ class TierMarket:
         m = self.model
         nd, dy = m.concentrate_content(self)
         value = nd * m.last_price_index.get("ndpr_oxide", 30.0) + dy * m.last_price_index.get("dytb_oxide", 150.0)
-        mean = value.mean() if value.size and value.mean() > 0 else 1.0
+        mean = value.mean() if value.size else 0.0
+        mean = mean if mean > 0 else 1.0
         return np.maximum(value / mean, 1e-3)
 
     def export_caps(self) -> list[ExportCap]:
@@ -205,6 +231,9 @@ class TierMarket:
         m = self.model
         caps = []
         for c in self.seller_countries:
+            pol = m.state_list[c].policy
+            if self.tier not in pol.export_quota_t and not pol.licence_delay_months.get(self.tier):
+                continue  # no quota and no licence regime: no cap
             cap = m.export_allowance_t(m.state_list[c], self.tier)
             if cap is None:
                 continue
@@ -221,7 +250,10 @@ class TierMarket:
         p = m.params
         perceived, paid, received, duty = self.class_matrices()
         w_cls = choice_weights(perceived, p.logit_beta)
-        switch = float(np.exp(-p.logit_beta * p.switching_cost_frac))
+        key = (p.logit_beta, p.switching_cost_frac)
+        if self._switch[0] != key:  # the switching penalty, kept while the parameters stay
+            self._switch = (key, float(np.exp(-p.logit_beta * p.switching_cost_frac)))
+        switch = self._switch[1]
         weights = w_cls[self.pattern_class] * loyalty_factor(self.pattern, p.loyalty, switch)
         caps = self.export_caps()
         group = self.b_pattern if self.grouped else None
@@ -234,9 +266,9 @@ class TierMarket:
     def _remember_shares(self, alloc: Allocation) -> None:
         """Each buyer that bought keeps this month's shares by seller for next month's loyalty."""
         q = alloc.group_t
-        total = q.sum(axis=1)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            share = np.where(total[:, None] > 1e-12, q / total[:, None], 0.0)
+        # buyers alone in their groups: the groups' totals are what the buyers bought (`_book`)
+        total = self.bought_t if alloc.alone else q.sum(axis=1)
+        share = np.divide(q, total[:, None], out=np.zeros(q.shape), where=total[:, None] > 1e-12)
         had = self.bought_t > 1e-12
         if not self.grouped:  # one row per buyer, one group per buyer
             self.pattern[had] = share[had]
@@ -258,16 +290,22 @@ class TierMarket:
         n_k = len(m.countries)
         kg = 1000.0
         q = alloc.group_t
-        g_class = self.pattern_class[alloc.origin]
+        # every buyer alone in its group: groups are buyers, in order, each with its own row
+        g_class = self.pattern_class if alloc.alone else self.pattern_class[alloc.origin]
         if self.grouped or not q.size:
             qc = np.zeros((len(self.classes), len(self.sellers)))
             np.add.at(qc, g_class, q)
         else:  # one row per buyer, sorted by class
             qc = np.add.reduceat(q, self.class_starts, axis=0)
         pay_c = qc * paid * kg
-        recv_c = qc * received * kg
-        duty_c = qc * duty * kg
-        tariff_c = pay_c - recv_c - duty_c
+        no_levies = paid is received  # no export duty and no import tariff (see class_matrices)
+        if no_levies:
+            recv_c = pay_c
+            duty_c = tariff_c = np.zeros(qc.shape)
+        else:
+            recv_c = qc * received * kg
+            duty_c = qc * duty * kg
+            tariff_c = pay_c - recv_c - duty_c
         n_flow = n_k * n_k * 3
         qty = np.bincount(self.flow_index, weights=qc.ravel(), minlength=n_flow).reshape(n_k, n_k, 3)
         val = np.bincount(self.flow_index, weights=recv_c.ravel(), minlength=n_flow).reshape(n_k, n_k, 3)
@@ -293,48 +331,62 @@ class TierMarket:
         self.sold_t = q.sum(axis=0)
         self.seller_receipts_usd = recv_c.sum(axis=0)
         group_paid = (q * paid[g_class]).sum(axis=1) * kg
-        self.buyer_paid_usd = group_paid[alloc.group] * alloc.member_share
+        self.buyer_paid_usd = (group_paid if alloc.alone else group_paid[alloc.group]) * alloc.member_share
         self.bought_t = bought
         # duties and tariffs go to the states
+        if no_levies:
+            return
         if duty_c.any():
             for c in self.seller_countries:
                 exp_duty = float(duty_c[:, self.s_country == c].sum())
                 if exp_duty:
                     m.state_list[c].receive("export_duty", exp_duty)
         tariff = tariff_c.sum(axis=1)
-        for i in np.flatnonzero(tariff):
-            m.state_list[self.c_country[i]].receive("import_tariff", float(tariff[i]))
+        if tariff.any():
+            c_country, tariffs = self.c_country.tolist(), tariff.tolist()
+            for i in tariff.nonzero()[0].tolist():
+                m.state_list[c_country[i]].receive("import_tariff", tariffs[i])
 
-    def reprice(
-        self,
-        cost: np.ndarray,
-        floor_markup: np.ndarray,
-        stock_after: np.ndarray,
-        target_stock: np.ndarray,
-        offered: np.ndarray,
-        spare: np.ndarray | None = None,
-        dumping: np.ndarray | None = None,
-    ) -> np.ndarray:
-        """Sellers' prices for next month from this month's orders, sales and stock."""
-        p = self.model.params
-        assert self.allocation is not None
-        self.price = update_prices(
-            self.price,
-            cost,
-            floor_markup,
-            self.allocation.asked_t,
-            offered,
-            self.sold_t,
-            stock_after,
-            target_stock,
-            p.price_gain,
-            p.price_step_max,
-            p.target_markup,
-            p.max_markup,
-            p.price_drift,
-            spare,
-            p.spare_tolerance,
-            self.model.last_price_index.get(self.tier, 0.0),
-            dumping,
-        )
-        return self.price
+
+def reprice_markets(
+    markets: list[TierMarket],
+    cost: np.ndarray,
+    floor_markup: np.ndarray,
+    stock_after: np.ndarray,
+    target_stock: np.ndarray,
+    spare: np.ndarray | None = None,
+    dumping: np.ndarray | None = None,
+) -> np.ndarray:
+    """Sellers' prices for next month in `markets`, from this month's orders, sales and stock.
+
+    The arrays run over the sellers of all the markets, market after market; each seller's new
+    price depends only on its own values and its market's price index, so one pass of
+    `update_prices` serves them all. Returns the new prices in that order."""
+    m = markets[0].model
+    p = m.params
+    # each seller's market price index
+    sizes = [len(market.sellers) for market in markets]
+    index_price = np.repeat([m.last_price_index.get(market.tier, 0.0) for market in markets], sizes)
+    asked = []
+    for market in markets:
+        assert market.allocation is not None
+        asked.append(market.allocation.asked_t)
+    return update_prices(
+        np.concatenate([market.price for market in markets]),
+        cost,
+        floor_markup,
+        np.concatenate(asked),
+        np.concatenate([market.offered_t for market in markets]),
+        np.concatenate([market.sold_t for market in markets]),
+        stock_after,
+        target_stock,
+        p.price_gain,
+        p.price_step_max,
+        p.target_markup,
+        p.max_markup,
+        p.price_drift,
+        spare,
+        p.spare_tolerance,
+        index_price,
+        dumping,
+    )

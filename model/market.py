@@ -185,7 +185,7 @@ class _Groups:
         self.mass = want if alone else np.bincount(self.group, weights=want, minlength=self.size)
         self.quantity = np.zeros((self.size, n_sellers))
         self.rest = self.mass.copy()
-        self.live = np.ones(self.size, dtype=bool)
+        self.live = ~np.zeros(self.size, dtype=bool)
         self.shared: np.ndarray | None = None  # groups of more than one buyer, counted when needed
         self.want_min = 0.0  # the smallest positive demand of a buyer
         if not alone and want.size:
@@ -232,7 +232,7 @@ class _Groups:
             unsure = self.live & (self.want_min * self.rest <= EPS * self.mass)
             if unsure.any():
                 self._drop_done_members(unsure)
-        return np.flatnonzero(self.live)
+        return self.live.nonzero()[0]
 
     def _drop_done_members(self, unsure: np.ndarray) -> None:
         if self.shared is None:
@@ -291,6 +291,7 @@ def allocate(
     buyer_group = np.arange(n_rows) if alone else np.asarray(group, dtype=np.int64)
     g = _Groups(buyer_group, want, n_rows, caps, n_sellers, alone)
     asked = np.zeros(n_sellers)
+    ones = np.ones(n_sellers)
     for r in range(rounds):
         if r == 0:  # every group
             rows: slice | np.ndarray = slice(None)
@@ -302,6 +303,8 @@ def allocate(
             w_all = weights[rows] if g.size == n_rows else weights[g.origin[rows]]
         has_stock = stock > EPS
         w = w_all * has_stock
+        rest = g.rest[rows]
+        capped = False  # an exhausted cap zeroed some of this round's weights
         if r == 0 and caps:  # applications: what buyers abroad would order from capped sellers
             t0 = w.sum(axis=1)
             i0 = np.divide(1.0, t0, out=np.zeros(t0.size), where=t0 > 1e-200)
@@ -314,19 +317,22 @@ def allocate(
                 sub = np.flatnonzero(in_cap[rows])
                 if sub.size:
                     w[sub[:, None], cap.sellers] = 0.0
+                    capped = True
         total = w.sum(axis=1)
         inv = np.divide(1.0, total, out=np.zeros(total.size), where=total > 1e-200)
-        order = (w * inv[:, None]) * g.rest[rows][:, None]
+        order = (w * inv[:, None]) * rest[:, None]
         on_seller = order.sum(axis=0)
         if r == 0:
             asked = on_seller.copy()
-            if open_sellers is not None:
+            # orders on open sellers without stock: unless every open seller has stock and no cap
+            # changed the weights, when they are the orders just placed
+            if open_sellers is not None and (capped or (open_sellers & ~has_stock).any()):
                 w_open = w_all * (open_sellers | has_stock)
                 t_open = w_open.sum(axis=1)
                 i_open = np.divide(1.0, t_open, out=np.zeros(t_open.size), where=t_open > 1e-200)
-                asked = ((w_open * i_open[:, None]) * g.rest[:, None]).sum(axis=0)
+                asked = ((w_open * i_open[:, None]) * rest[:, None]).sum(axis=0)
         # where a seller is oversubscribed, stock / on_seller < 1, so no clipping at 1 is needed
-        ratio = np.divide(stock, on_seller, out=np.ones(n_sellers), where=on_seller > stock)
+        ratio = np.divide(stock, on_seller, out=ones.copy(), where=on_seller > stock)
         fill = order * ratio
         for cap, in_cap in zip(caps, g.in_cap, strict=True):
             if cap.sellers.size == 0:
@@ -346,7 +352,7 @@ def allocate(
         if r == rounds - 1:  # neither stock nor demand left is needed after the last round
             break
         stock = np.maximum(stock - fill.sum(axis=0), 0.0)
-        g.rest[rows] = np.maximum(g.rest[rows] - fill.sum(axis=1), 0.0)
+        g.rest[rows] = np.maximum(rest - fill.sum(axis=1), 0.0)
     return Allocation(asked, want, g.group, g.origin, g.quantity, g.mass, caps, alone=alone)
 
 
@@ -366,7 +372,7 @@ def update_prices(
     drift: float,
     spare: np.ndarray | None = None,
     spare_tolerance: float = 0.15,
-    market_price: float = 0.0,
+    market_price: float | np.ndarray = 0.0,
     dumping: np.ndarray | None = None,
 ) -> np.ndarray:
     """Sellers' asking prices for next month, USD/kg.
@@ -378,29 +384,41 @@ def update_prices(
     (`dumping`) seller never raises its price and walks it down to its floor to win share. The result stays within
     [cost * floor_markup, cost * max_markup].
     """
+    # np.minimum(np.maximum(x, lo), hi) is np.clip(x, lo, hi) (the bounds here are never zero), without
+    # np.clip's overhead on these short arrays; with no seller dumping, the dumping terms drop out
     spare = np.zeros_like(price) if spare is None else spare
+    dumping = dumping if dumping is not None and dumping.any() else None
     empty = offered_t <= 1e-6
     sold_out = empty | (sold_t >= offered_t * 0.999)
     empty_but_asked = empty & (asked_t > 1e-6)  # orders it had nothing to serve from
     busy = spare <= spare_tolerance  # a seller with idle capacity answers orders with output, not price
     idle = np.maximum(spare - spare_tolerance, 0.0)
-    zeros = np.zeros(price.shape, dtype=price.dtype)
-    excess_orders = np.divide(asked_t - offered_t, offered_t, out=zeros.copy(), where=offered_t > EPS)
-    overstock = np.divide(stock_t, target_stock_t, out=zeros, where=target_stock_t > EPS) - 1.0
-    dumping = np.zeros(price.shape, dtype=bool) if dumping is None else dumping
-    free = ~dumping
-    up = np.where(sold_out & busy & (excess_orders > 0) & free, np.minimum(step_max, gain * excess_orders), 0.0)
-    up = np.where(empty_but_asked & free, step_max, up)
+    excess_orders = np.divide(asked_t - offered_t, offered_t, out=np.zeros(price.shape), where=offered_t > EPS)
+    overstock = np.divide(stock_t, target_stock_t, out=np.zeros(price.shape), where=target_stock_t > EPS) - 1.0
+    rising = sold_out & busy & (excess_orders > 0)
+    if dumping is None:
+        up = np.where(rising, np.minimum(step_max, gain * excess_orders), 0.0)
+        up = np.where(empty_but_asked, step_max, up)
+    else:
+        free = ~dumping
+        up = np.where(rising & free, np.minimum(step_max, gain * excess_orders), 0.0)
+        up = np.where(empty_but_asked & free, step_max, up)
     slack = np.where(overstock > 0, overstock, np.where(sold_out, 0.0, idle))
     down = np.where(slack > 0, np.minimum(step_max, gain * slack), 0.0)
-    # a state-directed seller bids for market share: it walks its price down to its floor
-    down = np.where(dumping, step_max, down)
+    if dumping is not None:
+        # a state-directed seller bids for market share: it walks its price down to its floor
+        down = np.where(dumping, step_max, down)
     calm = (up == 0) & (down == 0)
     drift = np.where(calm, drift * (cost * target_markup / np.maximum(price, EPS) - 1.0), 0.0)
-    drift = np.clip(drift, -step_max, step_max)
+    drift = np.minimum(np.maximum(drift, -step_max), step_max)
     new = price * (1.0 + up - down + drift)
-    if market_price > 0:  # a seller with nothing to offer, and no orders, moves its ask toward the market
-        new = np.where(
-            empty & ~empty_but_asked, price + np.clip(market_price - price, -step_max * price, step_max * price), new
-        )
-    return np.clip(new, cost * floor_markup, cost * max_markup)
+    # a seller with nothing to offer, and no orders, moves its ask toward the market (its market's
+    # price index: one for all sellers, or one per seller)
+    if np.ndim(market_price) == 0:
+        moving = (empty & ~empty_but_asked) if market_price > 0 else None
+    else:
+        moving = empty & ~empty_but_asked & (market_price > 0)
+    if moving is not None:
+        toward = np.minimum(np.maximum(market_price - price, -step_max * price), step_max * price)
+        new = np.where(moving, price + toward, new)
+    return np.minimum(np.maximum(new, cost * floor_markup), cost * max_markup)

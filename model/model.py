@@ -2,7 +2,8 @@
 
 Order within a month: dated causes (Mesa events) -> states' own rules -> firms' life cycles and
 output -> smugglers ship -> customers plan -> markets for concentrate, NdPr oxide, DyTb oxide and
-magnets -> price floors and offtake -> firms settle -> prices, records and accounting checks.
+magnets -> sellers' asking prices for next month -> price floors and offtake -> firms settle ->
+prices, records and accounting checks.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from agents.refiner import Refiner
 from agents.smuggler import Smuggler
 from agents.state import State
 from model import accounting
-from model.clearing import CHANNELS, ROLE_CUSTOMER, TierMarket
+from model.clearing import CHANNELS, ROLE_CUSTOMER, TierMarket, reprice_markets
 from model.goods import TIERS, month_index, month_label, parse_month
 from model.params import ModelParams
 from model.policy import Cause
@@ -100,7 +101,11 @@ class RareEarthModel(mesa.Model):
         self.orders_by_country: dict[str, np.ndarray] = {t: np.zeros(len(self.countries)) for t in TIERS}
         self.quota_used: dict[tuple[str, frozenset[str], int], float] = {}
         self.export_requests: dict[tuple[str, str], dict[int, float]] = {}
+        self._policy_month: int | None = None  # month of the cached policy lookups below
+        self._floors: dict[tuple[str, str], float] = {}
+        self._embargo_in_force = False
         self.markets = self._build_markets()
+        self._smugglers_home = {t: self.country_index[self.home_of_smugglers(t)] for t in TIERS}
         self.causes: list[Any] = []
         for e in spec.events:
             step = month_index(e.date, self.start)
@@ -141,7 +146,8 @@ class RareEarthModel(mesa.Model):
     @property
     def month_of_year(self) -> int:
         """1 for January ... 12 for December."""
-        self.date  # noqa: B018 - refreshes the cache
+        if self._date_month != self.month:
+            self.date  # noqa: B018 - refreshes the cache
         return self._month_of_year
 
     @property
@@ -165,6 +171,7 @@ class RareEarthModel(mesa.Model):
         self.customers.paid_usd = np.zeros(len(self.customers))
         for tier in TIERS:
             self._clear(tier)
+        self._reprice()
         self.customers.receive(self.customers.bought_t, self.customers.paid_usd, p.price_lag_months)
         for st in self.state_list:
             st.pay_price_floors()
@@ -183,16 +190,17 @@ class RareEarthModel(mesa.Model):
     def _demand(self, market: TierMarket) -> np.ndarray:
         demand = np.zeros(len(market.agents))
         tier = market.tier
-        for i in market.agent_pos:
-            a = market.agents[i]
+        agent_demand = [0.0] * len(market.agent_list)
+        for j, a in enumerate(market.agent_list):
             if a.kind == "refiner":
-                demand[i] = a.feed_demand_t()
+                agent_demand[j] = a.feed_demand_t()
             elif a.kind == "magnet_maker":
-                demand[i] = a.input_demand_t(tier)
+                agent_demand[j] = a.input_demand_t(tier)
             elif a.kind == "smuggler":
-                demand[i] = a.demand_t()
+                agent_demand[j] = a.demand_t()
             elif a.kind == "state":
-                demand[i] = a.stockpile_demand_t(tier)
+                agent_demand[j] = a.stockpile_demand_t(tier)
+        demand[market.agent_pos] = agent_demand
         if market.cust_rows.size:
             orders = self.customers.orders_t(self.params.inventory_adjust_months)
             demand[market.cust_pos] = orders[market.cust_rows]
@@ -204,6 +212,7 @@ class RareEarthModel(mesa.Model):
         demand = self._demand(market)
         taking_orders = np.array([s.kind in FIRM_CLASSES and s.status == "operating" for s in market.sellers])
         market.clear(demand, offers, taking_orders)
+        market.offered_t = offers
         self.orders_by_country[tier] = market.month.ordered_by_country
         for cap in market.allocation.caps:
             self.export_requests.setdefault(cap.key, {})[self.month] = cap.requested_t
@@ -221,33 +230,35 @@ class RareEarthModel(mesa.Model):
         # deliveries to sellers' and buyers' books
         sold, receipts = market.sold_t, market.seller_receipts_usd
         asked = market.allocation.asked_t.tolist()
-        for j, s in enumerate(market.sellers):
+        # quantities and money stay numpy floats (agents' sums of them depend on the type)
+        for j, (s, sold_none) in enumerate(zip(market.sellers, (sold <= 0).tolist(), strict=True)):
             if s.kind in FIRM_CLASSES:
                 s.asked_t[tier] = asked[j]
-            if sold[j] <= 0:
+            if sold_none:
                 continue
+            sold_j, receipts_j = sold[j], receipts[j]
             if s.kind == "state":
                 avg = s.stock_value_usd[tier] / max(s.stock_t[tier], 1e-12)
-                s.stock_t[tier] = max(s.stock_t[tier] - sold[j], 0.0)
-                s.stock_value_usd[tier] = max(s.stock_value_usd[tier] - avg * sold[j], 0.0)
-                s.policy.stockpile_release_t[tier] = max(s.policy.stockpile_release_t.get(tier, 0.0) - sold[j], 0.0)
-                s.receive("stockpile_sales", receipts[j])
-                s.sold_t[tier] += sold[j]
+                s.stock_t[tier] = max(s.stock_t[tier] - sold_j, 0.0)
+                s.stock_value_usd[tier] = max(s.stock_value_usd[tier] - avg * sold_j, 0.0)
+                s.policy.stockpile_release_t[tier] = max(s.policy.stockpile_release_t.get(tier, 0.0) - sold_j, 0.0)
+                s.receive("stockpile_sales", receipts_j)
+                s.sold_t[tier] += sold_j
             elif s.kind == "smuggler":
-                s.stock_t = max(s.stock_t - sold[j], 0.0)
-                s.sold_t[tier] += sold[j]
-                s.revenue_usd += receipts[j]
+                s.stock_t = max(s.stock_t - sold_j, 0.0)
+                s.sold_t[tier] += sold_j
+                s.revenue_usd += receipts_j
             else:
-                s.inventory_t[tier] = max(s.inventory_t[tier] - sold[j], 0.0)
-                s.sold_t[tier] += sold[j]
-                s.receipts_usd[tier] += receipts[j]
-                s.revenue_usd += receipts[j]
+                s.inventory_t[tier] = max(s.inventory_t[tier] - sold_j, 0.0)
+                s.sold_t[tier] += sold_j
+                s.receipts_usd[tier] += receipts_j
+                s.revenue_usd += receipts_j
         bought, paid = market.bought_t, market.buyer_paid_usd
         q = market.allocation.quantity_t
-        for i in market.agent_pos:
-            if bought[i] <= 0:
+        bought_none = (bought <= 0).tolist()
+        for i, a in zip(market.agent_pos.tolist(), market.agent_list, strict=True):
+            if bought_none[i]:
                 continue
-            a = market.agents[i]
             if a.kind == "refiner":
                 contents = self.concentrate_content(market)
                 a.receive_feed(bought[i], float(q[i] @ contents[0]), float(q[i] @ contents[1]), paid[i])
@@ -265,7 +276,6 @@ class RareEarthModel(mesa.Model):
         if market.cust_rows.size:
             self.customers.bought_t[market.cust_rows] += bought[market.cust_pos]
             self.customers.paid_usd[market.cust_rows] += paid[market.cust_pos]
-        self._reprice(market, offers)
 
     def concentrate_content(self, market: TierMarket) -> tuple[np.ndarray, np.ndarray]:
         """NdPr and DyTb share of each concentrate seller's goods (smugglers: the average)."""
@@ -280,49 +290,63 @@ class RareEarthModel(mesa.Model):
             market._content = (nd, dy)
         return market._content
 
-    def _reprice(self, market: TierMarket, offers: np.ndarray) -> None:
+    def _reprice(self) -> None:
+        """Sellers' prices for next month in every tier, once all tiers have cleared. A seller's
+        new price depends only on its own month and its tier's price index, and no market reads
+        another tier's prices while clearing, so all tiers are repriced in one array pass."""
         p = self.params
-        tier = market.tier
-        n = len(market.sellers)
+        markets = list(self.markets.values())
+        n = sum(len(market.sellers) for market in markets)
         cost, floor, stock, target = [0.0] * n, [p.min_markup] * n, [0.0] * n, [0.0] * n
         spare = [0.0] * n
         dumping = [False] * n
-        for j, s in enumerate(market.sellers):
-            cost[j] = s.reference_cost(tier)
-            if s.kind == "state":
-                stock[j], target[j], floor[j] = s.stock_t[tier], np.inf, 1.0
-            elif s.kind == "smuggler":
-                stock[j], target[j] = s.stock_t, s.capacity_t / 12
-            else:
-                stock[j] = s.inventory_t[tier]
-                cap_m = s.capacity_t / 12 * (s.yields()[tier] if s.kind == "refiner" else 1.0)
-                target[j] = p.stock_target_months * cap_m
-                if s.status == "operating" and s.capacity_t > 0:
-                    spare[j] = s.spare_share()
-                if s.directed:
-                    floor[j] = p.directed_price_factor
-                    # a state-directed firm undercuts, unless it ran short of input: no state order
-                    # makes a separator without feed answer its orders with output
-                    dumping[j] = not s.starved()
+        j = 0
+        for market in markets:
+            tier = market.tier
+            for s in market.sellers:
+                cost[j] = s.reference_cost(tier)
+                kind = s.kind
+                if kind == "state":
+                    stock[j], target[j], floor[j] = s.stock_t[tier], np.inf, 1.0
+                elif kind == "smuggler":
+                    stock[j], target[j] = s.stock_t, s.capacity_t / 12
+                else:
+                    stock[j] = s.inventory_t[tier]
+                    cap_m = s.capacity_t / 12 * (s.yields()[tier] if kind == "refiner" else 1.0)
+                    target[j] = p.stock_target_months * cap_m
+                    if s.status == "operating" and s.capacity_t > 0:
+                        spare[j] = s.spare_share()
+                    if s.directed:
+                        floor[j] = p.directed_price_factor
+                        # a state-directed firm undercuts, unless it ran short of input: no state order
+                        # makes a separator without feed answer its orders with output
+                        dumping[j] = not s.starved()
+                j += 1
         cost_a = np.array(cost, dtype=float)
-        prices = market.reprice(
+        prices = reprice_markets(
+            markets,
             cost_a,
             np.array(floor, dtype=float),
             np.array(stock, dtype=float),
             np.array(target, dtype=float),
-            offers,
             np.array(spare, dtype=float),
-            np.array(dumping, dtype=bool),
+            np.array(dumping, dtype=bool) if any(dumping) else None,
         )
         cost, new = cost_a.tolist(), prices.tolist()
-        for j, s in enumerate(market.sellers):
-            if s.kind == "state":  # a state's stockpile asks its release price outright
-                new[j] = cost[j]
-            elif s.kind in FIRM_CLASSES and s.floor_usd_per_kg(tier) >= cost[j]:
-                # the state tops sales up to the floor: the firm matches the market's price
-                new[j] = float(min(new[j], max(self.last_price_index.get(tier, new[j]), 0.01)))
-            s.price[tier] = new[j]
-        prices[:] = new
+        j = 0
+        for market in markets:
+            tier = market.tier
+            start = j
+            for s in market.sellers:
+                kind = s.kind
+                if kind == "state":  # a state's stockpile asks its release price outright
+                    new[j] = cost[j]
+                elif kind in FIRM_CLASSES and s.floor_usd_per_kg(tier) >= cost[j]:
+                    # the state tops sales up to the floor: the firm matches the market's price
+                    new[j] = float(min(new[j], max(self.last_price_index.get(tier, new[j]), 0.01)))
+                s.price[tier] = new[j]
+                j += 1
+            market.price = np.array(new[start:j], dtype=float)
 
     def _update_export_premium(self, cap: Any) -> None:
         p = self.params
@@ -378,14 +402,14 @@ class RareEarthModel(mesa.Model):
             total_q = q2.sum()
             if total_q > 1e-9:
                 self.last_price_index[tier] = float(v2.sum() / (total_q * KG_PER_T))
-            home = self.country_index[self.home_of_smugglers(tier)]
+            home = self._smugglers_home[tier]
             if q[home, home, 0] > 1e-9:  # legal trade inside the smugglers' home country
                 self.domestic_price[tier] = float(v[home, home, 0] / (q[home, home, 0] * KG_PER_T))
             into_q, into_v = q2.sum(axis=0), v2.sum(axis=0)
             abroad_q = into_q.sum() - into_q[home]
             if abroad_q > 1e-9:  # what buyers outside the home country pay
                 self.export_price[tier] = float((into_v.sum() - into_v[home]) / (abroad_q * KG_PER_T))
-            imp_q, imp_v = (into_q - np.diag(q2)).tolist(), (into_v - np.diag(v2)).tolist()
+            imp_q, imp_v = (into_q - q2.diagonal()).tolist(), (into_v - v2.diagonal()).tolist()
             for c, st in enumerate(self.state_list):
                 hist = st.import_price_history[tier]
                 hist.append(float(imp_v[c] / (imp_q[c] * KG_PER_T)) if imp_q[c] > 1e-9 else (hist[-1] if hist else 0.0))
@@ -404,6 +428,39 @@ class RareEarthModel(mesa.Model):
         return self.countries[0]
 
     # --- services for agents' rules ----------------------------------------------------------
+    def _refresh_policy_cache(self) -> None:
+        """Price floors and embargoes in force this month (cached per month; dated causes,
+        which fire before their month's step, clear the cache)."""
+        step = self.month
+        self._policy_month = step
+        floors: dict[tuple[str, str], list[float]] = {}
+        embargo = False
+        for st in self.state_list:
+            pol = st.policy
+            for f in pol.price_floors:
+                if step < f.until_step:
+                    floors.setdefault((f.firm, f.tier), []).append(f.usd_per_kg)
+            if not embargo and any(end > step for end in pol.embargo_until.values()):
+                embargo = True
+        self._floors = {key: max(values) for key, values in floors.items()}
+        self._embargo_in_force = embargo
+
+    def policy_changed(self) -> None:
+        """Forget the cached policy lookups (a dated cause changed a state's instruments)."""
+        self._policy_month = None
+
+    def price_floor_usd_per_kg(self, firm: str, tier: str) -> float:
+        """The highest price floor any state guarantees `firm` for `tier` this month (0 if none)."""
+        if self._policy_month != self.month:
+            self._refresh_policy_cache()
+        return self._floors.get((firm, tier), 0.0)
+
+    def embargo_in_force(self) -> bool:
+        """True if any state has an embargo in force this month."""
+        if self._policy_month != self.month:
+            self._refresh_policy_cache()
+        return self._embargo_in_force
+
     def log_event(self, kind: str, actor: Any, detail: str) -> None:
         """Append a row to the events table."""
         self.recorder.event(kind, actor, detail)

@@ -59,3 +59,4 @@ class Cause:
         """Change the state's instruments and record the change in the events table."""
         self.state.model.month = self.step  # causes fire just before their month's step
         self.state.apply_cause(self.spec, self.step)
+        self.state.model.policy_changed()

@@ -35,7 +35,9 @@ class Recorder:
     def __init__(self, model: RareEarthModel) -> None:
         self.model = model
         self.series: list[tuple] = []
-        self.flows: list[tuple] = []
+        # flows are kept per month as arrays: (date, flat index into (tier, origin, destination,
+        # channel), quantity_t, value_usd) of the cells traded; rows are built in `tables`
+        self.flow_months: list[tuple[str, np.ndarray, np.ndarray, np.ndarray]] = []
         self.events: list[tuple] = []
         self.agents: list[tuple] = []
         self.year_output: dict[int, float] = {}
@@ -48,24 +50,16 @@ class Recorder:
     def record_month(self) -> None:
         m = self.model
         date = m.date
-        countries = m.countries
         smuggled = 0.0
-        for tier in TIERS:
-            mb = m.markets[tier].month
-            o_i, d_i, c_i = np.nonzero(mb.quantity_t > 1e-9)
-            if o_i.size:
-                self.flows.extend(
-                    (date, tier, countries[o], countries[d], CHANNELS[ch], q, v)
-                    for o, d, ch, q, v in zip(
-                        o_i.tolist(),
-                        d_i.tolist(),
-                        c_i.tolist(),
-                        mb.quantity_t[o_i, d_i, c_i].tolist(),
-                        mb.value_usd[o_i, d_i, c_i].tolist(),
-                        strict=True,
-                    )
-                )
+        books = [m.markets[tier].month for tier in TIERS]
+        for mb in books:
             smuggled += float(mb.quantity_t[:, :, 1].sum())
+        q = np.array([mb.quantity_t for mb in books])  # (tier, origin, destination, channel)
+        traded = (q > 1e-9).ravel()
+        cells = traded.nonzero()[0]
+        if cells.size:
+            v = np.array([mb.value_usd for mb in books])
+            self.flow_months.append((date, cells, q.ravel()[traded], v.ravel()[traded]))
         out = {t: 0.0 for t in TIERS}
         home = {t: 0.0 for t in TIERS}
         for f in m.firms:
@@ -123,13 +117,33 @@ class Recorder:
             self.agents.append((date, c.unique_id, c.name, c.kind, c.country, c.status, 0.0,
                                 float(book.bought_t[r]), 0.0, float(book.price_memory[r]), 0.0))  # fmt: skip
 
+    def _flow_columns(self) -> dict[str, np.ndarray] | list[tuple]:
+        """The flows table's rows (in month, tier, origin, destination, channel order), as columns."""
+        if not self.flow_months:
+            return []
+        m = self.model
+        n_k = len(m.countries)
+        dates = np.array([f[0] for f in self.flow_months], dtype=object)
+        cells = np.concatenate([f[1] for f in self.flow_months])
+        t_i, o_i, d_i, c_i = np.unravel_index(cells, (len(TIERS), n_k, n_k, len(CHANNELS)))
+        names = np.array(m.countries, dtype=object)
+        return {
+            "date": np.repeat(dates, [f[1].size for f in self.flow_months]),
+            "tier": np.array(TIERS, dtype=object)[t_i],
+            "origin": names[o_i],
+            "destination": names[d_i],
+            "channel": np.array(CHANNELS, dtype=object)[c_i],
+            "quantity_t": np.concatenate([f[2] for f in self.flow_months]),
+            "value_usd": np.concatenate([f[3] for f in self.flow_months]),
+        }
+
     def tables(self) -> dict[str, pd.DataFrame]:
         """The four tables of the output contract."""
         m = self.model
         out = {}
         for name, rows, cols in (
             ("series", self.series, SERIES_COLUMNS),
-            ("flows", self.flows, FLOWS_COLUMNS),
+            ("flows", self._flow_columns(), FLOWS_COLUMNS),
             ("events", self.events, EVENTS_COLUMNS),
             ("agents", self.agents, AGENTS_COLUMNS),
         ):
