@@ -63,11 +63,15 @@ class Recorder:
         out = {t: 0.0 for t in TIERS}
         home = {t: 0.0 for t in TIERS}
         for f in m.firms:
-            made = f.oxide_output_t if f.kind == "refiner" else {f.tier: f.output_t}
-            for t, q in made.items():
-                out[t] += q
+            if f.kind == "refiner":
+                for t, q in f.oxide_output_t.items():
+                    out[t] += q
+                    if f.country == HOME:
+                        home[t] += q
+            else:
+                out[f.tier] += f.output_t
                 if f.country == HOME:
-                    home[t] += q
+                    home[f.tier] += f.output_t
             self.year_output[f.unique_id] = self.year_output.get(f.unique_id, 0.0) + f.output_t
         share = {t: home[t] / out[t] if out[t] > 1e-9 else 0.0 for t in TIERS}
         p = m.last_price_index
