@@ -43,6 +43,8 @@ class CustomerBook:
         self._growth_year, self._growth_factor = -1, np.ones(n)
         self.price_memory = np.zeros(n)  # lagged landed price, USD/kg (0 = none yet)
         self.price_ref = np.zeros(n)  # first price seen, the reference for thrifting
+        self.price_last = np.zeros(n)  # landed price paid last month, USD/kg (0 = none)
+        self.precaution_months = np.zeros(n)  # extra stock wanted after going short, months
         self.inventory_t = self.level_t / 12 * self.inventory_target_months
         self.need_t = np.zeros(n)
         self.bought_t = np.zeros(n)
@@ -52,14 +54,29 @@ class CustomerBook:
     def __len__(self) -> int:
         return len(self.name)
 
-    def plan(self, year_index: int, rng: np.random.Generator, noise_sd: float, elasticity: float) -> np.ndarray:
-        """This month's consumption need and order, t: growth, price response and inventory gap."""
+    def plan(
+        self,
+        year_index: int,
+        rng: np.random.Generator,
+        noise_sd: float,
+        elasticity: float,
+        short_elasticity: float = 0.0,
+    ) -> np.ndarray:
+        """This month's consumption need, t: growth, the long-run price response (thrifting
+        against the first price seen, through the lagged price memory) and the short-run one (a
+        price above the remembered one cuts use at once: production cut back, orders put off)."""
         self.level_t *= self._monthly_growth(min(year_index, self.growth.shape[1] - 1))
         seen = (self.price_ref > 0) & (self.price_memory > 0)
         thrift = np.divide(self.price_ref, self.price_memory, out=np.ones_like(self.level_t), where=seen)
         np.power(thrift, elasticity, out=thrift, where=seen)
+        np.minimum(thrift, 2.0, out=thrift)
+        if short_elasticity > 0:
+            dear = seen & (self.price_last > self.price_memory)
+            if dear.any():
+                cut = np.divide(self.price_memory, self.price_last, out=np.ones_like(thrift), where=dear)
+                thrift *= np.power(cut, short_elasticity, out=cut, where=dear)
         noise = rng.lognormal(0.0, noise_sd, self.level_t.size) if noise_sd > 0 else 1.0
-        self.need_t = self.level_t / 12.0 * np.minimum(thrift, 2.0, out=thrift) * noise
+        self.need_t = self.level_t / 12.0 * thrift * noise
         return self.need_t
 
     def _monthly_growth(self, year: int) -> np.ndarray:
@@ -72,25 +89,42 @@ class CustomerBook:
     def orders_t(self, adjust_months: float) -> np.ndarray:
         """Need plus the gap to the inventory target, closed over `adjust_months`."""
         order = self.level_t / 12.0
-        order *= self.inventory_target_months  # the target stock
+        order *= self.inventory_target_months + self.precaution_months  # the target stock
         order -= self.inventory_t
         order /= adjust_months
         order += self.need_t
         return np.maximum(order, 0.0, out=order)
 
-    def receive(self, bought_t: np.ndarray, paid_usd: np.ndarray, lag_months: float) -> None:
-        """Take delivery, consume from stock, record unmet need, update the price memory."""
+    def receive(
+        self,
+        bought_t: np.ndarray,
+        paid_usd: np.ndarray,
+        lag_months: float,
+        precaution: tuple[float, float, float] = (0.0, 1.0, 0.0),
+    ) -> None:
+        """Take delivery, consume from stock, record unmet need, update the price memory.
+
+        `precaution` is (months, trigger, decay): a customer left short of more than `trigger`
+        of its need wants `months` more stock from now on (hoarding after a shortage); the
+        extra fades by `decay` a month."""
         self.bought_t = bought_t
         self.paid_usd = paid_usd
         stock = self.inventory_t + bought_t
         used = np.minimum(stock, self.need_t)
         self.unmet_t = self.need_t - used
         self.inventory_t = stock - used
+        months, trigger, decay = precaution
+        if months > 0:
+            short = self.unmet_t > trigger * self.need_t
+            self.precaution_months *= 1.0 - decay
+            if short.any():
+                np.maximum(self.precaution_months, np.where(short, months, 0.0), out=self.precaution_months)
         paid = np.divide(paid_usd, bought_t * 1000.0, out=np.zeros(stock.shape), where=bought_t > 1e-12)
         priced = paid > 0
         first = (self.price_ref == 0) & priced
         later = priced & ~first
         np.copyto(self.price_ref, paid, where=first)
+        np.copyto(self.price_last, paid, where=priced)
         np.copyto(self.price_memory, self.price_memory + (paid - self.price_memory) / lag_months, where=later)
         np.copyto(self.price_memory, paid, where=first)
 

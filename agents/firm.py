@@ -9,6 +9,7 @@ invest. Asking prices are updated by the market in array form (`model.market.upd
 from __future__ import annotations
 
 import math
+from collections import deque
 from typing import TYPE_CHECKING
 
 import mesa
@@ -72,10 +73,13 @@ class Firm(mesa.Agent):
         self.cost_usd = 0.0
         self.support_usd = 0.0
         self.output_t = 0.0
-        self.year_output_t = 0.0
-        self.year_capacity_t = 0.0
-        self.year_profit_usd = 0.0
-        self.year_revenue_usd = 0.0
+        self.input_short = False  # this month's output was held back by a lack of inputs
+        self.input_shortfall = 0.0  # the share of this month's planned output that inputs could not cover
+        self.quota_allowance_t = math.inf  # this month's production quota allotment, units of capacity
+        # the last 12 months of (output, capacity, profit, revenue), what investment is judged on
+        self.year_log: deque[tuple[float, float, float, float]] = deque(maxlen=12)
+        self.year_sums = (0.0, 0.0, 0.0, 0.0)  # the sums of `year_log`, kept as it rolls
+        self.ordered_log: deque[float] = deque(maxlen=13)  # monthly expected orders, t/month of output
         self.last_reason = ""
         for t in self.outputs:
             self.price[t] = self.reference_cost(t) * p.target_markup
@@ -169,6 +173,9 @@ class Firm(mesa.Agent):
             self.phase_end = None
             self.loss_streak = 0
             self.profit_memory_usd = 0.0  # a restarted plant starts a fresh record
+            # and with fresh working capital: whoever restarts it funds months of fixed costs
+            working = self.model.params.restart_working_capital_months * self.fixed_cost_usd()
+            self.cash_usd = max(self.cash_usd, working)
             self.grace_until = m + self.model.params.startup_grace_months
             self.model.log_event("restart", self, self.last_reason)
         if self.pending_capacity and self.pending_capacity[0][0] <= m:
@@ -189,18 +196,27 @@ class Firm(mesa.Agent):
             self.begin_project(f"financed by {by.country}")
 
     # --- monthly decisions -------------------------------------------------------------------
+    def usable_capacity_t(self) -> float:
+        """What the firm may produce this month, in units of capacity: its capacity, or less
+        where its state's production quota allots it less."""
+        return min(self.capacity_t / 12, self.quota_allowance_t)
+
+    def quota_bound(self) -> bool:
+        """True when this month's production quota allotment held output below capacity."""
+        usable = self.usable_capacity_t()
+        return usable < self.capacity_t / 12 * (1.0 - 1e-9) and self.output_t >= usable * (1.0 - 1e-6)
+
     def planned_output_t(self, tier: str) -> float:
         """Output to aim for this month: expected orders plus closing the gap to the stock target."""
         p = self.model.params
-        cap_m = self.capacity_t / 12
-        target = p.stock_target_months * cap_m
+        target = p.stock_target_months * self.capacity_t / 12
         want = self.orders_ema_t[tier] + (target - self.inventory_t[tier]) / p.output_adjust_months
-        return min(max(want, 0.0), cap_m)
+        return min(max(want, 0.0), self.usable_capacity_t())
 
     def expected_price(self, tier: str) -> float:
         """The price the firm expects to sell at: its own ask, or the market's if that is higher
         (an idle firm watches the market it could sell into)."""
-        return max(self.price[tier], self.model.last_price_index.get(tier, 0.0), self.floor_usd_per_kg(tier))
+        return max(self.price[tier], self.market_price(tier), self.floor_usd_per_kg(tier))
 
     def floor_usd_per_kg(self, tier: str) -> float:
         """The highest price floor any state guarantees this firm for `tier` now (0 if none)."""
@@ -219,6 +235,8 @@ class Firm(mesa.Agent):
     def produce(self) -> None:
         """Monthly production decision; subclasses turn inputs into output."""
         self.output_t = 0.0
+        self.input_short = False
+        self.input_shortfall = 0.0
         self.cost_usd = 0.0
         self.revenue_usd = 0.0
         self.support_usd = 0.0
@@ -234,7 +252,6 @@ class Firm(mesa.Agent):
         self.cost_usd = self.fixed_cost_usd()
         if self.worth_producing():
             self.make()
-        self.year_capacity_t += self.capacity_t / 12
 
     def make(self) -> None:
         """Turn inputs into output (subclasses)."""
@@ -264,10 +281,17 @@ class Firm(mesa.Agent):
         for t in self.outputs:
             orders = max(self.asked_t[t], self.sold_t[t])
             self.orders_ema_t[t] += p.orders_memory * (orders - self.orders_ema_t[t])
-        self.year_profit_usd += profit
-        self.year_revenue_usd += self.revenue_usd
-        self.year_output_t += self.output_t
+
         self.cum_output_t += self.output_t
+        if self.status == "operating":
+            entry = (self.output_t, self.capacity_t / 12, profit, self.revenue_usd)
+            o, c, pr, r = self.year_sums
+            if len(self.year_log) == self.year_log.maxlen:  # the month dropping out of the window
+                o0, c0, pr0, r0 = self.year_log[0]
+                o, c, pr, r = o - o0, c - c0, pr - pr0, r - r0
+            self.year_log.append(entry)
+            self.year_sums = (o + entry[0], c + entry[1], pr + entry[2], r + entry[3])
+        self.ordered_log.append(sum(self.orders_ema_t.values()))
         if self.status == "operating":
             # losses are judged on a year's memory of profit, not on single months
             self.profit_memory_usd += (profit - self.profit_memory_usd) / 12.0
@@ -283,7 +307,7 @@ class Firm(mesa.Agent):
                 self.mothball(f"{self.loss_streak} months of losses; {self.margin_note()}")
         elif self.status == "mothballed" and self.phase_end is None:
             self.consider_restart()
-        if self.model.month_of_year == 12:
+        if self.model.month_of_year % p.invest_interval_months == 0:
             self.consider_investment()
 
     def mothball(self, reason: str) -> None:
@@ -294,9 +318,11 @@ class Firm(mesa.Agent):
         self.restart_streak = 0
         self.model.log_event("mothball", self, reason)
 
-    def market_price(self) -> float:
-        """Last month's price index of the firm's main tier, what a mothballed firm watches."""
-        return self.model.last_price_index.get(self.tier, 0.0)
+    def market_price(self, tier: str | None = None) -> float:
+        """Last month's price in the market the firm sells into (its main tier unless given):
+        inside the country whose exports smugglers run (China), its domestic price; elsewhere
+        the price buyers outside that country pay. What a mothballed firm watches."""
+        return self.model.price_seen_by(self.country, tier or self.tier)
 
     def consider_restart(self) -> None:
         """Restart after a sustained high price; close after too long without one."""
@@ -320,46 +346,73 @@ class Firm(mesa.Agent):
             )
 
     def starved(self) -> bool:
-        """True when the firm ran out of input this month (firms without inputs never do)."""
-        return False
+        """True when a lack of inputs held this month's output back (firms without inputs never
+        are): such a firm cannot answer orders with output, only with its price."""
+        return self.input_short
 
     def spare_share(self) -> float:
-        """Share of this month's capacity left idle that the firm could have used."""
-        return max(0.0, 1.0 - self.output_t / (self.capacity_t / 12)) if self.capacity_t > 0 else 0.0
+        """Share of this month's capacity left idle that the firm could have used (none when
+        inputs ran short or a production quota held it back)."""
+        if self.input_short or self.capacity_t <= 0 or self.quota_bound():
+            return 0.0
+        return max(0.0, 1.0 - self.output_t / (self.capacity_t / 12))
 
     def output_ratio(self) -> float:
         """Main-tier output per unit of capacity (1 except for refiners, whose capacity is feed)."""
         return 1.0
 
+    def ordered_t(self) -> float:
+        """Expected orders, t/yr in units of capacity (t of feed for a refiner)."""
+        return sum(self.orders_ema_t.values()) * 12 / max(self.output_ratio(), 1e-9)
+
     def consider_investment(self) -> None:
-        """Each December: add capacity if last year was busy and profitable. A commercial firm
-        pays from its own cash; a state-directed firm expands on its state's orders and money."""
+        """Every `invest_interval_months`: add capacity if the last 12 months were busy and
+        profitable. The firm builds toward its expected orders when the new capacity comes on
+        line (orders now, grown at the rate they grew over the past year for the lead time),
+        plus headroom. A commercial firm pays from its own cash; a state-directed firm builds
+        spare capacity on its state's money."""
+        if self.status != "operating" or not self.year_log:
+            return
         p = self.model.params
-        if self.status == "operating" and self.year_capacity_t > 0:
+        ordered = self.ordered_t()
+        # the growth of orders over the past year (monthly orders are logged in output units)
+        year_ago = self.ordered_log[0] if len(self.ordered_log) == self.ordered_log.maxlen else 0.0
+        seen_growth = self.ordered_log[-1] / year_ago - 1.0 if year_ago > 0 else 0.0
+        output, capacity, profit, revenue = self.year_sums
+        if capacity > 0:
             pending = sum(a for _, a in self.pending_capacity)
-            # busy: last year's output, or the orders now coming in, fill capacity including what is being built
-            ordered = sum(self.orders_ema_t.values()) * 12 / max(self.output_ratio(), 1e-9)
-            utilisation = max(self.year_output_t / self.year_capacity_t * self.capacity_t, ordered) / (
-                self.capacity_t + pending
-            )
-            margin = self.year_profit_usd / self.year_revenue_usd if self.year_revenue_usd > 0 else -1.0
+            # busy: last year's output, or the orders now coming in, fill today's capacity (what is
+            # being built already counts against the target below)
+            utilisation = max(output / capacity, ordered / max(self.capacity_t, 1e-9))
+            margin = profit / revenue if revenue > 0 else -1.0
+            lead = self.construction_months // 2 + self.state.policy.permitting_months.get(self.tier, 0) // 2
+            lead = max(lead, 1)
             if self.directed:  # build ahead of orders: the state wants spare capacity, not shortage
-                target = ordered * (1.0 + p.directed_spare_capacity)
-                growth = min(max(target - self.capacity_t - pending, 0.0) / self.capacity_t, p.directed_growth_max)
-            else:  # expand faster the fatter the margin
-                boost = min(max(margin / p.invest_margin, 1.0), p.invest_max_factor) if p.invest_margin > 0 else 1.0
-                growth = p.invest_growth * boost
-            # a state-directed firm expands on orders from its state, whatever its margin
-            good_margin = margin >= p.invest_margin or self.directed
+                headroom = p.directed_spare_capacity
+                most = self.state.directed_growth_max.get(self.tier, p.directed_growth_max)
+            else:
+                headroom, most = p.invest_headroom, p.invest_growth
+            growth = min(max(seen_growth, 0.0), p.invest_trend_max)
+            horizon = min(lead, p.invest_horizon_months)  # nobody bets on more than a few years of growth
+            target = ordered * (1.0 + headroom) * (1.0 + growth) ** (horizon / 12)
+            # growth caps are yearly; a decision adds at most its share of the year
+            most *= p.invest_interval_months / 12
+            added = min(max(target - self.capacity_t - pending, 0.0), most * self.capacity_t)
+            # a state-backed firm (and so a directed one) expands on its orders, whatever its margin
+            good_margin = margin >= p.invest_margin or self.state_backed or self.directed
             capex_per_t = p.capex_years * self.base_cost_usd_per_kg * KG_PER_T
-            added = self.capacity_t * growth
-            state_pays = self.directed and self.state.can_pay(added * capex_per_t)
+            # a directed firm builds on its state's money; a state-backed one too, when its own cash is short
+            short_of_cash = self.cash_usd < added * capex_per_t
+            state_pays = (self.directed or (self.state_backed and short_of_cash)) and self.state.can_pay(
+                added * capex_per_t
+            )
             if not state_pays:  # a commercial firm builds only what its own cash pays for
                 added = min(added, max(self.cash_usd, 0.0) / capex_per_t) if capex_per_t > 1e-9 else added
-            busy = utilisation >= p.invest_utilisation or self.directed
+            # nor does a firm build what its state's production quota would leave idle
+            quota_room = self.quota_allowance_t * 12 >= (self.capacity_t + pending) * (1.0 - p.spare_tolerance)
+            busy = (utilisation >= p.invest_utilisation or self.directed) and quota_room
             if busy and good_margin and added > 1e-6:
-                lead = self.construction_months // 2 + self.state.policy.permitting_months.get(self.tier, 0) // 2
-                self.pending_capacity.append((self.model.month + max(lead, 1), added))
+                self.pending_capacity.append((self.model.month + lead, added))
                 capex = capex_per_t * added
                 if state_pays:
                     self.state.pay("directed_investment", capex)  # the state builds what it orders
@@ -368,4 +421,3 @@ class Firm(mesa.Agent):
                 self.model.log_event(
                     "invest", self, f"adds {added:.0f} t/yr (utilisation {utilisation:.0%}, margin {margin:.0%})"
                 )
-        self.year_output_t = self.year_capacity_t = self.year_profit_usd = self.year_revenue_usd = 0.0

@@ -28,22 +28,41 @@ class MagnetMaker(Firm):
     def __init__(self, model: RareEarthModel, spec: FirmSpec, state: State) -> None:
         self.input_t = {"ndpr_oxide": 0.0, "dytb_oxide": 0.0}
         self.input_cost_usd_per_kg = {"ndpr_oxide": 30.0, "dytb_oxide": 150.0}
+        self.dytb_intensity = 1.0  # DyTb per t of magnet, as a share of the parameter (thrifting)
+        self.input_used_t = {"ndpr_oxide": 0.0, "dytb_oxide": 0.0}  # oxide turned into magnets this month
+        self.dytb_price_memory = 0.0  # long memory of the DyTb price paid, USD/kg (0 = none yet)
         super().__init__(model, spec, state)
         if self.status == "operating":
             for t, per_t in self.recipe().items():
                 self.input_t[t] = self.capacity_t / 12 * per_t
 
     def recipe(self) -> dict[str, float]:
-        """t of each oxide per t of magnet."""
+        """t of each oxide per t of magnet (DyTb less once the firm has learnt to thrift it)."""
         p = self.model.params
-        return {"ndpr_oxide": p.ndpr_per_t_magnet, "dytb_oxide": p.dytb_per_t_magnet}
+        return {"ndpr_oxide": p.ndpr_per_t_magnet, "dytb_oxide": p.dytb_per_t_magnet * self.dytb_intensity}
 
     def reference_cost(self, tier: str) -> float:
         """Processing cost plus oxide cost per kg of magnet."""
         p, cost = self.model.params, self.input_cost_usd_per_kg
         return self.decision_cost() + (
-            p.ndpr_per_t_magnet * cost["ndpr_oxide"] + p.dytb_per_t_magnet * cost["dytb_oxide"]
+            p.ndpr_per_t_magnet * cost["ndpr_oxide"] + p.dytb_per_t_magnet * self.dytb_intensity * cost["dytb_oxide"]
         )  # the recipe() times the oxide costs, in the order of `inputs`
+
+    def thrift_dytb(self) -> None:
+        """A DyTb price well above what the firm is used to paying makes it adopt leaner grades
+        (grain-boundary diffusion): its DyTb per t of magnet falls toward a target set by the
+        price ratio, over `dytb_thrift_months`, never below `dytb_thrift_floor`; the know-how
+        stays when the price falls again."""
+        p = self.model.params
+        paid = self.input_cost_usd_per_kg["dytb_oxide"]
+        if self.dytb_price_memory <= 0:
+            self.dytb_price_memory = paid
+            return
+        self.dytb_price_memory += (paid - self.dytb_price_memory) / p.dytb_memory_months
+        ratio = self.dytb_price_memory / max(paid, 1e-9)
+        target = max(p.dytb_thrift_floor, min(1.0, ratio**p.dytb_thrift_elasticity))
+        if target < self.dytb_intensity:
+            self.dytb_intensity += (target - self.dytb_intensity) / p.dytb_thrift_months
 
     def worth_producing(self) -> bool:
         """Make magnets while they sell for more than processing plus oxides."""
@@ -56,7 +75,7 @@ class MagnetMaker(Firm):
         )
 
     def input_demand_t(self, tier: str) -> float:
-        """Oxide to buy: next month's planned output plus the gap to a month of inputs in stock."""
+        """Oxide to buy: next month's planned use plus the gap to a month of it in stock."""
         if self.status not in ("operating", "construction") or (
             self.status == "construction" and self.phase_end and self.phase_end - self.model.month > 1
         ):
@@ -64,8 +83,17 @@ class MagnetMaker(Firm):
         p = self.model.params
         per_t = self.recipe()[tier]
         need = self.planned_output_t("magnet") * per_t
-        target = self.capacity_t / 12 * per_t
+        target = need  # a month of planned use in stock
         return max(need + (target - self.input_t[tier]) / p.inventory_adjust_months, 0.0)
+
+    def produce(self) -> None:
+        self.input_used_t = {"ndpr_oxide": 0.0, "dytb_oxide": 0.0}
+        super().produce()
+
+    def settle(self) -> None:
+        super().settle()
+        if self.status == "operating":
+            self.thrift_dytb()
 
     def receive_input(self, tier: str, quantity_t: float, value_usd: float) -> None:
         """Add bought oxide to stock and remember its price."""
@@ -77,14 +105,17 @@ class MagnetMaker(Firm):
     def make(self) -> None:
         """Make magnets within capacity, the sales plan and the oxides in stock."""
         r = self.recipe()
-        out = self.planned_output_t("magnet")
+        wanted = out = self.planned_output_t("magnet")
         for t in self.inputs:
             if r[t] > 0:
                 out = min(out, self.input_t[t] / r[t])
+        self.input_short = out < wanted * (1.0 - 1e-9)
+        self.input_shortfall = 1.0 - out / wanted if self.input_short else 0.0
         if out <= 0:
             return
         for t in self.inputs:
             self.input_t[t] = max(self.input_t[t] - out * r[t], 0.0)
+            self.input_used_t[t] = out * r[t]
         self.inventory_t["magnet"] += out
         self.output_t = out
         self.cost_usd += self.unit_cost() * out * KG_PER_T

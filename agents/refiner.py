@@ -51,15 +51,6 @@ class Refiner(Firm):
         """Oxide (NdPr plus DyTb) per t of feed capacity."""
         return sum(self.yields().values())
 
-    def spare_share(self) -> float:
-        """Idle capacity it could have used: none when it ran out of feed (a refiner short of
-        concentrate cannot answer orders with output)."""
-        return 0.0 if self.starved() else super().spare_share()
-
-    def starved(self) -> bool:
-        """Ran out of feed while operating."""
-        return self.status == "operating" and self.feed_t <= 1e-6 * max(self.capacity_t, 1.0)
-
     def yields(self) -> dict[str, float]:
         """Oxide per t of feed in stock (or expected, before any feed arrives)."""
         if self.feed_t > 1e-9:
@@ -93,24 +84,24 @@ class Refiner(Firm):
         )
 
     def feed_demand_t(self) -> float:
-        """Concentrate to buy: next month's processing plus the gap to a month of feed in stock."""
+        """Concentrate to buy: next month's planned processing plus the gap to a month of it in
+        stock."""
         if self.status not in ("operating", "construction") or (
             self.status == "construction" and self.phase_end and self.phase_end - self.model.month > 1
         ):
             return 0.0
         p = self.model.params
-        cap_m = self.capacity_t / 12
-        need = min(self.planned_feed_t(), cap_m)
-        return max(need + (cap_m - self.feed_t) / p.inventory_adjust_months, 0.0)
+        need = min(self.planned_feed_t(), self.usable_capacity_t())
+        target = need  # a month of planned processing in stock
+        return max(need + (target - self.feed_t) / p.inventory_adjust_months, 0.0)
 
     def planned_output_t(self, tier: str) -> float:
         """Oxide output to aim for, with the stock target scaled by the oxide's yield."""
         p = self.model.params
-        cap_m = self.capacity_t / 12 * self.yields()[tier]
-        want = (
-            self.orders_ema_t[tier] + (p.stock_target_months * cap_m - self.inventory_t[tier]) / p.output_adjust_months
-        )
-        return min(max(want, 0.0), cap_m)
+        y = self.yields()[tier]
+        target = p.stock_target_months * self.capacity_t / 12 * y
+        want = self.orders_ema_t[tier] + (target - self.inventory_t[tier]) / p.output_adjust_months
+        return min(max(want, 0.0), self.usable_capacity_t() * y)
 
     def planned_feed_t(self) -> float:
         """Feed to process: what the NdPr sales plan needs (DyTb follows as a co-product)."""
@@ -129,7 +120,10 @@ class Refiner(Firm):
 
     def make(self) -> None:
         """Separate feed into oxides, within capacity and the feed in stock."""
-        process = min(self.planned_feed_t(), self.capacity_t / 12, self.feed_t)
+        wanted = min(self.planned_feed_t(), self.usable_capacity_t())
+        process = min(wanted, self.feed_t)
+        self.input_short = process < wanted * (1.0 - 1e-9)
+        self.input_shortfall = 1.0 - process / wanted if self.input_short else 0.0
         if process <= 0:
             return
         frac = process / self.feed_t

@@ -89,13 +89,25 @@ class Smuggler(mesa.Agent):
         return self.reference_cost(self.tier)
 
     def expected_margin(self) -> float:
-        """Foreign price after expected seizures, less domestic price and handling, as a share of cost."""
-        foreign = self.model.export_price.get(self.tier, 0.0)
+        """Foreign price (with the export duty evaded) after expected seizures, less what the
+        network pays at home (the cheapest ask of a firm at home, or the domestic price if lower)
+        and handling, as a share of cost."""
+        # buyers abroad pay the legal export price plus the export duty, which smugglers evade
+        duty = self.state.policy.export_duty.get(self.tier, 0.0)
+        foreign = self.model.export_price.get(self.tier, 0.0) * (1.0 + duty)
         domestic = self.model.domestic_price.get(self.tier, 0.0)
         if foreign <= 0 or domestic <= 0:
             return 0.0
-        cost = domestic + self.handling_usd_per_kg
+        # a network buys where it is cheapest at home, often from illegal mines below the domestic price
+        cost = min(domestic, self.model.cheapest_ask(self.country, self.tier)) + self.handling_usd_per_kg
         return (foreign * (1.0 - self.seizure_probability()) - cost) / cost
+
+    def undercut_price(self) -> float:
+        """The ask that sells the network's goods abroad: `smuggle_discount` below what buyers
+        there pay for the legal export (with the duty the network evades), USD/kg."""
+        duty = self.state.policy.export_duty.get(self.tier, 0.0)
+        legal = self.model.export_price.get(self.tier, 0.0) * (1.0 + duty)
+        return legal * (1.0 - self.model.params.smuggle_discount)
 
     def demand_t(self) -> float:
         """What the network buys at home this month: more when the margin is wider."""

@@ -43,6 +43,8 @@ class State(mesa.Agent):
             export_duty=dict(spec.export_duty),
             risk_premium=dict(spec.risk_premium),
         )
+        # yearly capacity growth the state lets its directed firms reach, per tier (else the parameter)
+        self.directed_growth_max = dict(spec.directed_growth_max)
         self.spent_usd: dict[str, float] = {}
         self.revenue_usd: dict[str, float] = {}
         self.stock_t = {t: 0.0 for t in TIERS}
@@ -82,13 +84,28 @@ class State(mesa.Agent):
         if k == "export_quota":
             group = frozenset(tiers)
             for t in tiers:
+                pol.quota_batch.pop(t, None)
                 if e.quota_t is None:
                     pol.export_quota_t.pop(t, None)
                     pol.quota_tiers.pop(t, None)
                 else:
                     pol.export_quota_t[t] = e.quota_t
                     pol.quota_tiers[t] = group
-            detail = "export quota lifted" if e.quota_t is None else f"export quota {e.quota_t:.0f} t/yr"
+                    if e.months:
+                        pol.quota_batch[t] = (step, step + e.months)
+            if e.quota_t is None:
+                detail = "export quota lifted"
+            elif e.months:
+                detail = f"export quota {e.quota_t:.0f} t for {e.months} months"
+            else:
+                detail = f"export quota {e.quota_t:.0f} t/yr"
+        elif k == "production_quota":
+            for t in tiers:
+                if e.quota_t is None:
+                    pol.production_quota_t.pop(t, None)
+                else:
+                    pol.production_quota_t[t] = e.quota_t
+            detail = "production quota lifted" if e.quota_t is None else f"production quota {e.quota_t:.0f} t/yr"
         elif k == "embargo":
             for t in tiers:
                 pol.embargo_until[(e.target, t)] = step + e.months
@@ -185,8 +202,11 @@ class State(mesa.Agent):
                 self.model.log_event("policy", self, f"ends undercutting in {tier}: foreign capacity share {share:.0%}")
 
     def watch_for_shock(self) -> None:
-        """React (at most once a decade) to a supply shock: imports from the main supplier fall
-        by more than `shock_import_drop` against their mean of the year before."""
+        """React (at most once a decade) to a supply shock: the main supplier puts an embargo on
+        the country, or imports from it fall by more than `shock_import_drop` against their mean
+        of the year before while the country's buyers are left short (customers of at least
+        `shock_unmet_share` of their need, or all its buyers, firms and customers, of that share
+        of the value of their orders)."""
         p = self.model.params
         if self.shocked_at is not None and self.model.month - self.shocked_at < 120:
             return
@@ -196,11 +216,20 @@ class State(mesa.Agent):
         if origin is None:
             return
         drop = self.model.import_drop(self.country, origin)
-        if drop < p.shock_import_drop:
-            return
         unmet_share = self.model.national_unmet_share(self.country)
+        shortfall = self.model.national_shortfall(self.country)
+        embargo = self.model.states[origin].policy.embargoes(self.country, self.model.month)
+        short = drop >= p.shock_import_drop and max(unmet_share, shortfall) >= p.shock_unmet_share
+        if not (embargo or short):
+            return
         self.shocked_at = self.model.month
-        why = f"supply shock: imports from {origin} down {drop:.0%}, unmet demand {unmet_share:.0%}"
+        if embargo:
+            why = f"supply shock: {origin} embargoes exports to {self.country}"
+        else:
+            why = (
+                f"supply shock: imports from {origin} down {drop:.0%}, {shortfall:.0%} of orders (by value) "
+                f"unfilled, unmet demand {unmet_share:.0%}"
+            )
         self.model.raise_inventory_targets(self.country, p.shock_inventory_months)
         if origin:
             self.policy.risk_premium[origin] = self.policy.risk_premium.get(origin, 0.0) + p.shock_risk_premium
@@ -222,6 +251,8 @@ class State(mesa.Agent):
 
     def stockpile_offer_t(self, tier: str) -> float:
         """Stock offered to home buyers: a scheduled release, or a release when import prices spike."""
+        if self.stock_t[tier] <= 0:
+            return 0.0
         offer = min(self.policy.stockpile_release_t.get(tier, 0.0), self.stock_t[tier])
         hist = self.import_price_history[tier]
         if len(hist) >= 36 and self.stock_t[tier] > 0:

@@ -50,7 +50,6 @@ def month_flows(m: RareEarthModel) -> tuple[dict[str, float], dict[str, float], 
     out = {t: 0.0 for t in TIERS}
     used = {t: 0.0 for t in TIERS}
     seized = {t: 0.0 for t in TIERS}
-    p = m.params
     for f in m.firms:
         if f.kind == "miner":
             out["concentrate"] += f.output_t
@@ -60,8 +59,8 @@ def month_flows(m: RareEarthModel) -> tuple[dict[str, float], dict[str, float], 
                 out[t] += q
         else:
             out["magnet"] += f.output_t
-            used["ndpr_oxide"] += f.output_t * p.ndpr_per_t_magnet
-            used["dytb_oxide"] += f.output_t * p.dytb_per_t_magnet
+            used["ndpr_oxide"] += f.input_used_t["ndpr_oxide"]
+            used["dytb_oxide"] += f.input_used_t["dytb_oxide"]
     for s in m.smugglers:
         seized[s.tier] += s.seized_t
     book = m.customers

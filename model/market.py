@@ -27,8 +27,13 @@ class ExportCap:
     sellers: np.ndarray  # int indices of the country's sellers subject to export rules
     cap_t: float
     key: tuple[str, str] = ("", "")  # (country, tier), for the rationing record
-    requested_t: float = 0.0  # first-round export orders on the group
+    requested_t: float = 0.0  # export applications: what buyers abroad would have taken from the group
+    allowance_t: float = -1.0  # the cap at the start of the month (set from cap_t when built)
     shipped_t: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.allowance_t < 0:
+            self.allowance_t = self.cap_t
 
 
 class BuyerQuantities(np.lib.mixins.NDArrayOperatorsMixin):
@@ -305,12 +310,12 @@ def allocate(
         w = w_all * has_stock
         rest = g.rest[rows]
         capped = False  # an exhausted cap zeroed some of this round's weights
-        if r == 0 and caps:  # applications: what buyers abroad would order from capped sellers
+        if r == 0 and caps:  # applications to a cap already exhausted: all of them go unserved
             t0 = w.sum(axis=1)
             i0 = np.divide(1.0, t0, out=np.zeros(t0.size), where=t0 > 1e-200)
             for cap, in_cap in zip(caps, g.in_cap, strict=True):
                 sub = np.flatnonzero(in_cap)
-                if sub.size and cap.sellers.size:
+                if cap.cap_t <= EPS and sub.size and cap.sellers.size:
                     cap.requested_t += float((w[sub[:, None], cap.sellers].sum(axis=1) * i0[sub] * g.rest[sub]).sum())
         for cap, in_cap in zip(caps, g.in_cap, strict=True):
             if cap.cap_t <= EPS and cap.sellers.size:
@@ -343,6 +348,8 @@ def allocate(
             idx = (sub_rows[:, None], cap.sellers)
             block = fill[idx]
             shipped = block.sum()
+            if cap.cap_t > EPS:  # applications: what buyers abroad would take from capped sellers
+                cap.requested_t += float(shipped)
             if shipped > cap.cap_t:
                 fill[idx] = block * (cap.cap_t / shipped) if shipped > 0 else 0.0
                 shipped = cap.cap_t
@@ -377,12 +384,13 @@ def update_prices(
 ) -> np.ndarray:
     """Sellers' asking prices for next month, USD/kg.
 
-    A seller that sold out while producing near capacity raises its price in proportion to the
-    orders it could not serve; one whose stock exceeds its target, or whose capacity stands idle
-    (spare share above `spare_tolerance`) while it did not sell out, cuts it in proportion to
-    the excess; otherwise the price drifts toward cost times the target markup. A state-directed
-    (`dumping`) seller never raises its price and walks it down to its floor to win share. The result stays within
-    [cost * floor_markup, cost * max_markup].
+        A seller that sold out while producing near capacity raises its price in proportion to the
+        orders it could not serve; one whose stock exceeds its target, or whose capacity stands idle
+        (spare share above `spare_tolerance`) while it did not sell out, cuts it in proportion to
+        the excess; otherwise the price drifts toward cost times the target markup. A state-directed
+        (`dumping`) seller with output to spare never raises its price and walks it down to its floor
+    to win share. The result stays within
+        [cost * floor_markup, cost * max_markup].
     """
     # np.minimum(np.maximum(x, lo), hi) is np.clip(x, lo, hi) (the bounds here are never zero), without
     # np.clip's overhead on these short arrays; with no seller dumping, the dumping terms drop out
@@ -396,6 +404,11 @@ def update_prices(
     excess_orders = np.divide(asked_t - offered_t, offered_t, out=np.zeros(price.shape), where=offered_t > EPS)
     overstock = np.divide(stock_t, target_stock_t, out=np.zeros(price.shape), where=target_stock_t > EPS) - 1.0
     rising = sold_out & busy & (excess_orders > 0)
+    if dumping is not None:
+        # a state-directed seller bids for share only with output to spare: one that sold out at
+        # capacity, orders still unserved, has no share to win by a lower price and prices like the rest
+        dumping = dumping & ~rising
+        dumping = dumping if dumping.any() else None
     if dumping is None:
         up = np.where(rising, np.minimum(step_max, gain * excess_orders), 0.0)
         up = np.where(empty_but_asked, step_max, up)

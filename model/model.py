@@ -8,6 +8,8 @@ prices, records and accounting checks.
 
 from __future__ import annotations
 
+import math
+from collections import deque
 from pathlib import Path
 from typing import Any
 
@@ -98,9 +100,15 @@ class RareEarthModel(mesa.Model):
         self.import_price: dict[tuple[str, str], list[float]] = {}
         self.imports_by_origin = np.zeros((len(self.countries), len(self.countries)))
         self.import_months: list[np.ndarray] = []  # the last 15 months of (origin, destination) t
+        self.legal_exports: deque[np.ndarray] = deque(maxlen=12)  # the last 12 months of (tier, origin) t
         self.orders_by_country: dict[str, np.ndarray] = {t: np.zeros(len(self.countries)) for t in TIERS}
-        self.quota_used: dict[tuple[str, frozenset[str], int], float] = {}
+        self.quota_used: dict[tuple[str, frozenset[str], int], float] = {}  # (country, tiers, period) -> t
+        # this month's part of a quota, split over the tiers sharing it: (country, tier) -> (month, t)
+        self.quota_month: dict[tuple[str, str], tuple[int, float]] = {}
         self.export_requests: dict[tuple[str, str], dict[int, float]] = {}
+        self.production_used: dict[tuple[str, str, int], float] = {}  # (country, tier, year) -> t produced
+        self._quota_groups: list[tuple[tuple[str, str, int], float, list[Firm]]] = []
+        self._cheapest: dict[tuple[int, str, str], float] = {}
         self._policy_month: int | None = None  # month of the cached policy lookups below
         self._floors: dict[tuple[str, str], float] = {}
         self._embargo_in_force = False
@@ -163,16 +171,24 @@ class RareEarthModel(mesa.Model):
             st.decide()
         for f in self.firms:
             f.advance_life_cycle()
+        self._allot_production_quotas()
+        for f in self.firms:
             f.produce()
+        self._count_quota_output()
         for s in self.smugglers:
             s.ship()
-        self.customers.plan(self.year_index, self.rng, p.demand_noise_sd, p.price_elasticity)
+        self.customers.plan(self.year_index, self.rng, p.demand_noise_sd, p.price_elasticity, p.short_run_elasticity)
         self.customers.bought_t = np.zeros(len(self.customers))
         self.customers.paid_usd = np.zeros(len(self.customers))
         for tier in TIERS:
             self._clear(tier)
         self._reprice()
-        self.customers.receive(self.customers.bought_t, self.customers.paid_usd, p.price_lag_months)
+        self.customers.receive(
+            self.customers.bought_t,
+            self.customers.paid_usd,
+            p.price_lag_months,
+            (p.precaution_months, p.precaution_trigger, p.precaution_decay),
+        )
         for st in self.state_list:
             st.pay_price_floors()
         for f in self.firms:
@@ -217,10 +233,12 @@ class RareEarthModel(mesa.Model):
         for cap in market.allocation.caps:
             self.export_requests.setdefault(cap.key, {})[self.month] = cap.requested_t
             self._update_export_premium(cap)
-            group = self.states[cap.key[0]].policy.quota_tiers.get(tier)
+            pol = self.states[cap.key[0]].policy
+            group = pol.quota_tiers.get(tier)
             if group:
-                key = (cap.key[0], group, self.year_index)
+                key = (cap.key[0], group, self._quota_period(pol, tier))
                 self.quota_used[key] = self.quota_used.get(key, 0.0) + cap.shipped_t
+                self._use_month_quota(cap.key[0], tier, group, cap.shipped_t)
         capped = {cap.key[0] for cap in market.allocation.caps}
         for c in self.countries:
             if c not in capped:
@@ -341,6 +359,8 @@ class RareEarthModel(mesa.Model):
                 kind = s.kind
                 if kind == "state":  # a state's stockpile asks its release price outright
                     new[j] = cost[j]
+                elif kind == "smuggler":  # contraband sells just below the legal goods it replaces
+                    new[j] = max(cost[j], s.undercut_price())
                 elif kind in FIRM_CLASSES and s.floor_usd_per_kg(tier) >= cost[j]:
                     # the state tops sales up to the floor: the firm matches the market's price
                     new[j] = float(min(new[j], max(self.last_price_index.get(tier, new[j]), 0.01)))
@@ -349,28 +369,31 @@ class RareEarthModel(mesa.Model):
             market.price = np.array(new[start:j], dtype=float)
 
     def _update_export_premium(self, cap: Any) -> None:
+        """The quota rent on a capped tier: the price abroad rises while applications exceed
+        the month's allowance and falls while they leave it unused, in proportion to the gap."""
         p = self.params
         pol = self.states[cap.key[0]].policy
         tier = cap.key[1]
-        prem = pol.export_premium.get(tier, 0.0)
-        # a rent arises only when the cap itself held exports back (not when sellers sold out)
-        if cap.cap_t <= 1e-6 and cap.requested_t > cap.shipped_t + 1e-6:
-            prem += p.export_premium_gain * (cap.requested_t - cap.shipped_t) / cap.requested_t
-        else:
-            prem *= 1.0 - p.export_premium_decay
-        pol.export_premium[tier] = min(prem, p.max_markup)
+        factor = 1.0 + pol.export_premium.get(tier, 0.0)
+        gap = (cap.requested_t - cap.allowance_t) / max(cap.requested_t, cap.allowance_t, 1e-9)
+        factor = max(factor * (1.0 + p.export_premium_gain * gap), 1.0)
+        pol.export_premium[tier] = min(factor - 1.0, p.max_markup)
 
     def export_allowance_t(self, state: State, tier: str) -> float | None:
         """This month's cap on exports of `tier` by `state` (None = no cap): the quota left for
-        the year spread over the months left, and licences approved for applications made
-        `delay` months ago (none in the first `delay` months of a licence regime)."""
+        the year (or the batch) spread over the months left, split over the tiers that share the
+        quota; and licences approved for applications made `delay` months ago (none in the
+        first `delay` months of a licence regime)."""
         pol = state.policy
         cap: float | None = None
-        if tier in pol.export_quota_t:
-            group = pol.quota_tiers[tier]
-            used = self.quota_used.get((state.country, group, self.year_index), 0.0)
-            months_left = 13 - self.month_of_year
-            cap = max(pol.export_quota_t[tier] - used, 0.0) / months_left
+        if tier in pol.export_quota_t and self.month < pol.quota_batch.get(tier, (0, self.n_months + 1))[1]:
+            if self.quota_month.get((state.country, tier), (None, 0.0))[0] != self.month:
+                self._split_quota(state, pol.quota_tiers[tier], pol.export_quota_t[tier])
+            cap = self.quota_month[(state.country, tier)][1]
+            for other in pol.quota_tiers[tier]:  # the month's unused part of tiers cleared before
+                if TIERS.index(other) < TIERS.index(tier):
+                    month, left = self.quota_month[(state.country, other)]
+                    cap += left if month == self.month else 0.0
         delay = pol.licence_delay_months.get(tier)
         if delay:
             applied = self.export_requests.get((state.country, tier), {}).get(self.month - delay, 0.0)
@@ -379,6 +402,72 @@ class RareEarthModel(mesa.Model):
             # record applications even when nothing is licensed yet
             self.export_requests.setdefault((state.country, tier), {})
         return cap
+
+    def _quota_firms(self) -> list[tuple[tuple[str, str, int], float, list[Firm]]]:
+        """(key, yearly quota, the legal operating firms it binds) for each production quota."""
+        out = []
+        for st in self.state_list:
+            for tier, quota in st.policy.production_quota_t.items():
+                firms = [
+                    f
+                    for f in self.firms
+                    if f.country == st.country and f.tier == tier and not f.illegal and f.status == "operating"
+                ]
+                out.append(((st.country, tier, self.year_index), quota, firms))
+        return out
+
+    def _allot_production_quotas(self) -> None:
+        """Each firm's part of this month's production quota: what is left of the year's quota,
+        spread over the months left, in proportion to capacity (no quota: no limit)."""
+        self._quota_groups = self._quota_firms() if any(st.policy.production_quota_t for st in self.state_list) else []
+        for f in self.firms:
+            f.quota_allowance_t = math.inf
+        for key, quota, firms in self._quota_groups:
+            month_t = max(quota - self.production_used.get(key, 0.0), 0.0) / (13 - self.month_of_year)
+            total = sum(f.capacity_t for f in firms)
+            for f in firms:
+                f.quota_allowance_t = month_t * f.capacity_t / total if total > 0 else 0.0
+
+    def _count_quota_output(self) -> None:
+        for key, _, firms in self._quota_groups:
+            self.production_used[key] = self.production_used.get(key, 0.0) + sum(f.output_t for f in firms)
+
+    def _quota_period(self, pol: Any, tier: str) -> int:
+        """Which quota period this month falls in: the calendar year, or the batch's first month
+        (as a negative number, so that the two never clash)."""
+        batch = pol.quota_batch.get(tier)
+        return -1 - batch[0] if batch else self.year_index
+
+    def _use_month_quota(self, country: str, tier: str, group: frozenset[str], shipped_t: float) -> None:
+        """Book a tier's shipments against the month's quota parts: its own first, then the
+        unused parts of the tiers of its group cleared before it."""
+        for t in [tier, *sorted((o for o in group if TIERS.index(o) < TIERS.index(tier)), key=TIERS.index)]:
+            month, left = self.quota_month[(country, t)]
+            used = min(left, shipped_t)
+            self.quota_month[(country, t)] = (month, left - used)
+            shipped_t -= used
+            if shipped_t <= 1e-12:
+                break
+
+    def _split_quota(self, state: State, group: frozenset[str], quota_t: float) -> None:
+        """This month's part of a quota (what is left of the year's, or of the batch's, spread
+        over the months left in it),
+        split over the tiers that share it in proportion to last month's export applications
+        (before any, to the past 12 months' legal exports; before any exports, in equal parts).
+        What a tier leaves unused passes to the tiers that clear after it in the month."""
+        tier = next(iter(group))
+        used = self.quota_used.get((state.country, group, self._quota_period(state.policy, tier)), 0.0)
+        batch = state.policy.quota_batch.get(tier)
+        months_left = batch[1] - self.month if batch else 13 - self.month_of_year
+        month_t = max(quota_t - used, 0.0) / max(months_left, 1)
+        asked = {t: self.export_requests.get((state.country, t), {}).get(self.month - 1, 0.0) for t in group}
+        if sum(asked.values()) <= 1e-9:  # no applications last month: past exports instead
+            c = self.country_index[state.country]
+            asked = {t: sum(float(m[TIERS.index(t), c]) for m in self.legal_exports) for t in group}
+        total = sum(asked.values())
+        for t in group:
+            share = asked[t] / total if total > 1e-9 else 1.0 / len(group)
+            self.quota_month[(state.country, t)] = (self.month, month_t * share)
 
     def _pool_group_cash(self) -> None:
         groups: dict[str, list[Firm]] = {}
@@ -395,13 +484,15 @@ class RareEarthModel(mesa.Model):
         k = len(self.countries)
         imports = np.zeros((k, k))
         by_tier = np.zeros((len(TIERS), k, k))
+        exports = np.zeros((len(TIERS), k))
         for t_idx, (tier, market) in enumerate(self.markets.items()):
             mb = market.month
             q, v = mb.quantity_t, mb.value_usd
             q2, v2 = q.sum(axis=2), v.sum(axis=2)  # (origin, destination)
-            total_q = q2.sum()
+            recorded = q > 1e-9  # the cells the flows table records
+            total_q = float(q[recorded].sum())
             if total_q > 1e-9:
-                self.last_price_index[tier] = float(v2.sum() / (total_q * KG_PER_T))
+                self.last_price_index[tier] = float(v[recorded].sum() / (total_q * KG_PER_T))
             home = self._smugglers_home[tier]
             if q[home, home, 0] > 1e-9:  # legal trade inside the smugglers' home country
                 self.domestic_price[tier] = float(v[home, home, 0] / (q[home, home, 0] * KG_PER_T))
@@ -415,10 +506,34 @@ class RareEarthModel(mesa.Model):
                 hist.append(float(imp_v[c] / (imp_q[c] * KG_PER_T)) if imp_q[c] > 1e-9 else (hist[-1] if hist else 0.0))
             imports += q2
             by_tier[t_idx] = q2
+            legal = q[:, :, 0]
+            exports[t_idx] = legal.sum(axis=1) - legal.diagonal()
         self.imports_by_origin = 0.9 * self.imports_by_origin + imports
         self.import_months.append(by_tier)
+        self.legal_exports.append(exports)
         if len(self.import_months) > 15:
             self.import_months.pop(0)
+
+    def price_seen_by(self, country: str, tier: str) -> float:
+        """Last month's price of `tier` in the market a firm in `country` sells into: the
+        domestic price in the smugglers' home country (China), the price buyers elsewhere pay
+        for everyone else; the price index where that market had no trade."""
+        index = self.last_price_index.get(tier, 0.0)
+        if country == self.countries[self._smugglers_home[tier]]:
+            return self.domestic_price.get(tier, index)
+        return self.export_price.get(tier, index)
+
+    def cheapest_ask(self, country: str, tier: str) -> float:
+        """The lowest asking price, USD/kg, of a firm in `country` offering `tier` this month
+        (infinite if none offers)."""
+        key = (self.month, country, tier)
+        if key not in self._cheapest:  # asked by every network several times a month
+            market = self.markets[tier]
+            firms = (market.s_country == self.country_index[country]) & ~market.s_free & (market.offered_t > 1e-9)
+            if len(self._cheapest) > 64:
+                self._cheapest.clear()
+            self._cheapest[key] = float(market.price[firms].min()) if firms.any() else math.inf
+        return self._cheapest[key]
 
     def home_of_smugglers(self, tier: str) -> str:
         """The country whose domestic and abroad prices smugglers of `tier` compare."""
@@ -505,6 +620,19 @@ class RareEarthModel(mesa.Model):
                     foreign += f.capacity_t
         total = home + foreign
         return foreign / total if total > 0 else 0.0
+
+    def national_shortfall(self, country: str) -> float:
+        """Share of the value of what a country's buyers (customers and firms) ordered last month,
+        over all tiers at their price indices, that the markets left unfilled."""
+        c = self.country_index[country]
+        ordered = unfilled = 0.0
+        for tier, market in self.markets.items():
+            mb = market.month
+            if mb is not None:
+                price = self.last_price_index.get(tier, 0.0)
+                ordered += float(mb.ordered_by_country[c]) * price
+                unfilled += max(float(mb.ordered_by_country[c] - mb.filled_by_country[c]), 0.0) * price
+        return unfilled / ordered if ordered > 0 else 0.0
 
     def national_unmet_share(self, country: str) -> float:
         """Share of a country's customers' consumption need that went unmet last month."""

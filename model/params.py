@@ -27,18 +27,21 @@ class ModelParams(BaseModel):
     spill_rounds: int = Field(3, ge=1, le=8, description="rounds in which unmet orders spill to the next choice")
     freight_usd_per_kg: float = _f(0.3, 0.0, 5.0, "freight added to the landed cost of cross-border trade, USD/kg")
     # --- pricing ---------------------------------------------------------------------------
-    price_gain: float = _f(0.25, 0.01, 2.0, "price change per unit of excess demand or excess stock ratio")
+    price_gain: float = _f(0.15, 0.01, 2.0, "price change per unit of excess demand or excess stock ratio")
     price_step_max: float = _f(0.10, 0.01, 0.5, "largest relative price change of a seller in one month")
     target_markup: float = _f(1.6, 1.0, 3.0, "initial asking price over unit cost")
-    min_markup: float = _f(0.95, 0.5, 1.2, "lowest asking price over unit cost for a commercial seller")
+    min_markup: float = _f(1.0, 0.5, 1.2, "lowest asking price over unit cost for a commercial seller")
     max_markup: float = _f(15.0, 1.5, 40.0, "highest asking price over unit cost")
     price_drift: float = _f(0.05, 0.0, 0.5, "monthly pull of a calm seller's price toward cost times the target markup")
     spare_tolerance: float = _f(
-        0.15, 0.0, 1.0, "idle share of capacity above which a seller cuts its price instead of raising it"
+        0.25, 0.0, 1.0, "idle share of capacity above which a seller cuts its price instead of raising it"
     )
     stock_target_months: float = _f(2.0, 0.25, 12.0, "seller's target stock in months of capacity")
     export_premium_gain: float = _f(
-        0.15, 0.0, 1.0, "monthly rise of the export premium per unit of rationed export demand"
+        1.0,
+        0.0,
+        2.0,
+        "monthly relative change of the price abroad per unit gap between export applications and allowance",
     )
     export_premium_decay: float = _f(0.1, 0.0, 1.0, "monthly decay of the export premium when exports are not rationed")
     # --- firms -----------------------------------------------------------------------------
@@ -50,39 +53,73 @@ class ModelParams(BaseModel):
         24, ge=0, le=120, description="months after opening in which a new plant's losses do not make it mothball"
     )
     restart_margin: float = _f(
-        1.4, 1.0, 5.0, "price over full cost (unit plus fixed) that a mothballed firm waits for before restarting"
+        1.25, 1.0, 5.0, "price over full cost (unit plus fixed) that a mothballed firm waits for before restarting"
     )
     restart_months: int = Field(6, ge=1, le=60, description="consecutive months of a restart signal before restarting")
+    restart_working_capital_months: float = _f(
+        24.0, 0.0, 120.0, "fixed costs, in months, that the cash of a restarted firm covers at least"
+    )
     restart_lead_months: int = Field(12, ge=0, le=120, description="months from a restart decision to output")
     mothball_upkeep_frac: float = _f(0.15, 0.0, 1.0, "upkeep while mothballed as a share of fixed cost")
     learning_rate: float = _f(0.05, 0.0, 0.4, "unit-cost fall per doubling of cumulative output")
     learning_floor: float = _f(0.5, 0.1, 1.0, "lowest unit cost reachable by learning, as a share of the initial cost")
     invest_utilisation: float = _f(0.85, 0.3, 1.0, "yearly utilisation above which a profitable firm adds capacity")
-    invest_margin: float = _f(0.15, 0.0, 2.0, "yearly operating margin above which a busy firm adds capacity")
-    invest_growth: float = _f(0.1, 0.0, 1.0, "capacity added by one investment decision, share of capacity")
+    invest_margin: float = _f(0.05, 0.0, 2.0, "yearly operating margin above which a busy firm adds capacity")
+    invest_growth: float = _f(
+        0.5, 0.0, 1.0, "largest yearly capacity growth of a commercial firm, share of its capacity"
+    )
+    invest_interval_months: int = Field(
+        3, ge=1, le=12, description="months between a firm's investment decisions (each on the last 12 months)"
+    )
+    invest_trend_max: float = _f(
+        0.25,
+        0.0,
+        1.0,
+        "largest yearly growth of its orders that a firm extrapolates over the lead time when it invests",
+    )
+    invest_horizon_months: int = Field(
+        24, ge=0, le=120, description="longest span over which a firm extrapolates the growth of its orders"
+    )
+    invest_headroom: float = _f(
+        0.15, 0.0, 1.0, "spare capacity over expected orders that a commercial firm builds toward"
+    )
     capex_years: float = _f(1.0, 0.0, 10.0, "capital cost of new capacity in years of its variable cost")
     orders_memory: float = _f(
         0.3, 0.01, 1.0, "weight of this month's orders in a firm's expected orders (exponential memory)"
     )
     output_adjust_months: float = _f(3.0, 1.0, 24.0, "months over which a firm closes the gap to its stock target")
     dytb_cost_share: float = _f(
-        0.2, 0.01, 0.6, "share of a separator's feed and processing cost carried by DyTb when pricing"
+        0.4, 0.01, 0.6, "share of a separator's feed and processing cost carried by DyTb when pricing"
     )
-    invest_max_factor: float = _f(6.0, 1.0, 10.0, "largest multiple of invest_growth that a very high margin brings")
+    dytb_thrift_elasticity: float = _f(
+        0.5, 0.0, 2.0, "cut in a magnet maker's DyTb content per unit of log price over its long-run price memory"
+    )
+    dytb_thrift_floor: float = _f(0.4, 0.1, 1.0, "lowest DyTb content reachable by thrifting, share of the initial")
+    dytb_thrift_months: float = _f(24.0, 1.0, 120.0, "time constant of adopting a leaner magnet grade, months")
+    dytb_memory_months: float = _f(60.0, 1.0, 240.0, "time constant of a magnet maker's memory of the DyTb price")
     ndpr_per_t_magnet: float = _f(0.3, 0.1, 0.5, "t of NdPr oxide per t of sintered NdFeB magnet")
-    dytb_per_t_magnet: float = _f(0.015, 0.0, 0.1, "t of DyTb oxide per t of sintered NdFeB magnet")
+    dytb_per_t_magnet: float = _f(0.025, 0.0, 0.1, "t of DyTb oxide per t of sintered NdFeB magnet")
     # --- customers -------------------------------------------------------------------------
     demand_noise_sd: float = _f(0.05, 0.0, 0.5, "monthly log-normal noise on customers' demand")
     price_elasticity: float = _f(0.3, 0.0, 2.0, "long-run demand reduction per unit of log price rise (thrifting)")
+    short_run_elasticity: float = _f(
+        0.3, 0.0, 2.0, "immediate cut in use per unit of log price above the remembered price (production cuts)"
+    )
     price_lag_months: float = _f(12.0, 1.0, 60.0, "time constant of customers' price memory")
     inventory_adjust_months: float = _f(
         3.0, 1.0, 24.0, "months over which a buyer closes the gap to its inventory target"
     )
+    precaution_months: float = _f(2.0, 0.0, 24.0, "months of extra stock a customer wants after going short (hoarding)")
+    precaution_trigger: float = _f(0.1, 0.0, 1.0, "share of a month's need left unmet that makes a customer hoard")
+    precaution_decay: float = _f(0.05, 0.0, 1.0, "monthly fading of a customer's extra stock wish")
     # --- smuggling -------------------------------------------------------------------------
     seizure_base: float = _f(0.02, 0.0, 0.5, "probability a shipment is seized with no enforcement")
     seizure_per_enforcement: float = _f(0.6, 0.0, 1.0, "added seizure probability at full enforcement")
     smuggle_full_margin: float = _f(
-        0.4, 0.01, 5.0, "expected margin (share of cost) at which a network runs at capacity"
+        0.25, 0.01, 5.0, "expected margin (share of cost) at which a network runs at capacity"
+    )
+    smuggle_discount: float = _f(
+        0.05, 0.0, 0.5, "how far below the legal landed price abroad a smuggling network asks, share"
     )
     shipment_t: float = _f(10.0, 0.1, 1000.0, "size of one smuggled shipment, t (seizures are per shipment)")
     arrest_capacity_loss: float = _f(
@@ -96,9 +133,9 @@ class ModelParams(BaseModel):
     undercut_trigger_share: float = _f(
         0.3, 0.0, 1.0, "foreign capacity share that makes a dominance-seeking state direct undercutting"
     )
-    undercut_release_share: float = _f(0.0, 0.0, 1.0, "foreign capacity share below which direction stops")
+    undercut_release_share: float = _f(0.12, 0.0, 1.0, "foreign capacity share below which direction stops")
     directed_price_factor: float = _f(0.7, 0.2, 1.0, "lowest price over unit cost that a state-directed firm may ask")
-    directed_growth_max: float = _f(0.25, 0.0, 1.0, "largest yearly capacity growth of a state-directed firm")
+    directed_growth_max: float = _f(0.3, 0.0, 1.0, "largest yearly capacity growth of a state-directed firm")
     directed_spare_capacity: float = _f(
         0.3, 0.0, 2.0, "spare capacity over expected orders that a state-directed firm builds toward (overcapacity)"
     )
@@ -110,6 +147,9 @@ class ModelParams(BaseModel):
     )
     shock_import_drop: float = _f(
         0.5, 0.05, 1.0, "fall of imports from the main supplier, against the year before, that counts as a supply shock"
+    )
+    shock_unmet_share: float = _f(
+        0.05, 0.0, 1.0, "least share of need (or of the value of orders) left unmet for a fall in imports to be a shock"
     )
     shock_warmup_months: int = Field(
         36, ge=0, le=240, description="months at the start of a run in which no supply shock is detected"

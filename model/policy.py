@@ -26,6 +26,8 @@ class Policy:
 
     export_quota_t: dict[str, float] = field(default_factory=dict)  # t per year, shared by tiers in the set
     quota_tiers: dict[str, frozenset[str]] = field(default_factory=dict)  # tier -> tiers sharing its quota
+    quota_batch: dict[str, tuple[int, int]] = field(default_factory=dict)  # tier -> (first, end) step of a batch
+    production_quota_t: dict[str, float] = field(default_factory=dict)  # tier -> t per year of legal output
     embargo_until: dict[tuple[str, str], int] = field(default_factory=dict)  # (target, tier) -> end step
     licence_delay_months: dict[str, int] = field(default_factory=dict)
     licence_since: dict[str, int] = field(default_factory=dict)
@@ -41,6 +43,10 @@ class Policy:
     mandates: set[tuple[str, str, str]] = field(default_factory=set)  # (sector, banned origin, tier)
     risk_premium: dict[str, float] = field(default_factory=dict)  # origin -> premium on landed cost
     export_premium: dict[str, float] = field(default_factory=dict)  # tier -> emergent quota rent
+
+    def embargoes(self, target: str, step: int) -> bool:
+        """True while an embargo on `target` is in force for any tier."""
+        return any(t == target and end > step for (t, _), end in self.embargo_until.items())
 
     def embargoed(self, target: str, tier: str, step: int) -> bool:
         """True while an embargo on `target` for `tier` is in force."""

@@ -79,6 +79,7 @@ class StateSpec(_Strict):
     subsidy_usd_per_kg: dict[Tier, NonNeg] = {}
     export_duty: dict[Tier, Annotated[float, Field(ge=0, le=5)]] = {}
     risk_premium: dict[Country, Annotated[float, Field(ge=0, le=5)]] = {}
+    directed_growth_max: dict[Tier, Annotated[float, Field(ge=0, le=1)]] = {}
 
     _c = field_validator("country")(_check_country)
 
@@ -155,7 +156,19 @@ class _Event(_Strict):
 
 
 class ExportQuota(_Event):
+    """A cap on exports, shared by the tiers named: t per calendar year, or, with `months`, a
+    batch of t for the next `months` months (no quota_t: lifted)."""
+
     kind: Literal["export_quota"]
+    tiers: list[Tier] = Field(min_length=1)
+    quota_t: NonNeg | None = None
+    months: Annotated[int, Field(ge=1, le=120)] | None = None
+
+
+class ProductionQuota(_Event):
+    """A cap on the yearly output of a state's legal firms in the tiers named (none: lifted)."""
+
+    kind: Literal["production_quota"]
     tiers: list[Tier] = Field(min_length=1)
     quota_t: NonNeg | None = None
 
@@ -262,6 +275,7 @@ class Build(_Event):
 
 EventSpec = Annotated[
     ExportQuota
+    | ProductionQuota
     | Embargo
     | LicenceDelay
     | ExportDuty

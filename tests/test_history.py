@@ -32,14 +32,19 @@ def state(data: dict[str, Any], country: str) -> dict[str, Any]:
 
 
 def western_china(data: dict[str, Any]) -> None:
-    """China without state direction or undercutting, at US environmental standards (the
-    initial ones, and the US compliance costs dated in the scenario, from their dates)."""
+    """China without state direction, undercutting or state backing (its firms are commercial:
+    no bailouts, no state-paid capacity) and at US environmental standards (the initial ones, and
+    the US compliance costs dated in the scenario, from their dates)."""
     chn = state(data, "CHN")
     chn["dominance"] = False
     chn["env_cost_usd_per_kg"] = dict(state(data, "USA")["env_cost_usd_per_kg"])
     us_rules = [e for e in data["events"] if e["kind"] == "env_cost" and e["state"] == "USA"]
     assert us_rules, "the history world dates US compliance costs"
     data["events"] += [{**e, "state": "CHN"} for e in us_rules]
+    for section in ("miners", "refiners", "magnet_makers"):
+        for firm in data[section]:
+            if firm["country"] == "CHN":
+                firm["state_backed"] = False
 
 
 def us_price_floor(data: dict[str, Any]) -> None:
@@ -55,6 +60,22 @@ def no_crackdown(data: dict[str, Any]) -> None:
     data["events"] = [e for e in data["events"] if e["kind"] != "enforcement"]
 
 
+def no_2010_shock(data: dict[str, Any]) -> None:
+    """No export squeeze, embargo or crackdown in 2010-2011: the 2009 export quota stays in force
+    for both years, there is no embargo on Japan and no rise in enforcement."""
+    events = []
+    for e in data["events"]:
+        year = e["date"][:4]
+        if e["kind"] == "embargo" or (e["kind"] == "enforcement" and year in ("2010", "2011")):
+            continue
+        if e["kind"] == "export_quota" and year in ("2010", "2011"):
+            if e["date"][5:7] != "01":
+                continue
+            e = {k: v for k, v in e.items() if k != "months"} | {"quota_t": 50145}
+        events.append(e)
+    data["events"] = events
+
+
 def slow_us_permits(data: dict[str, Any]) -> None:
     """US permitting of magnet plants takes 36 months instead of 6."""
     state(data, "USA")["permitting_months"]["magnet"] = 36
@@ -65,6 +86,7 @@ WORLDS: dict[str, Callable[[dict[str, Any]], None] | None] = {
     "western_china": western_china,
     "us_price_floor": us_price_floor,
     "no_crackdown": no_crackdown,
+    "no_2010_shock": no_2010_shock,
     "slow_us_permits": slow_us_permits,
 }
 
@@ -98,9 +120,12 @@ def test_china_share_of_mining_rises_from_a_minority_to_dominance(seed: int) -> 
     mid = mean("history", seed, "china_share_mining", "2004-01", "2006-12")
     assert early <= 0.4, f"China's share of mining in 1990 is {early:.2f}; about a quarter expected"
     assert mid >= 0.8, f"China's share of mining in 2004-2006 is {mid:.2f}; above 0.8 expected"
-    # counterfactual: without state direction and at Western environmental costs, no dominance
+    # counterfactual: commercial Chinese firms at Western environmental costs take much less
     cf = mean("western_china", seed, "china_share_mining", "2004-01", "2006-12")
-    assert cf <= 0.5, f"China's share of mining reaches {cf:.2f} without undercutting and cheap compliance"
+    assert cf <= 0.8 and cf <= mid - 0.2, (
+        f"China's share of mining in 2004-2006 is {cf:.2f} without state direction and backing, at "
+        f"Western environmental costs ({mid:.2f} in the history)"
+    )
 
 
 # --- Mountain Pass ---------------------------------------------------------------------------------
@@ -115,11 +140,20 @@ def test_mountain_pass_stops_for_losses_around_the_turn_of_the_century(seed: int
     # it stays stopped while prices stay low (no restart before the 2010 crisis)
     restarts = mp[(mp["kind"] == "restart") & (mp["date"] < "2010-01")]
     assert restarts.empty, f"Mountain Pass restarts at low prices:\n{restarts.to_string()}"
+    # it comes back only on high prices: every restart decision names a price above its full cost
+    decisions = mp[mp["kind"] == "restart_decision"]
+    assert decisions["detail"].str.contains("above .* x full cost", regex=True).all(), decisions.to_string()
     # counterfactual: the losses come from the low world price; with a US price floor under its
     # concentrate from 1995 to 2009 the mine keeps producing while the floor lasts
     cf = firm_events("us_price_floor", seed, "Mountain Pass")
     cf_stops = cf[cf["kind"].isin(["mothball", "close"]) & (cf["date"] < "2010-01")]
     assert cf_stops.empty, f"Mountain Pass stops even with a price floor:\n{cf_stops.to_string()}"
+    # counterfactual: the low price comes from China's cheap compliance and state-backed growth;
+    # without them the mine produces years longer
+    cf = firm_events("western_china", seed, "Mountain Pass")
+    cf_stops = cf[cf["kind"].isin(["mothball", "close"])]
+    assert cf_stops.empty or cf_stops.iloc[0]["date"] >= "2006-01", cf_stops.to_string()
+    assert cf_stops.empty or cf_stops.iloc[0]["date"] > first["date"]
 
 
 # --- smuggling and the crackdown ---------------------------------------------------------------
@@ -133,10 +167,36 @@ def test_smuggling_is_substantial_before_2010_and_falls_after_the_crackdown(seed
     assert before >= 300.0, f"only {before:.0f} t/month smuggled in 2009-2010"
     assert before >= 0.05 * exports_per_month, "smuggling is a negligible share of what leaves China"
     assert after <= 0.4 * before, f"smuggling {before:.0f} -> {after:.0f} t/month: no fall after the crackdown"
-    # counterfactual: without the crackdown, smuggling goes on growing under the quotas
+    # counterfactual: without the crackdown, smuggling goes on at a good part of its level, many
+    # times what is left with the crackdown
     cf_after = mean("no_crackdown", seed, "smuggled_t", "2012-01", "2014-12")
-    assert cf_after >= before, f"without a crackdown smuggling falls anyway ({before:.0f} -> {cf_after:.0f})"
-    assert cf_after >= 3.0 * after
+    assert cf_after >= 0.3 * before, f"without a crackdown smuggling collapses anyway ({before:.0f} -> {cf_after:.0f})"
+    assert cf_after >= 3.0 * after + 50.0, f"{cf_after:.0f} t/month without the crackdown, {after:.0f} with it"
+
+
+# --- the 2010 shock: oxide prices ---------------------------------------------------------------------
+def spike(world: str, seed: int, column: str) -> tuple[float, str, float]:
+    """(peak of the 3-month mean price from 2010-07 to 2013-12 over the 2009 mean, month of the
+    peak, lowest 3-month mean in the three years after the peak over the peak)."""
+    s = series(world, seed)[column]
+    smooth = s.rolling(3).mean()
+    window = smooth.loc["2010-07":"2013-12"]
+    peak_month = str(window.idxmax())
+    after = smooth.loc[peak_month:].iloc[1:37]
+    return float(window.max() / s.loc["2009-01":"2009-12"].mean()), peak_month, float(after.min() / window.max())
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("column", ["price_ndpr_oxide", "price_dytb_oxide"])
+def test_oxide_prices_jump_after_the_2010_shock_and_fall_back(seed: int, column: str) -> None:
+    jump, peak, fall = spike("history", seed, column)
+    assert jump >= 2.0, f"{column} peaks at only {jump:.2f} x its 2009 level ({peak})"
+    assert fall <= 0.95, f"{column} does not fall back after its {peak} peak (lowest {fall:.2f} of it)"
+    # counterfactual: without the 2010-2011 squeeze, embargo and crackdown there is no such jump
+    cf_jump, _, _ = spike("no_2010_shock", seed, column)
+    assert cf_jump <= 1.7 and cf_jump <= jump - 0.8, (
+        f"{column}: {cf_jump:.2f} x without the 2010 shock, {jump:.2f} x with it"
+    )
 
 
 # --- Hitachi Metals North Carolina ------------------------------------------------------------------

@@ -34,7 +34,7 @@ CASES: dict[str, tuple[str, str, str]] = {
     "firm_before_start": ("magnet_makers[1].start", "'1980-01'", "from the scenario start 1985-01"),
     "missing_field": ("miners[0].unit_cost_usd_per_kg", "'Bayan Obo'", "required field is missing"),
     "wrong_type": ("magnet_makers[0].capacity_t", "'400'", "must be a valid number"),
-    "unknown_event_kind": ("events[1].kind", "'invasion'", "must be one of export_quota, embargo"),
+    "unknown_event_kind": ("events[1].kind", "'invasion'", "must be one of export_quota, production_quota, embargo"),
     "unknown_event_key": ("events[1].severity", "= 2", "allowed keys of an event of kind embargo"),
     "event_unknown_firm": ("events[2].firm", "'Atlantis plant'", "the name of a firm in this scenario"),
     "unknown_parameter": ("parameters.nonsense_gain", "1.5", "allowed parameters: logit_beta"),
