@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import threading
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -19,6 +20,7 @@ from experiments.levers import LeverBoard
 from model.clearing import CHANNELS
 from model.goods import COUNTRIES, TIERS, month_label
 from model.model import RareEarthModel
+from model.scenario import Scenario
 from model.tables import SERIES_COLUMNS
 
 STATUSES = ("planned", "permitting", "construction", "operating", "mothballed", "closed")
@@ -39,7 +41,9 @@ class DashboardModel(RareEarthModel):
     its own `mesa.experimental.scenarios.Scenario`, which SolaraViz's Reset passes to the model's
     class; that object (it carries no parameters here) is accepted and ignored."""
 
-    def __init__(self, world: str = "history", seed: int = 0, scenario: Any = None, check: bool = True) -> None:
+    def __init__(
+        self, world: Scenario | str | Path = "history", seed: int = 0, scenario: Any = None, check: bool = True
+    ) -> None:
         super().__init__(world, seed=int(seed), check=check)
         self.world = world
         self.lock = threading.RLock()
