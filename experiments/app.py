@@ -146,9 +146,8 @@ def TimeCard(model: solara.Reactive[DashboardModel]) -> None:
         with solara.Row():
             solara.Button("Step 1 year", on_click=lambda: run(12), disabled=m.finished, classes=["re-step-year"])
             solara.Button("Run to", on_click=run_to, disabled=m.finished, classes=["re-run-to"])
-        solara.SliderInt(
-            f"Run to the end of {target}", value=target, min=first_year, max=last_year, on_value=set_target
-        )
+        solara.HTML(tag="div", unsafe_innerHTML=f"Run to the end of {target}", classes=["re-note", "re-run-to-year"])
+        solara.SliderInt("", value=target, min=first_year, max=last_year, on_value=set_target)
         if error:
             solara.Error(error)
 
