@@ -27,7 +27,7 @@ TITLE = "Rare earths: a teaching dashboard"
 DEFAULT_WORLD = "history"
 PLAY_INTERVAL_MS = 50
 LEVERS_DEPTH = 4  # see _Deeper
-SUPPLY_DEFAULTS = {"USA": "magnet", "JPN": "ndpr_oxide"}
+SUPPLY_DEFAULTS = {"USA": "magnet", "JPN": "concentrate"}
 """The goods each supply chart shows first."""
 
 CSS = """
@@ -136,7 +136,7 @@ def TimeCard(model: solara.Reactive[DashboardModel]) -> None:
         end = (target - first_year + 1) * 12 - (int(m.start[5:7]) - 1)  # months to the end of `target`
         run(max(end - m.steps, 0))
 
-    with solara.Card("Time"):
+    with solara.Card("Time", classes=["re-time"]):
         solara.HTML(tag="div", unsafe_innerHTML=html.escape(m.date_label()), classes=["re-date"])
         solara.HTML(
             tag="div",

@@ -192,3 +192,14 @@ class DashboardPage:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.page.screenshot(path=str(path), full_page=True)
         return path
+
+    def run_to(self, year: int) -> None:
+        """Set the 'Run to' slider to `year` with the arrow keys, press 'Run to' and wait for its December."""
+        shown = int(self.page.inner_text(".re-run-to-year").split()[-1])
+        thumb = self.page.locator(".re-time [role=slider]").first
+        thumb.focus()
+        for _ in range(abs(year - shown)):
+            thumb.press("ArrowRight" if year > shown else "ArrowLeft")
+        self.page.wait_for_selector(f".re-run-to-year:text-is('Run to the end of {year}')")
+        self.page.click(".re-run-to")
+        self.wait_for(f"{year}-12")

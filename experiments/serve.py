@@ -85,7 +85,7 @@ def screenshots(argv: list[str]) -> int:
     p.add_argument("--out", default=str(SCREENSHOT_DIR), help=f"directory for the PNG files (default {SCREENSHOT_DIR})")
     args = p.parse_args(argv)
     from experiments.browser import BrowserMissing
-    from experiments.lessons import make_screenshots
+    from experiments.lessons import make_screenshots, print_facts
 
     out = Path(args.out)
     if out.exists() and not out.is_dir():
@@ -95,6 +95,8 @@ def screenshots(argv: list[str]) -> int:
             print(f"{path}: {note}")
     except BrowserMissing as exc:
         raise UsageError(str(exc)) from None
+    print("\nThe facts docs/teaching.md quotes (history, seed 0):")
+    print_facts()
     return 0
 
 
