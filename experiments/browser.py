@@ -188,9 +188,16 @@ class DashboardPage:
     def feed_text(self) -> str:
         return self.page.inner_text(".re-feed")
 
-    def screenshot(self, path: Path) -> Path:
+    def screenshot(self, path: Path, compact: bool = True) -> Path:
+        """Save the whole page as PNG; `compact` stores it with a 256-colour palette (a third of the size)."""
         path.parent.mkdir(parents=True, exist_ok=True)
         self.page.screenshot(path=str(path), full_page=True)
+        if compact:
+            from PIL import Image
+
+            with Image.open(path) as image:
+                small = image.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT)
+            small.save(path, optimize=True)
         return path
 
     def run_to(self, year: int) -> None:
