@@ -169,12 +169,26 @@ class _Drafts:
         self.months = 6
 
 
+def _on_grid(lever: lv.Lever, value: float) -> int:
+    """`value` rounded to the lever's slider steps (where the slider can show it)."""
+    return int(min(max(round((value - lever.lo) / lever.step) * lever.step + lever.lo, lever.lo), lever.hi))
+
+
 def _lever_controls(
     m: DashboardModel, lever: lv.Lever, value: Any, change: Callable[[str, Any], None], drafts: _Drafts
 ) -> None:
-    """The switch and sliders of one lever."""
+    """The switch and sliders of one lever.
+
+    A slider shows its lever's value rounded to its steps (a quota of 30,300 t/yr sits at 30,000).
+    A slider that reports the rounded standing value is back where it stood (or only snapped to its
+    steps): that cancels a pending change instead of asking for the rounded value."""
     label = f"{lever.label}: {_fmt(lever, value)}"
     solara.HTML(tag="div", unsafe_innerHTML=html.escape(label), classes=["re-label"], attributes={"title": lever.help})
+    standing = m.levers.standing(m, lever.name)
+
+    def to(v: int) -> Any:
+        return standing if standing is not None and v == _on_grid(lever, standing) else float(v)
+
     if lever.control == "quota":
         on = value is not None
         shown = value if on else drafts.quota_t
@@ -185,12 +199,12 @@ def _lever_controls(
         def slide_quota(v: int) -> None:
             drafts.quota_t = float(v)
             if on:
-                change(lever.name, float(v))
+                change(lever.name, to(v))
 
         solara.Switch(label="quota in force", value=on, on_value=toggle_quota, disabled=m.finished)
         solara.SliderInt(
-            "", value=int(shown), min=int(lever.lo), max=int(lever.hi), step=int(lever.step), on_value=slide_quota,
-            disabled=m.finished,
+            "", value=_on_grid(lever, shown), min=int(lever.lo), max=int(lever.hi), step=int(lever.step),
+            on_value=slide_quota, disabled=m.finished,
         )  # fmt: skip
     elif lever.control == "embargo":
         on = value is not None
@@ -213,17 +227,17 @@ def _lever_controls(
             dense=True,
         )  # fmt: skip
         solara.SliderInt(
-            "months", value=value.months if on else drafts.months, min=int(lever.lo), max=int(lever.hi),
-            on_value=set_months, disabled=on or m.finished,
+            "months", value=_on_grid(lever, value.months if on else drafts.months), min=int(lever.lo),
+            max=int(lever.hi), on_value=set_months, disabled=on or m.finished,
         )  # fmt: skip
     else:
 
         def slide(v: int) -> None:
-            change(lever.name, float(v))
+            change(lever.name, to(v))
 
         solara.SliderInt(
-            "", value=int(round(value)), min=int(lever.lo), max=int(lever.hi), step=int(lever.step), on_value=slide,
-            disabled=m.finished,
+            "", value=_on_grid(lever, value), min=int(lever.lo), max=int(lever.hi), step=int(lever.step),
+            on_value=slide, disabled=m.finished,
         )  # fmt: skip
     solara.Text(lever.help, classes=["re-help"])
 

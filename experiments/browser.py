@@ -208,5 +208,6 @@ class DashboardPage:
         for _ in range(abs(year - shown)):
             thumb.press("ArrowRight" if year > shown else "ArrowLeft")
         self.page.wait_for_selector(f".re-run-to-year:text-is('Run to the end of {year}')")
+        before = self.chart_sources()
         self.page.click(".re-run-to")
-        self.wait_for(f"{year}-12")
+        self.wait_for(f"{year}-12", before)

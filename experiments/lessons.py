@@ -13,6 +13,7 @@ from typing import Any
 
 from experiments.browser import DashboardPage, chromium, dashboard_server
 from experiments.dashboard import DashboardModel
+from experiments.levers import EmbargoSetting
 from model.goods import TIERS, month_index
 from model.scenario import load_scenario
 
@@ -33,6 +34,8 @@ def make_screenshots(out: Path) -> Iterator[tuple[Path, str]]:
         d.run_to(2010)
         yield d.screenshot(out / "lesson-2-embargo.png"), "lesson 2: history to 2010-12 (Japan: concentrate)"
         d.run_to(2012)
+        if d.page.locator(".re-pending").count():  # no lever was moved: nothing may be pending
+            raise RuntimeError(f"a lever change is pending that nobody made: {d.page.inner_text('.re-pending')}")
         yield d.screenshot(out / "dashboard.png"), "README: history to 2012-12"
         d.run_to(2022)
         yield d.screenshot(out / "lesson-3-hitachi.png"), "lesson 3: history to 2022-12"
@@ -102,8 +105,23 @@ def lesson_facts() -> dict[str, str]:
     facts["Hitachi Metals North Carolina"] = _firm_events(base, "Hitachi Metals North Carolina")
     m = _run([("2013-01", "us_magnet_tariff_pct", float(TARIFF_PCT))], until="2024-12")
     facts[f"Hitachi NC with a {TARIFF_PCT}% tariff from 2013-01"] = _firm_events(m, "Hitachi Metals North Carolina")
-    m = _run([("2013-01", "us_domestic_premium_pct", 30.0)], until="2024-12")
-    facts["Hitachi NC with a 30% US buyers' premium from 2013-01"] = _firm_events(m, "Hitachi Metals North Carolina")
+    for date in ("2013-01", "2013-05"):
+        m = _run([(date, "us_domestic_premium_pct", 30.0)], until="2024-12")
+        facts[f"Hitachi NC with a 30% US buyers' premium from {date}"] = _firm_events(
+            m, "Hitachi Metals North Carolina"
+        )
+    embargo = _run([("2015-01", "china_embargo", EmbargoSetting("USA", 12))], until="2016-12")
+    a0, a1 = base.recorder.tables()["agents"], embargo.recorder.tables()["agents"]
+    for year in ("2015", "2016"):
+        out = [
+            float(
+                a.loc[(a["name"] == "Hitachi Metals North Carolina") & (a["date"] == f"{year}-12"), "output_t"].iloc[0]
+            )
+            for a in (a0, a1)
+        ]
+        facts[f"Hitachi NC output {year}, t: history / 12-month embargo on the USA from 2015-01"] = (
+            f"{out[0]:,.0f} / {out[1]:,.0f}"
+        )
     return facts
 
 

@@ -449,7 +449,7 @@ class LeverBoard:
         stands cancels the change)."""
         _check_available(model, name)
         value = check_value(name, value, model)
-        standing = self._standing(model, name)
+        standing = self.standing(model, name)
         with self._lock:
             if _same(value, standing):
                 self._pending.pop(name, None)
@@ -468,9 +468,10 @@ class LeverBoard:
         with self._lock:
             if name in self._pending:
                 return self._pending[name]
-        return self._standing(model, name)
+        return self.standing(model, name)
 
-    def _standing(self, model: RareEarthModel, name: str) -> Any:
+    def standing(self, model: RareEarthModel, name: str) -> Any:
+        """The value the lever stands at now, pending changes aside (see `value`)."""
         now = read(model, name)
         with self._lock:
             shown = self._shown.get(name)
