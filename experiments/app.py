@@ -305,6 +305,7 @@ def Page() -> None:
     """One page per browser session, with its own model."""
     first = solara.use_memo(lambda: DashboardModel(model_params()["world"]["value"]), [])
     model = solara.use_reactive(first)
+    solara.Title(TITLE)
     solara.Style(CSS)
     with solara.Sidebar():  # above Mesa's controls
         TimeCard(model)

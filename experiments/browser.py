@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -121,8 +122,15 @@ class DashboardPage:
     def __init__(self, page: Any) -> None:
         self.page = page
         self.errors: list[str] = []
+        self.outside: list[str] = []  # requests to anywhere but this machine (there should be none)
         page.on("console", lambda m: self.errors.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
         page.on("pageerror", lambda e: self.errors.append(f"page error: {e}"))
+        page.on("request", self._request)
+
+    def _request(self, request: Any) -> None:
+        host = urllib.parse.urlsplit(request.url).hostname or ""
+        if request.url.startswith(("http:", "https:", "ws:", "wss:")) and host not in ("127.0.0.1", "localhost", "::1"):
+            self.outside.append(request.url)
 
     def open(self, url: str) -> None:
         """Load the page and wait until the model's date and every chart are shown."""
@@ -156,6 +164,20 @@ class DashboardPage:
 
     def click(self, label: str) -> None:
         self.page.get_by_role("button", name=label, exact=True).click()
+
+    def play_until(self, date: str) -> str:
+        """Press Mesa's play button, wait until the date reaches `date` (YYYY-MM) or later, press
+        pause; returns the date the model stopped at."""
+        self.click("▶")
+        self.page.wait_for_function(
+            "date => { const d = document.querySelector('.re-date'); return d && d.innerText.trim() >= date; }",
+            arg=date,
+            timeout=UI_TIMEOUT_MS,
+        )
+        self.click("❚❚")
+        self.page.get_by_role("button", name="▶", exact=True).wait_for(timeout=UI_TIMEOUT_MS)
+        self.page.wait_for_timeout(1000)  # Mesa's play loop may finish the month it had begun
+        return self.date()
 
     def step(self, expected_date: str) -> None:
         """Mesa's STEP button (one month, at Render Interval 1); waits for `expected_date`."""

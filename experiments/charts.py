@@ -9,6 +9,7 @@ month); call the drawing functions with the model's lock held.
 from __future__ import annotations
 
 import io
+import threading
 import weakref
 from collections.abc import Callable
 from typing import Any
@@ -74,12 +75,14 @@ class Canvas:
         return buf.getvalue()
 
 
+_LOCK = threading.Lock()
 _CANVASES: weakref.WeakKeyDictionary[DashboardModel, dict[tuple[Any, ...], Canvas]] = weakref.WeakKeyDictionary()
 
 
 def draw(model: DashboardModel, chart: str, *args: Any) -> bytes:
     """Chart `chart` ('prices', 'shares', 'supply' with importer and tier, 'firms') as PNG bytes."""
-    canvases = _CANVASES.setdefault(model, {})
+    with _LOCK:  # sessions draw in their own threads; each model's figures are its own
+        canvases = _CANVASES.setdefault(model, {})
     key = (chart, *args)
     canvas = canvases.get(key)
     fresh = canvas is None
