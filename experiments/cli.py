@@ -294,6 +294,14 @@ def cmd_benchmark(argv: list[str]) -> int:
     return int(main(list(argv)) or 0)
 
 
+# --- dashboard -----------------------------------------------------------------------------------
+def cmd_dashboard(argv: list[str]) -> int:
+    """Hand `dashboard` and `dashboard-screenshots` to experiments.serve (imported only when asked for)."""
+    from experiments.serve import main as serve_main
+
+    return serve_main(list(argv))
+
+
 # --- the parser ----------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=PROG, description="Rare-earth geopolitics model: scenarios, runs and experiments.")
@@ -328,6 +336,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="speed benchmark (arguments go to experiments.benchmark)",
         add_help=False,
     )
+    sub.add_parser(
+        "dashboard", help="serve the teaching dashboard on this machine (see dashboard --help)", add_help=False
+    )
+    sub.add_parser(
+        "dashboard-screenshots", help="remake the dashboard's screenshots in docs/img (needs chromium)", add_help=False
+    )
     return parser
 
 
@@ -346,6 +360,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if argv[:1] == ["benchmark"]:
             return cmd_benchmark(argv[1:])
+        if argv[:1] in (["dashboard"], ["dashboard-screenshots"]):
+            return cmd_dashboard(argv)
         parser = build_parser()
         args = parser.parse_args(argv)
         if args.command is None:
