@@ -168,6 +168,7 @@ def compute(run: RunOutput, names: Iterable[str]) -> tuple[dict[str, float], lis
 
 # --- metrics from files ---------------------------------------------------------------------------
 _LOADED: dict[str, str] = {}  # sha256 of a metrics file's source -> module name
+_FILE_MODULE_PREFIX = "_study_metrics_"
 
 
 def source_of(path: str | Path) -> tuple[str, str]:
@@ -187,7 +188,7 @@ def load_source(filename: str, source: str) -> list[str]:
     digest = hashlib.sha256(source.encode()).hexdigest()
     if digest in _LOADED:
         return [n for n, m in METRICS.items() if m.fn.__module__ == _LOADED[digest]]
-    module_name = f"_study_metrics_{digest[:12]}"
+    module_name = f"{_FILE_MODULE_PREFIX}{digest[:12]}"
     spec = importlib.util.spec_from_loader(module_name, loader=None, origin=filename)
     assert spec is not None
     module = importlib.util.module_from_spec(spec)
@@ -207,6 +208,11 @@ def load_source(filename: str, source: str) -> list[str]:
     if not added:
         raise MetricError(f"--metrics {filename}: registers no metric; decorate a function with @metric(...)")
     return added
+
+
+def from_file(m: Metric) -> bool:
+    """True for a metric registered by a metrics file (`load_source`), not by an imported module."""
+    return m.fn.__module__.startswith(_FILE_MODULE_PREFIX)
 
 
 def ensure_sources(sources: Iterable[tuple[str, str]]) -> None:

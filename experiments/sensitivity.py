@@ -94,15 +94,17 @@ def build_spec(
         parsed = load_space(space_source, declarations(data, spec), text=space_text)
     except SpaceError as exc:
         raise StudyError(str(exc)) from None
-    sources = []
+    sources, from_files = [], []
     try:
         for path in metric_files:
             filename, src = metrics_mod.source_of(path)
-            metrics_mod.load_source(filename, src)
+            from_files += metrics_mod.load_source(filename, src)
             sources.append((filename, src))
     except metrics_mod.MetricError as exc:
         raise StudyError(str(exc)) from None
-    clash = set(metrics_mod.METRICS) & set(parsed.names)
+    # the metrics of imported modules (built-in ones and the user's), and of this study's files only
+    names = [n for n, m in metrics_mod.METRICS.items() if not metrics_mod.from_file(m) or n in from_files]
+    clash = set(names) & set(parsed.names)
     if clash:
         raise StudyError(f"metric {sorted(clash)[0]!r}: has the name of an input of the space; rename the metric")
     return StudySpec(
@@ -117,7 +119,7 @@ def build_spec(
         scenario_data=data,
         space=parsed,
         space_text_sha=hashlib.sha256(space_text.encode()).hexdigest(),
-        metrics=list(metrics_mod.METRICS),
+        metrics=names,
         metric_sources=sources,
     )
 
