@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import math
 import os
 import re
 import sys
@@ -66,6 +67,7 @@ def build_spec(
     until: str | None = None,
     check: bool = True,
     metric_files: list[str | Path] | tuple[str | Path, ...] = (),
+    noise_runs: int = 10,
 ) -> StudySpec:
     """Validate a study's inputs; raise StudyError with one line on the first bad one."""
     from model.scenario import ScenarioError, load_scenario, resolve_scenario
@@ -78,6 +80,8 @@ def build_spec(
         raise StudyError(f"--samples = {samples}: must be a power of 2 of at least 2 for Sobol (e.g. 64, 128, 256)")
     if seed < 0:
         raise StudyError(f"--seed = {seed}: must be a whole number of at least 0")
+    if noise_runs < 0 or noise_runs == 1:
+        raise StudyError(f"--noise-runs = {noise_runs}: must be 0 (none) or at least 2 (a spread needs two runs)")
     try:
         spec, source = load_scenario(scenario)
         text = resolve_scenario(scenario).read_text(encoding="utf-8")
@@ -121,17 +125,26 @@ def build_spec(
         space_text_sha=hashlib.sha256(space_text.encode()).hexdigest(),
         metrics=names,
         metric_sources=sources,
+        noise_runs=noise_runs,
     )
 
 
 # --- analysis -------------------------------------------------------------------------------------
 @dataclass
 class Analysis:
-    """Indices per metric (long table) and a note per metric that could not be analysed."""
+    """Indices per metric (long table), a note per metric that could not be analysed, the runs
+    used per metric, and the spread of each metric over the seed-only runs (NaN without them)."""
 
     indices: pd.DataFrame
     notes: dict[str, str]
     used_runs: dict[str, int]
+    noise_sd: dict[str, float]
+
+
+MORRIS_DELTA = MORRIS_LEVELS / (2 * (MORRIS_LEVELS - 1))
+"""SALib's Morris step in the unit cube (2/3 of the range for 4 levels)."""
+MORRIS_NOISE_FACTOR = 2 / math.sqrt(math.pi) / MORRIS_DELTA
+"""mu* that pure noise of sd 1 gives: E|e1 - e2| / delta for two independent N(0, 1) draws."""
 
 
 def analyse(prepared: Prepared, runs: pd.DataFrame) -> Analysis:
@@ -139,9 +152,14 @@ def analyse(prepared: Prepared, runs: pd.DataFrame) -> Analysis:
     spec = prepared.spec
     problem = spec.space.problem()
     d = problem["num_vars"]
-    frames, notes, used = [], {}, {}
+    frames, notes, used, noise = [], {}, {}, {}
+    kind = runs["design"] if "design" in runs else pd.Series("sample", index=runs.index)
+    design, seed_only = runs[kind == "sample"], runs[kind == "seed-only"]
     for name in spec.metrics:
-        y = runs[name].to_numpy(dtype=float)
+        z = seed_only[name].to_numpy(dtype=float)
+        z = z[np.isfinite(z)]
+        noise[name] = float(np.std(z, ddof=1)) if len(z) >= 2 else math.nan
+        y = design[name].to_numpy(dtype=float)
         keep = np.ones(len(y), dtype=bool)
         if np.isnan(y).all():
             notes[name] = "no run gave a value (is the year past the end of the run? see --until)"
@@ -179,6 +197,7 @@ def analyse(prepared: Prepared, runs: pd.DataFrame) -> Analysis:
                         "mu_star": res["mu_star"],
                         "sigma": res["sigma"],
                         "mu_star_conf": res["mu_star_conf"],
+                        "noise_floor": MORRIS_NOISE_FACTOR * noise[name],
                     }
                 )
                 order = "mu_star"
@@ -194,16 +213,18 @@ def analyse(prepared: Prepared, runs: pd.DataFrame) -> Analysis:
                     seed=spec.seed,
                 )
                 df = pd.DataFrame({k: res[k] for k in ("S1", "S1_conf", "ST", "ST_conf")})
+                df["noise_share"] = noise[name] ** 2 / float(np.var(y, ddof=1))
                 order = "ST"
         df.insert(0, "parameter", problem["names"])
         df.insert(0, "metric", name)
         df["rank"] = df[order].rank(ascending=False, method="first").astype(int)
         frames.append(df.sort_values("rank"))
+    morris_cols = ["mu", "mu_star", "sigma", "mu_star_conf", "noise_floor"]
     cols = ["metric", "parameter"] + (
-        ["mu", "mu_star", "sigma", "mu_star_conf"] if spec.method == "morris" else ["S1", "S1_conf", "ST", "ST_conf"]
+        morris_cols if spec.method == "morris" else ["S1", "S1_conf", "ST", "ST_conf", "noise_share"]
     )
     indices = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=[*cols, "rank"])
-    return Analysis(indices, notes, used)
+    return Analysis(indices, notes, used, noise)
 
 
 # --- running ----------------------------------------------------------------------------------------
@@ -289,6 +310,13 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument(
         "--metrics", action="append", default=[], metavar="FILE.py", help="a Python file registering more metrics"
     )
+    p.add_argument(
+        "--noise-runs",
+        type=int,
+        default=10,
+        metavar="R",
+        help="extra runs at the defaults with only the seed changing: the model's own noise (default 10; 0 = none)",
+    )
     p.add_argument("--batch", type=int, default=50, metavar="N", help="runs per results file written (default 50)")
     p.add_argument("--no-checks", action="store_true", help="skip the monthly accounting checks (about 8%% faster)")
     p.set_defaults(func=cmd_sensitivity)
@@ -306,6 +334,8 @@ def _command_line(args: argparse.Namespace) -> str:
     if args.until:
         parts.append(f"--until {args.until}")
     parts += [f"--metrics {m}" for m in args.metrics]
+    if args.noise_runs != 10:
+        parts.append(f"--noise-runs {args.noise_runs}")
     if args.no_checks:
         parts.append("--no-checks")
     parts.append(f"--out {args.out}")
@@ -328,7 +358,15 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     try:
         checks = not args.no_checks
         spec = build_spec(
-            args.method, args.samples, args.scenario, args.space, args.seed, args.until, checks, args.metrics
+            args.method,
+            args.samples,
+            args.scenario,
+            args.space,
+            args.seed,
+            args.until,
+            checks,
+            args.metrics,
+            args.noise_runs,
         )
         if args.scheduler:  # before anything is written: a bad address or unfit workers are bad input
             client = connect(args.scheduler)

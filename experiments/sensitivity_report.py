@@ -57,6 +57,12 @@ def write_figure(prepared: Prepared, analysis: Analysis, path: Path) -> None:
             sns.scatterplot(data=df, x="mu_star", y="sigma", ax=ax, color=palette[0], s=28, edgecolor="none")
             top = max(float(df["mu_star"].max()), float(df["sigma"].max()), 1e-12)
             ax.plot([0, top], [0, top], ls="--", lw=0.8, color="0.5")
+            floor = float(df["noise_floor"].iloc[0])
+            if math.isfinite(floor):
+                ax.axvline(floor, ls=":", lw=1.2, color=palette[3])
+                ax.annotate(
+                    "seed noise", (floor, 0), fontsize=7, color=palette[3], xytext=(2, 2), textcoords="offset points"
+                )
             for _, r in df.nsmallest(LABELS, "rank").iterrows():
                 ax.annotate(
                     r["parameter"], (r["mu_star"], r["sigma"]), fontsize=7, xytext=(3, 3), textcoords="offset points"
@@ -76,7 +82,7 @@ def write_figure(prepared: Prepared, analysis: Analysis, path: Path) -> None:
             ax.legend(loc="lower right", fontsize=7)
         ax.set_title(_label(name), fontsize=9)
     what = "Morris screening: mu* against sigma" if method == "morris" else "Sobol indices: S1 and ST"
-    fig.suptitle(f"{what} ({prepared.spec.scenario_name}, {prepared.total} runs)", fontsize=11)
+    fig.suptitle(f"{what} ({prepared.spec.scenario_name}, {prepared.n_samples} runs)", fontsize=11)
     fig.tight_layout()
     fig.savefig(path, dpi=110, format="png")
     plt.close(fig)
@@ -105,7 +111,7 @@ def _names(items: list[str]) -> str:
     return ", ".join(quoted[:-1]) + " and " + quoted[-1]
 
 
-def morris_words(df: pd.DataFrame, unit: str) -> str:
+def morris_words(df: pd.DataFrame, unit: str, noise_sd: float = math.nan) -> str:
     """A paragraph naming the most influential inputs of one metric (Morris)."""
     df = df.sort_values("rank")
     top = df.head(TOP)
@@ -113,6 +119,15 @@ def morris_words(df: pd.DataFrame, unit: str) -> str:
     lead = ", ".join(f"`{r.parameter}` (mu* = {_fmt(r.mu_star)} {unit})" for r in top.itertuples())
     n_big = int((df["mu_star"] >= 0.1 * biggest).sum())
     text = f"Most influential: {lead}. {n_big} of {len(df)} inputs have a mu* of at least a tenth of the largest."
+    floor = float(df["noise_floor"].iloc[0]) if "noise_floor" in df else math.nan
+    if math.isfinite(floor):
+        above = int((df["mu_star"] > floor).sum())
+        text += (
+            f" The seed alone (runs at the defaults) moves it with a standard deviation of {_fmt(noise_sd)} {unit}; "
+            f"noise alone would give mu* of about {_fmt(floor)} {unit}, and {above} of {len(df)} inputs lie above that."
+        )
+        if above == 0:
+            text += " No input stands out from the model's own noise at this number of trajectories."
     directions = []
     for r in top.itertuples():
         if r.mu_star > 0 and abs(r.mu) >= 0.8 * r.mu_star:
@@ -139,6 +154,16 @@ def sobol_words(df: pd.DataFrame) -> str:
         )
     s1 = float(df["S1"].clip(lower=0).sum())
     text = "Most influential: " + "; ".join(parts) + "."
+    share = float(df["noise_share"].iloc[0]) if "noise_share" in df else math.nan
+    if math.isfinite(share):
+        text += (
+            f" The seed alone (runs at the defaults) gives a variance of {min(share, 9.99):.0%} of this variance: "
+            + (
+                "the indices are dominated by the model's own noise."
+                if share > 0.5
+                else "the inputs, not the seed, drive it."
+            )
+        )
     if s1 < 0.7:
         text += f" The first-order indices sum to {s1:.2f}: interactions between inputs carry much of the variance."
     else:
@@ -183,11 +208,12 @@ def write_report(
         "",
         f"- method: {spec.method}; samples: {spec.samples}"
         + (f" trajectories, {d['morris_levels']} levels" if spec.method == "morris" else " base samples (Saltelli)")
-        + f"; runs: {prepared.total}",
+        + f"; runs: {prepared.n_samples} (+ {spec.noise_runs} seed-only runs at the defaults)",
         f"- scenario: `{spec.scenario_given}` (`{spec.scenario_name}`), until {spec.until or 'its end'}; "
         f"space: `{Path(spec.space.source).name}` ({len(spec.space.entries)} inputs); study seed {spec.seed}",
-        f"- runs in this invocation: {outcome.ran} in {outcome.seconds:.0f} s "
-        f"({outcome.done_before} were already saved)",
+        f"- compute: {runs['run_seconds'].sum():.0f} s of model runs in all (median "
+        f"{runs['run_seconds'].median():.2f} s a run); this invocation ran {outcome.ran} runs in "
+        f"{outcome.seconds:.0f} s ({outcome.done_before} were already saved)",
         f"- failed runs: {len(failed)}"
         + (f" (first: sample {int(failed['sample'].iloc[0])}: {failed['error'].iloc[0]})" if len(failed) else ""),
         "",
@@ -226,16 +252,28 @@ def write_report(
             lines += [f"Not analysed: {analysis.notes[name]}.", ""]
             continue
         df = analysis.indices[analysis.indices["metric"] == name]
-        lines += [morris_words(df, m.unit) if spec.method == "morris" else sobol_words(df), ""]
-        if analysis.used_runs.get(name, prepared.total) < prepared.total:
+        words = (
+            morris_words(df, m.unit, analysis.noise_sd.get(name, math.nan))
+            if spec.method == "morris"
+            else sobol_words(df)
+        )
+        lines += [words, ""]
+        if analysis.used_runs.get(name, prepared.n_samples) < prepared.n_samples:
             lines += [f"(Analysed on the {analysis.used_runs[name]} runs of whole trajectories with a value.)", ""]
     lines += ["## Inputs", "", *_inputs_table(prepared), ""]
+    noise_runs = spec.noise_runs
     lines += [
         "## Notes",
         "",
         "- Every run has its own seed (derived from the study seed and the sample index), so the indices include",
-        "  the model's own randomness (e.g. demand noise); an input with an index near that noise floor does not",
-        "  matter at these ranges.",
+        "  the model's own randomness (e.g. demand noise). "
+        + (
+            f"{noise_runs} extra runs with every input at its default and only the seed changing measure that "
+            "noise (`design` = `seed-only` in `metrics.parquet`); an input whose index is near the noise does "
+            "not matter at these ranges."
+            if noise_runs
+            else "This study has no seed-only runs (`--noise-runs 0`), so the noise is not measured."
+        ),
         "- 'Year' metrics take the year after the run's last month when the event did not happen within the run.",
         "- Per-run values are in `metrics.parquet` (one row per sample: inputs, metrics, error); indices in",
         "  `indices.csv`; the study's definition in `study.json`.",

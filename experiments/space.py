@@ -201,6 +201,12 @@ class Space:
             out[:, j] = np.clip(out[:, j], e.low, e.high)  # only float rounding can step outside
         return out
 
+    def default_row(self) -> dict[str, float | int]:
+        """Input name -> the scenario's default value (the seed-only runs use these)."""
+        return {
+            e.name: int(round(e.declared.default)) if e.declared.integer else e.declared.default for e in self.entries
+        }
+
     def row(self, values: np.ndarray) -> dict[str, float | int]:
         """Input name -> value of one row of `values` (ints for integer inputs)."""
         return {

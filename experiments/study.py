@@ -80,7 +80,7 @@ def code_fingerprint() -> str:
 
 def versions() -> dict[str, str]:
     """Versions of this package and of the libraries a run's numbers depend on."""
-    out = {"python": ".".join(map(str, sys.version_info[:3]))}
+    out = {"python": ".".join(map(str, sys.version_info[:2]))}
     for dist in ("rare-earth-abm", "mesa", "numpy", "pandas", "pydantic"):
         try:
             out[dist] = metadata.version(dist)
@@ -128,6 +128,8 @@ class StudySpec:
     space_text_sha: str
     metrics: list[str]
     metric_sources: list[tuple[str, str]] = field(default_factory=list)
+    noise_runs: int = 10
+    """Extra runs with every input at its default and only the seed changing: the model's own noise."""
 
     def definition(self) -> dict[str, Any]:
         """The JSON-able definition stored in study.json (compared on resume)."""
@@ -151,6 +153,7 @@ class StudySpec:
             "method": self.method,
             "samples": self.samples,
             "runs": n_runs(self.method, self.samples, len(self.space.entries)),
+            "noise_runs": self.noise_runs,
             "morris_levels": MORRIS_LEVELS if self.method == "morris" else None,
             "seed": self.seed,
             "until": self.until,
@@ -170,6 +173,11 @@ class StudySpec:
 
 INFORMATIONAL = ("versions", "created")
 """Keys of study.json that are recorded but not compared on resume."""
+
+
+def _short(value: Any, limit: int = 80) -> str:
+    text = json.dumps(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def first_difference(old: Any, new: Any, path: str = "") -> tuple[str, Any, Any] | None:
@@ -411,11 +419,19 @@ class Prepared:
     values: np.ndarray
 
     @property
-    def total(self) -> int:
+    def n_samples(self) -> int:
+        """Runs of the SALib design (samples 0 .. n_samples - 1)."""
         return int(self.x.shape[0])
 
+    @property
+    def total(self) -> int:
+        """All runs: the design, then the seed-only runs at the defaults."""
+        return self.n_samples + self.spec.noise_runs
+
     def task(self, index: int) -> Task:
-        return Task(index, run_seed(self.spec.seed, index), self.spec.space.row(self.values[index]), self.lever_names)
+        space = self.spec.space
+        inputs = space.row(self.values[index]) if index < self.n_samples else space.default_row()
+        return Task(index, run_seed(self.spec.seed, index), inputs, self.lever_names)
 
     @property
     def lever_names(self) -> tuple[str, ...]:
@@ -442,12 +458,13 @@ def prepare(spec: StudySpec, out: Path) -> Prepared:
     study_file = out / STUDY_FILE
     if out.exists() and not out.is_dir():
         raise StudyError(f"--out {str(out)!r}: is a file, not a directory")
-    if not study_file.exists() and (out / RUNS_DIR).is_dir() and any((out / RUNS_DIR).iterdir()):
+    if not study_file.exists() and StudyDir(out).parts():
         raise StudyError(f"--out {str(out)!r}: holds runs/ but no {STUDY_FILE}; give an empty or new directory")
     folder.lock()
     try:
         folder.clean_temporary()
-        if study_file.exists():
+        resume = bool(folder.parts())  # with no run saved there is nothing to resume: (re)create the study
+        if study_file.exists() and resume:
             try:
                 old = json.loads(study_file.read_text(encoding="utf-8"))
             except (OSError, ValueError) as exc:
@@ -456,14 +473,16 @@ def prepare(spec: StudySpec, out: Path) -> Prepared:
             if diff:
                 where, was, now = diff
                 raise StudyError(
-                    f"--out {str(out)!r}: holds a study with {where} = {json.dumps(was)}, but this command gives "
-                    f"{json.dumps(now)}; resume with the same arguments, or give another --out"
+                    f"--out {str(out)!r}: holds a study with {where} = {_short(was)}, but this command gives "
+                    f"{_short(now)}; resume with the same arguments, or give another --out (or delete "
+                    f"{RUNS_DIR}/ and {STUDY_FILE} in it to start over)"
                 )
             try:
                 x = pd.read_parquet(out / SAMPLES_FILE).drop(columns=["sample"]).to_numpy(dtype=float)
             except (OSError, ValueError) as exc:
+                reason = " ".join(str(exc).split())
                 raise StudyError(
-                    f"{out / SAMPLES_FILE}: unreadable ({exc}); delete the directory to start over"
+                    f"{out / SAMPLES_FILE}: unreadable ({reason}); delete the directory to start over"
                 ) from None
             if x.shape != (definition["runs"], len(spec.space.entries)):
                 raise StudyError(f"{out / SAMPLES_FILE}: has shape {x.shape}, expected {definition['runs']} rows")
@@ -472,9 +491,8 @@ def prepare(spec: StudySpec, out: Path) -> Prepared:
             frame = pd.DataFrame(x, columns=spec.space.names)
             frame.insert(0, "sample", np.arange(len(frame), dtype=np.int64))
             write_parquet(out / SAMPLES_FILE, frame)
-            write_json(
-                study_file, {**definition, "versions": versions(), "created": time.strftime("%Y-%m-%d %H:%M:%S")}
-            )
+            created = time.strftime("%Y-%m-%d %H:%M:%S")
+            write_json(study_file, {**definition, "versions": versions(), "created": created})
     except BaseException:
         folder.unlock()
         raise
@@ -687,12 +705,14 @@ def execute(
 
 
 def collect(prepared: Prepared) -> pd.DataFrame:
-    """Every run of a finished study, one row per sample in sample order (checked)."""
+    """Every run of a finished study, one row per sample in sample order (checked); the column
+    `design` says "sample" for the SALib design and "seed-only" for the runs at the defaults."""
     runs = prepared.folder.read_runs()
     expected = np.arange(prepared.total)
     if len(runs) != prepared.total or not np.array_equal(runs["sample"].to_numpy(), expected):
         missing = sorted(set(expected.tolist()) - set(runs["sample"].tolist())) if len(runs) else expected.tolist()
         raise StudyFailure(f"{prepared.folder.runs}: {len(missing)} samples missing (e.g. {missing[:5]})")
+    runs.insert(1, "design", np.where(runs["sample"].to_numpy() < prepared.n_samples, "sample", "seed-only"))
     return runs
 
 

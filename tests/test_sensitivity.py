@@ -34,6 +34,8 @@ from model.scenario import parse_scenario, resolve_scenario
 ROOT = Path(__file__).parent.parent
 UNTIL = "1993-12"
 SAMPLES = 4  # Morris trajectories: 4 x (3 + 1) = 16 runs
+NOISE = 3  # seed-only runs at the defaults
+TOTAL = SAMPLES * 4 + NOISE
 SPACE = """\
 [space]
 description = "test: three inputs, one of them a scenario lever"
@@ -73,7 +75,9 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 @pytest.fixture(scope="module")
 def spec(files: dict[str, Path]):
     user = [files["metrics"]]
-    return build_spec("morris", SAMPLES, "history", files["space"], seed=11, until=UNTIL, metric_files=user)
+    return build_spec(
+        "morris", SAMPLES, "history", files["space"], seed=11, until=UNTIL, metric_files=user, noise_runs=NOISE
+    )
 
 
 @pytest.fixture(scope="module")
@@ -91,7 +95,13 @@ def same_results(a: pd.DataFrame, b: pd.DataFrame) -> None:
 
 # --- identical results wherever the runs happen ----------------------------------------------------
 def test_reference_study_is_complete_and_varied(reference: pd.DataFrame, spec) -> None:
-    assert reference["sample"].tolist() == list(range(SAMPLES * 4))
+    assert reference["sample"].tolist() == list(range(TOTAL))
+    assert reference["design"].tolist() == ["sample"] * (SAMPLES * 4) + ["seed-only"] * NOISE
+    defaults = reference[reference["design"] == "seed-only"]
+    assert defaults[
+        ["logit_beta", "loss_patience_months", "china_subsidy_magnet_usd_per_kg"]
+    ].drop_duplicates().values.tolist() == [[8.0, 12, 0.0]]
+    assert defaults["seed"].nunique() == NOISE
     assert (reference["error"] == "").all(), reference["error"].unique()
     assert "ndpr_price_last" in reference.columns  # the user's metric from its file
     for name in ("unmet_demand_t", "state_support_usd", "ndpr_price_last"):
@@ -133,7 +143,7 @@ def test_killed_study_resumes_with_each_sample_once(reference: pd.DataFrame, fil
     out = files["root"] / "killed"
     args = ["sensitivity", "--method", "morris", "--samples", str(SAMPLES), "--scenario", "history"]
     args += ["--space", str(files["space"]), "--seed", "11", "--until", UNTIL, "--metrics", str(files["metrics"])]
-    args += ["--out", str(out), "--batch", "1"]
+    args += ["--out", str(out), "--batch", "1", "--noise-runs", str(NOISE)]
     env = {**os.environ, "MPLBACKEND": "Agg"}
     cmd = [sys.executable, "-m", "experiments", *args]
     proc = subprocess.Popen([*cmd, "--workers", "1"], cwd=ROOT, env=env, stderr=subprocess.PIPE)
@@ -144,18 +154,18 @@ def test_killed_study_resumes_with_each_sample_once(reference: pd.DataFrame, fil
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
     parts = list((out / "runs").glob("part-*.parquet"))
-    assert 3 <= len(parts) < SAMPLES * 4, "the kill came too late to test a resumption"
+    assert 3 <= len(parts) < TOTAL, "the kill came too late to test a resumption"
     assert not (out / "metrics.parquet").exists()
     # resumed by another executor (a pool), in another order of runs
     res = subprocess.run([*cmd, "--workers", "2"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert res.returncode == 0, res.stderr
-    assert f"({SAMPLES * 4 - len(parts)} new, {len(parts)} resumed)" in res.stdout, res.stdout
+    assert f"({TOTAL - len(parts)} new, {len(parts)} resumed)" in res.stdout, res.stdout
     resumed = pd.read_parquet(out / "metrics.parquet")
     assert resumed["sample"].value_counts().eq(1).all()
-    assert sorted(resumed["sample"]) == list(range(SAMPLES * 4))
+    assert sorted(resumed["sample"]) == list(range(TOTAL))
     same_results(reference, resumed)
     runs = pd.concat(pd.read_parquet(p) for p in (out / "runs").glob("part-*.parquet"))
-    assert runs["sample"].is_unique and len(runs) == SAMPLES * 4
+    assert runs["sample"].is_unique and len(runs) == TOTAL
 
 
 def test_resume_with_other_arguments_is_refused(spec, files: dict[str, Path], capsys: pytest.CaptureFixture) -> None:
@@ -163,10 +173,25 @@ def test_resume_with_other_arguments_is_refused(spec, files: dict[str, Path], ca
     before = {p.name: p.stat().st_mtime_ns for p in (out / "runs").iterdir()}
     args = ["sensitivity", "--method", "morris", "--samples", str(SAMPLES), "--scenario", "history"]
     args += ["--space", str(files["space"]), "--seed", "12", "--until", UNTIL, "--out", str(out)]
+    args += ["--noise-runs", str(NOISE), "--metrics", str(files["metrics"])]
     assert cli.main(args) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("error: ") and "seed = 11" in err and "12" in err, err
     assert before == {p.name: p.stat().st_mtime_ns for p in (out / "runs").iterdir()}
+
+
+def test_a_study_without_saved_runs_is_replaced(spec, files: dict[str, Path]) -> None:
+    """With no run saved there is nothing to resume: another definition simply starts over
+    (e.g. a committed study.json after the model changed)."""
+    import json
+
+    out = files["root"] / "replaced"
+    other = build_spec("morris", 2, "history", files["space"], seed=99, until="1985-06")
+    prepare(other, out).folder.unlock()
+    prepared = prepare(spec, out)
+    prepared.folder.unlock()
+    assert json.loads((out / "study.json").read_text())["seed"] == 11
+    assert len(pd.read_parquet(out / "samples.parquet")) == SAMPLES * 4  # the design; seed-only runs need no row
 
 
 def test_a_second_process_cannot_write_the_same_study(spec, files: dict[str, Path]) -> None:
@@ -342,12 +367,12 @@ def test_analysis_ranks_a_known_influence_first(spec, files: dict[str, Path]) ->
 
 
 def test_small_sobol_study_writes_its_outputs(files: dict[str, Path]) -> None:
-    s = build_spec("sobol", 4, "history", files["space"], seed=5, until="1986-06")
+    s = build_spec("sobol", 4, "history", files["space"], seed=5, until="1986-06", noise_runs=2)
     result = run_study(s, files["root"] / "sobol", workers=1)
     out = files["root"] / "sobol"
-    assert len(result.runs) == 4 * (3 + 2)
+    assert len(result.runs) == 4 * (3 + 2) + 2
     indices = pd.read_csv(out / "indices.csv")
-    assert {"metric", "parameter", "S1", "S1_conf", "ST", "ST_conf", "rank"} <= set(indices.columns)
+    assert {"metric", "parameter", "S1", "S1_conf", "ST", "ST_conf", "noise_share", "rank"} <= set(indices.columns)
     assert (out / "sobol.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     report = (out / "report.md").read_text()
     assert "Sobol" in report and "Most influential" in report and "`unmet_demand_t`" in report
