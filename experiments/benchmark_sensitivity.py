@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -69,27 +70,45 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--until", metavar="YYYY-MM", help="shorten every run (default: the full history 1985-2035)")
     p.add_argument("--space", metavar="FILE", help="space of the memory studies (default: the history space)")
     p.add_argument("--keep", metavar="DIR", help="keep the studies' directories under DIR (default: a temp dir)")
+    p.add_argument("--skip-studies", action="store_true", help="measure the runs per second only")
 
 
-def _rate(workers: int, runs: int, until: str | None, root: Path) -> tuple[int, float]:
-    """(runs, seconds) of the small study run with `workers` (1 = in this process)."""
+@dataclass
+class Rate:
+    """One measurement of the small study."""
+
+    runs: int
+    seconds: float
+    steady: float  # runs/s once every worker has delivered its first run
+    busy: float  # model-run seconds summed over the runs (CPU work the workers did)
+    median_run: float  # s per run
+
+    @property
+    def end_to_end(self) -> float:
+        return self.runs / self.seconds
+
+
+def _rate(workers: int, runs: int, until: str | None, root: Path) -> Rate:
+    """The small study run with `workers` (1 = in this process), in a fresh directory."""
     from experiments.sensitivity import build_spec
     from experiments.study import execute, prepare
 
     space = root / "rate-space.toml"
     space.write_text(RATE_SPACE, encoding="utf-8")
-    spec = build_spec("morris", max(2, -(-runs // 4)), "history", space, seed=1, until=until)
-    prepared = prepare(spec, root / f"rate-{workers}w")
+    spec = build_spec("morris", max(2, -(-runs // 4)), "history", space, seed=1, until=until, noise_runs=0)
+    prepared = prepare(spec, root / f"rate-{workers}w-{time.monotonic_ns()}")
     try:
         outcome = execute(prepared, workers=workers, progress=False)
+        done = prepared.folder.read_runs()
     finally:
         prepared.folder.unlock()
-    return outcome.ran, outcome.seconds
+    secs = done["run_seconds"]
+    return Rate(outcome.ran, outcome.seconds, outcome.steady_rate(workers), float(secs.sum()), float(secs.median()))
 
 
 def _study_process(samples: int, workers: int, until: str | None, space: str | None, out: Path) -> dict[str, Any]:
     args = ["sensitivity", "--method", "morris", "--samples", str(samples), "--scenario", "history"]
-    args += ["--workers", str(workers), "--out", str(out)]
+    args += ["--workers", str(workers), "--noise-runs", "0", "--out", str(out)]
     if until:
         args += ["--until", until]
     if space:
@@ -110,7 +129,9 @@ def _study_process(samples: int, workers: int, until: str | None, space: str | N
 def run_benchmark(args: argparse.Namespace) -> int:
     """Run the three measurements and print them."""
     from experiments.cli import UsageError
-    from experiments.space import declarations, default_space_path, load_space
+    from experiments.sensitivity import build_spec
+    from experiments.space import default_space_path
+    from experiments.study import StudyError
 
     try:
         sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
@@ -119,7 +140,10 @@ def run_benchmark(args: argparse.Namespace) -> int:
     if not sizes or min(sizes) < 1 or args.rate_runs < 4 or args.workers < 2:
         raise UsageError("--sizes must be positive, --rate-runs at least 4 and --workers at least 2")
     space_file = args.space or str(default_space_path("history"))
-    n_inputs = len(load_space(space_file, declarations()).entries)
+    try:  # validates the space (and --until) before anything runs
+        n_inputs = len(build_spec("morris", 2, "history", space_file, until=args.until, noise_runs=0).space.entries)
+    except StudyError as exc:
+        raise UsageError(str(exc)) from None
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(
         f"python {platform.python_version()}, {os.cpu_count()} CPUs, load average {load:.2f} at the start; "
@@ -129,18 +153,33 @@ def run_benchmark(args: argparse.Namespace) -> int:
     root = Path(args.keep or tmp.name)  # type: ignore[union-attr]
     root.mkdir(parents=True, exist_ok=True)
     try:
-        n1, s1 = _rate(1, args.rate_runs, args.until, root)
-        nk, sk = _rate(args.workers, args.rate_runs, args.until, root)
-        r1, rk = n1 / s1, nk / sk
-        eff = rk / (args.workers * r1)
+        one = _rate(1, args.rate_runs, args.until, root)
+        many = _rate(args.workers, args.rate_runs, args.until, root)
+        k = args.workers
+        eff, eff_all = many.steady / (k * one.steady), many.end_to_end / (k * one.end_to_end)
         verdict = "meets" if eff >= GOAL_EFFICIENCY else "misses"
-        print(f"runs per second ({n1} runs of a 3-input Morris study each):")
-        print(f"  1 worker (this process): {r1:6.2f} runs/s")
-        print(f"  {args.workers} workers (process pool): {rk:6.2f} runs/s")
-        print(f"  parallel efficiency: {eff:.0%} ({verdict} the goal of {GOAL_EFFICIENCY:.0%})")
-        print(f"Morris studies over {space_file} ({n_inputs} inputs), {args.workers} workers, each its own process:")
+        print(f"runs per second ({one.runs} runs of a 3-input Morris study each; steady state, and end to end):")
+        print(f"  1 worker (this process):      {one.steady:6.2f} runs/s steady, {one.end_to_end:6.2f} end to end")
+        print(f"  {k} workers (process pool):    {many.steady:6.2f} runs/s steady, {many.end_to_end:6.2f} end to end")
+        print(
+            f"  parallel efficiency: {eff:.0%} steady ({verdict} the goal of {GOAL_EFFICIENCY:.0%}), "
+            f"{eff_all:.0%} end to end with the pool's start-up of the {k} processes"
+        )
+        slow = many.median_run / one.median_run
+        print(
+            f"  where it goes: the workers were busy running the model {many.busy / (k * many.seconds):.0%} of the "
+            f"wall time; a run took {slow:.2f}x as long with {k} workers as with 1 "
+            f"(median {many.median_run:.2f} s vs {one.median_run:.2f} s"
+            + ("; slower runs mean the CPUs were shared with other work)" if slow > 1.05 else ")")
+        )
+        load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+        print(f"  load average after these measurements: {load:.2f}")
+        if not args.skip_studies:
+            print(
+                f"Morris studies over {space_file} ({n_inputs} inputs), {args.workers} workers, each its own process:"
+            )
         results = []
-        for size in sorted(set(sizes)):
+        for size in [] if args.skip_studies else sorted(set(sizes)):
             samples = max(2, round(size / (n_inputs + 1)))
             results.append(_study_process(samples, args.workers, args.until, args.space, root / f"study-{size}"))
             r = results[-1]

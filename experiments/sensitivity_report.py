@@ -142,29 +142,44 @@ def morris_words(df: pd.DataFrame, unit: str, noise_sd: float = math.nan) -> str
 
 
 def sobol_words(df: pd.DataFrame) -> str:
-    """A paragraph naming the most influential inputs of one metric (Sobol)."""
+    """A paragraph naming the most influential inputs of one metric (Sobol). Estimates below 0 or
+    above 1 are sampling error; they are shown as estimated, and read as 0 or 1."""
     df = df.sort_values("rank")
+    share = float(df["noise_share"].iloc[0]) if "noise_share" in df else math.nan
+    # each run has its own seed, so the seed's variance adds (about `share`) to every ST estimate
+    floor = share if math.isfinite(share) else 0.0
     parts = []
     for r in df.head(TOP).itertuples():
-        clear = r.ST - r.ST_conf > 0
+        alone, total = min(max(r.S1, 0.0), 1.0), min(max(r.ST, 0.0), 1.0)
+        if r.ST - r.ST_conf <= 0:
+            caveat = ", not distinguishable from zero at this sample size"
+        elif r.ST - r.ST_conf <= floor:
+            caveat = f", not clearly above the seed's own share ({floor:.2f}) that every ST contains"
+        else:
+            caveat = ""
         parts.append(
-            f"`{r.parameter}` explains {r.S1:.0%} of the variance alone (S1 = {r.S1:.2f} ± {r.S1_conf:.2f}) and "
-            f"{r.ST:.0%} with its interactions (ST = {r.ST:.2f} ± {r.ST_conf:.2f})"
-            + ("" if clear else ", not distinguishable from zero at this sample size")
+            f"`{r.parameter}` explains about {alone:.0%} of the variance alone (S1 = {r.S1:.2f} ± {r.S1_conf:.2f}) "
+            f"and {total:.0%} with its interactions (ST = {r.ST:.2f} ± {r.ST_conf:.2f}){caveat}"
         )
     s1 = float(df["S1"].clip(lower=0).sum())
     text = "Most influential: " + "; ".join(parts) + "."
-    share = float(df["noise_share"].iloc[0]) if "noise_share" in df else math.nan
     if math.isfinite(share):
+        above = [r.parameter for r in df.itertuples() if r.ST - r.ST_conf > share]
         text += (
-            f" The seed alone (runs at the defaults) gives a variance of {min(share, 9.99):.0%} of this variance: "
-            + (
-                "the indices are dominated by the model's own noise."
-                if share > 0.5
-                else "the inputs, not the seed, drive it."
-            )
+            f" Above the seed's share: {_names(above)}."
+            if above
+            else " No input's ST is clearly above the seed's share."
         )
-    if s1 < 0.7:
+        text += f" The seed alone (runs at the defaults) gives a variance of {min(share, 9.99):.0%} of this variance: "
+        if share > 0.5:
+            text += "the indices are dominated by the model's own noise."
+        elif share > 0.2:
+            text += "a large part of it is the model's own noise."
+        else:
+            text += "the inputs, not the seed, drive it."
+    if (df["ST_conf"] > 0.5).any() or s1 > 1.1:
+        text += " The confidence intervals are wide at this number of samples; more samples would sharpen them."
+    elif s1 < 0.7:
         text += f" The first-order indices sum to {s1:.2f}: interactions between inputs carry much of the variance."
     else:
         text += f" The first-order indices sum to {s1:.2f}: the inputs act mostly one by one."

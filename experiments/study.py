@@ -508,10 +508,15 @@ class _Sink:
         self.rows: list[dict[str, Any]] = []
         self.last = time.monotonic()
         self.saved = 0
+        self.first_times: list[float] = []  # when the first few runs finished (for steady-state rates)
+        self.last_time = math.nan
 
     def add(self, row: dict[str, Any]) -> None:
         self.rows.append(row)
         self.bar.update(1)
+        self.last_time = time.perf_counter()
+        if len(self.first_times) < 8:
+            self.first_times.append(self.last_time)
         if len(self.rows) >= self.batch or time.monotonic() - self.last >= FLUSH_SECONDS:
             self.flush()
 
@@ -649,6 +654,15 @@ class Outcome:
     done_before: int
     ran: int
     seconds: float
+    first_times: list[float] = field(default_factory=list)
+    last_time: float = math.nan
+
+    def steady_rate(self, workers: int) -> float:
+        """Runs per second once every worker has delivered its first run (start-up excluded)."""
+        k = min(workers, len(self.first_times))
+        if k < 1 or self.ran <= k:
+            return math.nan
+        return (self.ran - k) / (self.last_time - self.first_times[k - 1])
 
 
 def execute(
@@ -701,7 +715,7 @@ def execute(
             bar.close()
             if own_client is not None:
                 own_client.close()
-    return Outcome(prepared.total, len(done), sink.saved, time.perf_counter() - t0)
+    return Outcome(prepared.total, len(done), sink.saved, time.perf_counter() - t0, sink.first_times, sink.last_time)
 
 
 def collect(prepared: Prepared) -> pd.DataFrame:

@@ -168,6 +168,42 @@ def test_killed_study_resumes_with_each_sample_once(reference: pd.DataFrame, fil
     assert runs["sample"].is_unique and len(runs) == TOTAL
 
 
+KILLER_METRIC = """\
+import os
+from pathlib import Path
+
+from experiments.metrics import metric
+
+
+@metric(unit="1", description="kills its worker process once (the first time any worker computes it)")
+def kills_a_worker_once(run):
+    flag = Path(os.environ["SENSITIVITY_TEST_FLAG"])
+    if not flag.exists():
+        flag.write_text("killed")
+        os.kill(os.getpid(), 9)
+    return 0.0
+"""
+
+
+def test_a_lost_worker_stops_the_study_and_a_rerun_completes_it(
+    files: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from experiments.study import StudyFailure
+
+    killer = files["root"] / "killer_metrics.py"
+    killer.write_text(KILLER_METRIC, encoding="utf-8")
+    monkeypatch.setenv("SENSITIVITY_TEST_FLAG", str(files["root"] / "killed.flag"))
+    s = build_spec("morris", 2, "history", files["space"], seed=4, until="1986-12", metric_files=[killer], noise_runs=0)
+    out = files["root"] / "lost-worker"
+    with pytest.raises(StudyFailure, match="a worker process died"):
+        run_study(s, out, workers=2, batch=1)
+    assert (files["root"] / "killed.flag").exists()
+    result = run_study(s, out, workers=2, batch=1)  # the flag is there: no more kills
+    assert result.outcome.done_before < 8 and result.outcome.done_before + result.outcome.ran == 8
+    assert sorted(result.runs["sample"]) == list(range(8))
+    assert (result.runs["error"] == "").all()
+
+
 def test_resume_with_other_arguments_is_refused(spec, files: dict[str, Path], capsys: pytest.CaptureFixture) -> None:
     out = files["root"] / "inline"  # holds the reference study (seed 11)
     before = {p.name: p.stat().st_mtime_ns for p in (out / "runs").iterdir()}
