@@ -1,4 +1,4 @@
-"""The command line: `python -m experiments list | run | benchmark`.
+"""The command line: `python -m experiments list | run | sensitivity | benchmark`.
 
 Every bad input (an unknown scenario, a malformed scenario file, a bad --until, --set or --out)
 is reported as ONE line on stderr starting with `error: ` and exits with status 2. All inputs
@@ -342,6 +342,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "dashboard-screenshots", help="remake the dashboard's screenshots in docs/img (needs chromium)", add_help=False
     )
+    from experiments import benchmark_sensitivity, sensitivity  # SALib and Dask load only when a study runs
+
+    sensitivity.add_parser(sub)
+    benchmark_sensitivity.add_parser(sub)
     return parser
 
 
@@ -365,7 +369,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser = build_parser()
         args = parser.parse_args(argv)
         if args.command is None:
-            raise UsageError(f"give a command: list, run or benchmark (see '{PROG} --help')")
+            raise UsageError(f"give a command: list, run, sensitivity, benchmark (see '{PROG} --help')")
         return args.func(args)
     except UsageError as exc:
         print(f"error: {one_line(str(exc))}", file=sys.stderr)

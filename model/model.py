@@ -25,6 +25,7 @@ from agents.smuggler import Smuggler
 from agents.state import State
 from model import accounting
 from model.clearing import CHANNELS, ROLE_CUSTOMER, TierMarket, reprice_markets
+from model.collector import main_series_collector
 from model.goods import TIERS, month_index, month_label, parse_month
 from model.params import ModelParams
 from model.policy import Cause
@@ -122,6 +123,7 @@ class RareEarthModel(mesa.Model):
                 self.causes.append(cause)
                 self.schedule_event(cause.apply, at=step + 0.5)
         self.holdings_before = accounting.holdings(self)
+        self.datacollector = main_series_collector()  # the main series for mesa.batch_run (model/collector.py)
 
     # --- construction ----------------------------------------------------------------------
     def _build_markets(self) -> dict[str, TierMarket]:
@@ -198,6 +200,7 @@ class RareEarthModel(mesa.Model):
         self._pool_group_cash()
         self._observe()
         self.recorder.record_month()
+        self.datacollector.collect(self)
         if self.check:
             accounting.check_month(self)
         if self.month + 1 >= self.n_months:

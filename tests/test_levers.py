@@ -29,9 +29,11 @@ def dash(events: list[dict[str, Any]] = (), seed: int = SEED, **changes: Any) ->
     return DashboardModel(world(events, **changes), seed=seed)
 
 
-def run_with_lever(name: str, value: Any, at: str = AT, seed: int = SEED, **changes: Any) -> DashboardModel:
+def run_with_lever(
+    name: str, value: Any, at: str = AT, seed: int = SEED, events: list[dict[str, Any]] = (), **changes: Any
+) -> DashboardModel:
     """The small world, with lever `name` moved to `value` just before month `at` is simulated."""
-    m = dash(seed=seed, **changes)
+    m = dash(events, seed=seed, **changes)
     m.step_months(month_index(at, m.start))
     m.levers.set(m, name, value)
     m.step_months(m.n_months)
@@ -179,10 +181,17 @@ def test_premium_lever_moves_us_buyers_to_us_supply() -> None:
     assert legal(t, "USA", "USA", ["concentrate"]) > 1.2 * legal(base(), "USA", "USA", ["concentrate"])
 
 
+# an export quota from 1998 makes smuggling pay in the small world
+QUOTA_98 = dict(date="1998-01", kind="export_quota", state="CHN", tiers=T3, quota_t=2000.0)
+
+
 def test_enforcement_lever_cuts_smuggling() -> None:
-    t = tables(run_with_lever("china_enforcement_pct", 100.0))
+    t = tables(run_with_lever("china_enforcement_pct", 100.0, events=[QUOTA_98]))
+    m0 = dash([QUOTA_98])
+    m0.step_months(m0.n_months)
     after = lambda s: float(s.loc[s["date"] >= "2001-01", "smuggled_t"].sum())  # noqa: E731
-    assert after(t["series"]) < 0.5 * after(base()["series"])
+    assert after(tables(m0)["series"]) > 100.0, "the quota makes smuggling pay in this world"
+    assert after(t["series"]) < 0.5 * after(tables(m0)["series"])
 
 
 def test_stockpile_lever_makes_japan_buy_into_its_stockpile() -> None:
