@@ -113,6 +113,7 @@ class Fit:
     loss: Callable[[dict[str, float]], float]
 
 
+# a term whose indicator is missing (a run too short, an event that never came) costs 4.0
 def _log_err(name: str, target: float) -> Callable[[dict[str, float]], float]:
     return lambda m: math.log(max(m[name], 1e-9) / target) ** 2 if np.isfinite(m[name]) else 4.0
 
@@ -131,12 +132,26 @@ def _window(name: str, lo: float, hi: float, scale: float) -> Callable[[dict[str
     return f
 
 
+def _ratio(m: dict[str, float], num: str, den: str) -> float:
+    return max(m[num] / max(m[den], 1e-9), 1e-9)
+
+
 def _ratio_at_least(num: str, den: str, least: float) -> Callable[[dict[str, float]], float]:
-    return lambda m: max(math.log(least / max(m[num] / max(m[den], 1e-9), 1e-9)), 0.0) ** 2
+    def f(m: dict[str, float]) -> float:
+        if not (np.isfinite(m[num]) and np.isfinite(m[den])):
+            return 4.0
+        return max(math.log(least / _ratio(m, num, den)), 0.0) ** 2
+
+    return f
 
 
 def _ratio_at_most(num: str, den: str, most: float) -> Callable[[dict[str, float]], float]:
-    return lambda m: max(math.log(max(m[num] / max(m[den], 1e-9), 1e-9) / most), 0.0) ** 2
+    def f(m: dict[str, float]) -> float:
+        if not (np.isfinite(m[num]) and np.isfinite(m[den])):
+            return 4.0
+        return max(math.log(_ratio(m, num, den) / most), 0.0) ** 2
+
+    return f
 
 
 FITS: list[Fit] = [
@@ -227,27 +242,34 @@ def search(samples: int, seeds: list[int], workers: int, seed: int = 0, progress
 
 def main(argv: list[str]) -> int:
     """`python -m experiments calibrate`: random search, writes samples.csv into --out."""
-    import argparse
+    import os
     from pathlib import Path
 
-    parser = argparse.ArgumentParser(prog="python -m experiments calibrate", description=__doc__.split("\n\n")[0])
+    from experiments.cli import UsageError, _Parser
+
+    parser = _Parser(prog="python -m experiments calibrate", description=__doc__.split("\n\n")[0])
     parser.add_argument("--samples", type=int, default=100, help="parameter sets to try (default 100)")
     parser.add_argument("--seeds", type=int, default=3, help="seeds per set (default 3)")
     parser.add_argument("--workers", type=int, default=2, help="processes (default 2)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the search (default 0)")
-    parser.add_argument("--out", default="results/calibration", help="output directory")
+    parser.add_argument("--out", default="results/calibration", help="output directory (default results/calibration)")
     args = parser.parse_args(argv)
-    if args.samples < 1 or args.seeds < 1 or args.workers < 1:
-        print("error: --samples, --seeds and --workers must be at least 1", flush=True)
-        return 2
-    table = search(args.samples, list(range(1, args.seeds + 1)), args.workers, args.seed)
+    for name in ("samples", "seeds", "workers"):
+        if getattr(args, name) < 1:
+            raise UsageError(f"--{name} = {getattr(args, name)}: must be a whole number of at least 1")
     out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out = {args.out!r}: is a file, not a directory")
+    table = search(args.samples, list(range(1, args.seeds + 1)), args.workers, args.seed)
     out.mkdir(parents=True, exist_ok=True)
-    table.to_csv(out / "samples.csv", index=False)
+    tmp = out / ".samples.csv.partial"
+    table.to_csv(tmp, index=False)
+    os.replace(tmp, out / "samples.csv")  # a finished file or none, never half of one
     best = table.iloc[0]
     print(
         f"best loss {best['loss']:.3f}; the current defaults: {float(table.loc[table['defaults'], 'loss'].iloc[0]):.3f}"
     )
     for k in SEARCH:
         print(f"  {k} = {best[k]:.3g}")
+    print(f"-> {out / 'samples.csv'}")
     return 0

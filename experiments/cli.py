@@ -1,4 +1,4 @@
-"""The command line: `python -m experiments list | run | sensitivity | benchmark`.
+"""The command line: `python -m experiments list | run | sensitivity | calibrate | dashboard | benchmark`.
 
 Every bad input (an unknown scenario, a malformed scenario file, a bad --until, --set or --out)
 is reported as ONE line on stderr starting with `error: ` and exits with status 2. All inputs
@@ -337,6 +337,9 @@ def build_parser() -> argparse.ArgumentParser:
         add_help=False,
     )
     sub.add_parser(
+        "calibrate", help="random search of the history world's calibration (see calibrate --help)", add_help=False
+    )
+    sub.add_parser(
         "dashboard", help="serve the teaching dashboard on this machine (see dashboard --help)", add_help=False
     )
     sub.add_parser(
@@ -364,12 +367,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if argv[:1] == ["benchmark"]:
             return cmd_benchmark(argv[1:])
+        if argv[:1] == ["calibrate"]:
+            from experiments import calibration
+
+            return calibration.main(argv[1:])
         if argv[:1] in (["dashboard"], ["dashboard-screenshots"]):
             return cmd_dashboard(argv)
         parser = build_parser()
         args = parser.parse_args(argv)
         if args.command is None:
-            raise UsageError(f"give a command: list, run, sensitivity, benchmark (see '{PROG} --help')")
+            raise UsageError(
+                f"give a command: list, run, sensitivity, calibrate, dashboard, benchmark (see '{PROG} --help')"
+            )
         return args.func(args)
     except UsageError as exc:
         print(f"error: {one_line(str(exc))}", file=sys.stderr)

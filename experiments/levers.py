@@ -186,8 +186,12 @@ def read(model: RareEarthModel, name: str, step: int | None = None) -> Any:
     _check_available(model, name)
     step = next_month(model) if step is None else step
     if name == "china_export_quota_t":
-        quota = model.states["CHN"].policy.export_quota_t.get("concentrate")
-        return None if quota is None else float(quota)
+        pol = model.states["CHN"].policy
+        quota = pol.export_quota_t.get("concentrate")
+        if quota is None:
+            return None
+        batch = pol.quota_batch.get("concentrate")  # a batch for some months, shown at its yearly rate
+        return float(quota) * 12 / (batch[1] - batch[0]) if batch else float(quota)
     if name == "china_embargo":
         ends = _embargoes(model.states["CHN"], step)
         if not ends:

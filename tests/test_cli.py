@@ -365,3 +365,24 @@ def test_killed_while_writing_leaves_directory_intact(previous_run: Path) -> Non
     assert proc.returncode == 130, stderr
     one_error_line(stderr)
     assert snapshot(previous_run.parent) == before
+
+
+# --- calibrate -------------------------------------------------------------------------------------
+@pytest.mark.parametrize("args", [["--samples", "0"], ["--seeds", "-1"], ["--bogus"]])
+def test_calibrate_bad_input_is_one_line_and_exit_2(args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["calibrate", *args]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: "), err
+
+
+def test_calibration_indicators_and_loss_of_a_short_run() -> None:
+    from experiments.calibration import FITS, indicators
+    from model import run
+
+    ind = indicators(run("history", seed=1, until="1995-12"))
+    assert {f.indicator for f in FITS} <= set(ind)
+    assert 0.0 < ind["china_mining_1990"] < 1.0
+    assert ind["world_mining_1994_t"] > 0
+    assert pd.isna(ind["world_mining_2024_t"])  # past the end of this run
+    losses = [f.loss(ind) for f in FITS]
+    assert all(v >= 0 for v in losses) and sum(losses) > 0
