@@ -61,6 +61,7 @@ class CustomerBook:
         noise_sd: float,
         elasticity: float,
         short_elasticity: float = 0.0,
+        rebound_max: float = 2.0,
     ) -> np.ndarray:
         """This month's consumption need, t: growth, the long-run price response (thrifting
         against the first price seen, through the lagged price memory) and the short-run one (a
@@ -69,7 +70,7 @@ class CustomerBook:
         seen = (self.price_ref > 0) & (self.price_memory > 0)
         thrift = np.divide(self.price_ref, self.price_memory, out=np.ones_like(self.level_t), where=seen)
         np.power(thrift, elasticity, out=thrift, where=seen)
-        np.minimum(thrift, 2.0, out=thrift)
+        np.minimum(thrift, rebound_max, out=thrift)  # cheap prices undo thrift, up to a limit
         if short_elasticity > 0:
             dear = seen & (self.price_last > self.price_memory)
             if dear.any():

@@ -60,12 +60,13 @@ class Firm(mesa.Agent):
         self._learning_at: float | None = None  # cumulative output the cached learning factor is for
         self._learning = 1.0
         self.restart_streak = 0
+        self.owner_capital_usd = 0.0  # working capital the owners put in at restarts
         self.pending_capacity: list[tuple[int, float]] = []
         self.cum_output_t = max(self.capacity_t, 1.0)
         self.cum0_t = self.cum_output_t
         self.inventory_t = {t: 0.0 for t in self.outputs}
         self.price = {t: 0.0 for t in self.outputs}
-        self.orders_ema_t = {t: self.capacity_t / 12 * 0.8 for t in self.outputs}
+        self.orders_ema_t = {t: self.capacity_t / 12 * model.params.initial_utilisation for t in self.outputs}
         self.sold_t = {t: 0.0 for t in self.outputs}
         self.receipts_usd = {t: 0.0 for t in self.outputs}  # received from this month's sales
         self.asked_t = {t: 0.0 for t in self.outputs}  # orders received this month, t
@@ -90,7 +91,7 @@ class Firm(mesa.Agent):
         """An operating firm starts the run with half its target stock of output."""
         p = self.model.params
         for t in self.outputs:
-            self.inventory_t[t] = 0.5 * p.stock_target_months * self.orders_ema_t[t] / 0.8
+            self.inventory_t[t] = 0.5 * p.stock_target_months * self.orders_ema_t[t] / p.initial_utilisation
 
     # --- costs ---------------------------------------------------------------------------------
     @property
@@ -175,6 +176,7 @@ class Firm(mesa.Agent):
             self.profit_memory_usd = 0.0  # a restarted plant starts a fresh record
             # and with fresh working capital: whoever restarts it funds months of fixed costs
             working = self.model.params.restart_working_capital_months * self.fixed_cost_usd()
+            self.owner_capital_usd += max(working - self.cash_usd, 0.0)  # booked as owners' new equity
             self.cash_usd = max(self.cash_usd, working)
             self.grace_until = m + self.model.params.startup_grace_months
             self.model.log_event("restart", self, self.last_reason)
@@ -294,7 +296,7 @@ class Firm(mesa.Agent):
         self.ordered_log.append(sum(self.orders_ema_t.values()))
         if self.status == "operating":
             # losses are judged on a year's memory of profit, not on single months
-            self.profit_memory_usd += (profit - self.profit_memory_usd) / 12.0
+            self.profit_memory_usd += (profit - self.profit_memory_usd) / p.profit_memory_months
             self.loss_streak = self.loss_streak + 1 if self.profit_memory_usd < 0 else 0
             # losses alone are not enough: the firm also fails to cover its marginal cost, or
             # has exhausted its cash (asked only once the losses have lasted)
@@ -307,7 +309,7 @@ class Firm(mesa.Agent):
                 self.mothball(f"{self.loss_streak} months of losses; {self.margin_note()}")
         elif self.status == "mothballed" and self.phase_end is None:
             self.consider_restart()
-        if self.model.month_of_year % p.invest_interval_months == 0:
+        if (self.model.month + 1) % p.invest_interval_months == 0:  # at the end of each interval of the run
             self.consider_investment()
 
     def mothball(self, reason: str) -> None:

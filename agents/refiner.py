@@ -32,7 +32,8 @@ class Refiner(Firm):
         self.feed_cost_usd_per_kg = 3.0
         self.expected_yield = {"ndpr_oxide": spec.ndpr_share or 0.2, "dytb_oxide": spec.dytb_share or 0.01}
         super().__init__(model, spec, state)
-        self.orders_ema_t = {t: self.capacity_t / 12 * 0.8 * self.expected_yield[t] for t in self.outputs}
+        first = self.capacity_t / 12 * model.params.initial_utilisation
+        self.orders_ema_t = {t: first * self.expected_yield[t] for t in self.outputs}
         if self.status == "operating":
             self.stock_up()
             self.receive_feed(

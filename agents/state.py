@@ -83,6 +83,9 @@ class State(mesa.Agent):
         detail = ""
         if k == "export_quota":
             group = frozenset(tiers)
+            for t in tiers:  # a tier moved to the new quota leaves the group it shared before
+                for other in pol.quota_tiers.get(t, frozenset()) - group:
+                    pol.quota_tiers[other] = pol.quota_tiers[other] - group
             for t in tiers:
                 pol.quota_batch.pop(t, None)
                 if e.quota_t is None:
@@ -208,7 +211,7 @@ class State(mesa.Agent):
         `shock_unmet_share` of their need, or all its buyers, firms and customers, of that share
         of the value of their orders)."""
         p = self.model.params
-        if self.shocked_at is not None and self.model.month - self.shocked_at < 120:
+        if self.shocked_at is not None and self.model.month - self.shocked_at < p.shock_refractory_months:
             return
         if self.model.month < p.shock_warmup_months:  # no shock can be told from the start-up of a run
             return
@@ -255,10 +258,12 @@ class State(mesa.Agent):
             return 0.0
         offer = min(self.policy.stockpile_release_t.get(tier, 0.0), self.stock_t[tier])
         hist = self.import_price_history[tier]
-        if len(hist) >= 36 and self.stock_t[tier] > 0:
-            mean = sum(hist[-36:]) / 36
-            if mean > 0 and hist[-1] > self.model.params.stockpile_release_price * mean:
-                offer = max(offer, self.stock_t[tier] / 6)
+        p = self.model.params
+        window = p.stockpile_price_window_months
+        if len(hist) >= window:
+            mean = sum(hist[-window:]) / window
+            if mean > 0 and hist[-1] > p.stockpile_release_price * mean:
+                offer = max(offer, self.stock_t[tier] / p.stockpile_release_months)
         return offer
 
     def reference_cost(self, tier: str) -> float:

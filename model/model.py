@@ -179,7 +179,14 @@ class RareEarthModel(mesa.Model):
         self._count_quota_output()
         for s in self.smugglers:
             s.ship()
-        self.customers.plan(self.year_index, self.rng, p.demand_noise_sd, p.price_elasticity, p.short_run_elasticity)
+        self.customers.plan(
+            self.year_index,
+            self.rng,
+            p.demand_noise_sd,
+            p.price_elasticity,
+            p.short_run_elasticity,
+            p.thrift_rebound_max,
+        )
         self.customers.bought_t = np.zeros(len(self.customers))
         self.customers.paid_usd = np.zeros(len(self.customers))
         for tier in TIERS:
@@ -511,7 +518,8 @@ class RareEarthModel(mesa.Model):
             by_tier[t_idx] = q2
             legal = q[:, :, 0]
             exports[t_idx] = legal.sum(axis=1) - legal.diagonal()
-        self.imports_by_origin = 0.9 * self.imports_by_origin + imports
+        keep = 1.0 - 1.0 / self.params.supplier_memory_months
+        self.imports_by_origin = keep * self.imports_by_origin + imports
         self.import_months.append(by_tier)
         self.legal_exports.append(exports)
         if len(self.import_months) > 15:
@@ -527,8 +535,8 @@ class RareEarthModel(mesa.Model):
         return self.export_price.get(tier, index)
 
     def cheapest_ask(self, country: str, tier: str) -> float:
-        """The lowest asking price, USD/kg, of a firm in `country` offering `tier` this month
-        (infinite if none offers)."""
+        """The lowest asking price, USD/kg, this month of a firm in `country` that offered `tier`
+        last month (this month's offers are not yet made when smugglers buy; infinite if none)."""
         key = (self.month, country, tier)
         if key not in self._cheapest:  # asked by every network several times a month
             market = self.markets[tier]

@@ -70,6 +70,12 @@ class ModelParams(BaseModel):
         24.0, 0.0, 120.0, "fixed costs, in months, that the cash of a restarted firm covers at least", "months"
     )
     restart_lead_months: int = _f(12, 0, 120, "months from a restart decision to output", "months")
+    initial_utilisation: float = _f(
+        0.8, 0.1, 1.0, "share of capacity a firm expects to sell when a run starts (its first order memory)"
+    )
+    profit_memory_months: float = _f(
+        12.0, 1.0, 60.0, "time constant of the profit memory on which a firm judges its losses", "months"
+    )
     mothball_upkeep_frac: float = _f(0.15, 0.0, 1.0, "upkeep while mothballed as a share of fixed cost")
     learning_rate: float = _f(0.05, 0.0, 0.4, "unit-cost fall per doubling of cumulative output")
     learning_floor: float = _f(0.5, 0.1, 1.0, "lowest unit cost reachable by learning, as a share of the initial cost")
@@ -121,6 +127,9 @@ class ModelParams(BaseModel):
         0.3, 0.0, 2.0, "immediate cut in use per unit of log price above the remembered price (production cuts)"
     )
     price_lag_months: float = _f(12.0, 1.0, 60.0, "time constant of customers' price memory", "months")
+    thrift_rebound_max: float = _f(
+        2.0, 1.0, 10.0, "largest rise in use when prices fall below the first price a customer saw (thrift undone)"
+    )
     inventory_adjust_months: float = _f(
         3.0, 1.0, 24.0, "months over which a buyer closes the gap to its inventory target", "months"
     )
@@ -175,6 +184,12 @@ class ModelParams(BaseModel):
     shock_warmup_months: int = _f(
         36, 0, 240, "months at the start of a run in which no supply shock is detected", "months"
     )
+    shock_refractory_months: int = _f(
+        120, 0, 600, "months after a supply shock in which a state does not react to another", "months"
+    )
+    supplier_memory_months: float = _f(
+        10.0, 1.0, 60.0, "time constant of the import memory by which a state names its main supplier", "months"
+    )
     shock_inventory_months: float = _f(
         3.0, 0.0, 24.0, "months added to customers' inventory targets after a shock", "months"
     )
@@ -188,7 +203,13 @@ class ModelParams(BaseModel):
         0.1, 0.0, 0.5, "a state releasing its stockpile asks this much below the market's price index"
     )
     stockpile_release_price: float = _f(
-        2.0, 1.0, 10.0, "import price over its 3-year mean at which a state releases stock"
+        2.0, 1.0, 10.0, "import price over its mean of `stockpile_price_window_months` at which a state releases stock"
+    )
+    stockpile_price_window_months: int = _f(
+        36, 1, 120, "months of import prices whose mean a state compares the price with before a release", "months"
+    )
+    stockpile_release_months: float = _f(
+        6.0, 1.0, 60.0, "months over which a state would empty its stockpile into a price spike", "months"
     )
     licence_approval: float = _f(0.6, 0.0, 1.0, "share of applied exports approved once a licence delay has elapsed")
 

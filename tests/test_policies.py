@@ -151,6 +151,36 @@ def test_export_quota_caps_the_states_exports(seed: int) -> None:
     pd.testing.assert_frame_equal(between(base["flows"], end="1999-12"), between(quota["flows"], end="1999-12"))
 
 
+def test_a_tier_given_its_own_quota_leaves_the_quota_it_shared() -> None:
+    """A later quota on one tier of a shared quota takes that tier out of the old group: the
+    tiers left keep sharing the old quota among themselves, and the moved tier is capped only
+    by its own (before the fix the old group still named it and overwrote its month's part)."""
+    own = dict(date="2001-01", kind="export_quota", state="CHN", tiers=["dytb_oxide"], quota_t=20.0, note="own")
+    m, tables = run_both([QUOTA, own], seed=SEEDS[0], until="2003-12")
+    pol = m.states["CHN"].policy
+    assert pol.quota_tiers["dytb_oxide"] == frozenset({"dytb_oxide"})
+    assert pol.quota_tiers["ndpr_oxide"] == frozenset(T3) - {"dytb_oxide"}
+    for year in (2001, 2002, 2003):
+        span = dict(origin="CHN", tiers=["dytb_oxide"], channels=BOUGHT_ABROAD, start=f"{year}-01", end=f"{year}-12")
+        assert total(tables, **span) <= 20.0 * (1 + 1e-9) + 1e-6, year
+
+
+def test_investment_is_decided_every_interval_of_the_run() -> None:
+    """With an interval that does not divide the year, decisions still come every interval."""
+    seen: list[int] = []
+    m = model_world(seed=SEEDS[0], until="2002-12", params={"invest_interval_months": 5})
+    firm = m.firms[0]
+    decide = firm.consider_investment
+
+    def counted() -> None:
+        seen.append(m.month)
+        decide()
+
+    firm.consider_investment = counted  # type: ignore[method-assign]
+    run_model(m)
+    assert len(seen) >= 10 and set(np.diff(seen)) == {5}, seen
+
+
 # --- embargo -------------------------------------------------------------------------------------
 EMBARGO_TIERS = ["ndpr_oxide", "dytb_oxide", "magnet"]
 EMBARGO = dict(date="2000-03", kind="embargo", state="CHN", target="JPN", tiers=EMBARGO_TIERS, months=6)
@@ -197,7 +227,7 @@ LICENCE = dict(date="2000-01", kind="licence_delay", state="CHN", tiers=["magnet
 @pytest.mark.parametrize("seed", SEEDS[:2])
 def test_licence_delay_stops_exports_then_lets_them_recover_partly(seed: int) -> None:
     base, lic = cached_run(seed=seed), cached_run([LICENCE], seed=seed)
-    magnets = dict(origin="CHN", tiers=["magnet"], channels=BOUGHT_ABROAD)
+    magnets = dict(origin="CHN", tiers=["dytb_oxide"], channels=BOUGHT_ABROAD)
     first = monthly(lic, "2000-01", "2000-03", **magnets)
     assert (first == 0).all(), f"no licence is granted in the first delay months:\n{first}"
     assert (monthly(base, "2000-01", "2000-03", **magnets) > 10.0).all()
@@ -670,7 +700,7 @@ NO_GRADE_LOCK = {"Japan cars": {"grade_min": 0.0}}
 def test_shock_rule_ignores_a_fall_in_imports_the_country_no_longer_orders(seed: int) -> None:
     t = cached_run([OWN_COST], seed=seed, customers=NO_GRADE_LOCK)
     oxides = dict(origin="CHN", destination="JPN", tiers=["ndpr_oxide", "dytb_oxide"], channels=BOUGHT_ABROAD)
-    magnets = dict(origin="CHN", destination="JPN", tiers=["magnet"], channels=BOUGHT_ABROAD)
+    magnets = dict(origin="CHN", destination="JPN", tiers=["dytb_oxide"], channels=BOUGHT_ABROAD)
     # the set-up: Japan stops ordering oxides, and buys more Chinese magnets instead
     assert total(t, start="2002-01", end="2002-12", **oxides) <= 0.1 * total(
         t, start="1998-01", end="1998-12", **oxides
