@@ -227,7 +227,7 @@ LICENCE = dict(date="2000-01", kind="licence_delay", state="CHN", tiers=["magnet
 @pytest.mark.parametrize("seed", SEEDS[:2])
 def test_licence_delay_stops_exports_then_lets_them_recover_partly(seed: int) -> None:
     base, lic = cached_run(seed=seed), cached_run([LICENCE], seed=seed)
-    magnets = dict(origin="CHN", tiers=["dytb_oxide"], channels=BOUGHT_ABROAD)
+    magnets = dict(origin="CHN", tiers=["magnet"], channels=BOUGHT_ABROAD)
     first = monthly(lic, "2000-01", "2000-03", **magnets)
     assert (first == 0).all(), f"no licence is granted in the first delay months:\n{first}"
     assert (monthly(base, "2000-01", "2000-03", **magnets) > 10.0).all()
@@ -700,7 +700,7 @@ NO_GRADE_LOCK = {"Japan cars": {"grade_min": 0.0}}
 def test_shock_rule_ignores_a_fall_in_imports_the_country_no_longer_orders(seed: int) -> None:
     t = cached_run([OWN_COST], seed=seed, customers=NO_GRADE_LOCK)
     oxides = dict(origin="CHN", destination="JPN", tiers=["ndpr_oxide", "dytb_oxide"], channels=BOUGHT_ABROAD)
-    magnets = dict(origin="CHN", destination="JPN", tiers=["dytb_oxide"], channels=BOUGHT_ABROAD)
+    magnets = dict(origin="CHN", destination="JPN", tiers=["magnet"], channels=BOUGHT_ABROAD)
     # the set-up: Japan stops ordering oxides, and buys more Chinese magnets instead
     assert total(t, start="2002-01", end="2002-12", **oxides) <= 0.1 * total(
         t, start="1998-01", end="1998-12", **oxides
