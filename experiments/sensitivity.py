@@ -147,6 +147,13 @@ MORRIS_NOISE_FACTOR = 2 / math.sqrt(math.pi) / MORRIS_DELTA
 """mu* that pure noise of sd 1 gives: E|e1 - e2| / delta for two independent N(0, 1) draws."""
 
 
+def analysis_seed(study_seed: int) -> int:
+    """The seed of SALib's bootstrap of confidence intervals, derived from the study seed and
+    never 0 (SALib's Sobol analysis takes a seed of 0 for no seed, and its intervals then
+    change from one analysis to the next)."""
+    return int(np.random.SeedSequence([study_seed, 1]).generate_state(1)[0]) or 1
+
+
 def analyse(prepared: Prepared, runs: pd.DataFrame) -> Analysis:
     """SALib's Morris or Sobol analysis of every metric."""
     spec = prepared.spec
@@ -189,7 +196,7 @@ def analyse(prepared: Prepared, runs: pd.DataFrame) -> Analysis:
                     num_resamples=RESAMPLES,
                     conf_level=CONF_LEVEL,
                     num_levels=MORRIS_LEVELS,
-                    seed=spec.seed,
+                    seed=analysis_seed(spec.seed),
                 )
                 df = pd.DataFrame(
                     {
@@ -210,7 +217,7 @@ def analyse(prepared: Prepared, runs: pd.DataFrame) -> Analysis:
                     calc_second_order=False,
                     num_resamples=RESAMPLES,
                     conf_level=CONF_LEVEL,
-                    seed=spec.seed,
+                    seed=analysis_seed(spec.seed),
                 )
                 df = pd.DataFrame({k: res[k] for k in ("S1", "S1_conf", "ST", "ST_conf")})
                 df["noise_share"] = noise[name] ** 2 / float(np.var(y, ddof=1))

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from experiments.study import Outcome, Prepared
 
 TOP = 3  # inputs named per metric in words
+WIDE_CONF = 0.3  # half-width of a 95% interval (in variance shares) above which an index is called unsettled
 LABELS = 5  # inputs labelled per panel of the Morris figure
 
 
@@ -177,12 +178,14 @@ def sobol_words(df: pd.DataFrame) -> str:
             text += "a large part of it is the model's own noise."
         else:
             text += "the inputs, not the seed, drive it."
-    if (df["ST_conf"] > 0.5).any() or s1 > 1.1:
-        text += " The confidence intervals are wide at this number of samples; more samples would sharpen them."
-    elif s1 < 0.7:
-        text += f" The first-order indices sum to {s1:.2f}: interactions between inputs carry much of the variance."
+    st = float(df["ST"].clip(lower=0, upper=1).sum())
+    sums = f" The first-order indices sum to {s1:.2f}, the totals to {st:.2f}"
+    if (df[["S1_conf", "ST_conf"]].max(axis=1) > WIDE_CONF).any() or s1 > 1.1:
+        text += sums + "; the confidence intervals are wide at this number of samples: more samples would sharpen them."
+    elif s1 < 0.7 or st - s1 > 0.3:
+        text += sums + ": interactions between inputs carry much of the variance."
     else:
-        text += f" The first-order indices sum to {s1:.2f}: the inputs act mostly one by one."
+        text += sums + ": the inputs act mostly one by one."
     return text
 
 
