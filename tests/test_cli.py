@@ -342,26 +342,43 @@ def test_progress_bar_in_a_terminal(tmp_path: Path) -> None:
     assert b"2/2" in output, output  # tqdm's counter over the seeds
 
 
+# The child run pauses after staging its first table (and says so in a marker file), so that the
+# signal always lands while the output is half-staged, however fast the machine.
+_PAUSE_WHILE_WRITING = """
+import sys, time
+from pathlib import Path
+import experiments.io as eio
+from experiments import cli
+marker, real = Path(sys.argv[1]), eio.write_table
+def write_then_pause(df, path, fmt):
+    real(df, path, fmt)
+    marker.write_text(str(path))
+    time.sleep(60)
+eio.write_table = write_then_pause
+sys.exit(cli.main(sys.argv[2:]))
+"""
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="POSIX signals")
-def test_killed_while_writing_leaves_directory_intact(previous_run: Path) -> None:
+def test_killed_while_writing_leaves_directory_intact(
+    previous_run: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     """SIGTERM while the files are being staged: the earlier run's files stay as they were."""
     import signal
     import time
 
     before = snapshot(previous_run.parent)
-    argv = [sys.executable, "-m", "experiments", "run", "history", "--seeds", "2", "--out", str(previous_run)]
+    marker = tmp_path_factory.mktemp("marker") / "staging-started"  # outside the folder compared
+    argv = [sys.executable, "-c", _PAUSE_WHILE_WRITING, str(marker)]
+    argv += ["run", SMALL, "--seeds", "2", "--until", "1985-06", "--out", str(previous_run)]
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
-    staged = False
-    while proc.poll() is None and time.monotonic() < deadline:
-        if any(".partial-" in p.name for p in previous_run.parent.iterdir()):
-            staged = True
-            proc.send_signal(signal.SIGTERM)
-            break
-        time.sleep(0.005)
+    while not marker.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert marker.exists(), f"the run never reached its staging: {proc.communicate(timeout=120)}"
+    assert any(".partial-" in p.name for p in previous_run.parent.iterdir()), "no staging directory seen"
+    proc.send_signal(signal.SIGTERM)
     _, stderr = proc.communicate(timeout=120)
-    if not staged:
-        pytest.skip("the run finished before it could be interrupted while writing")
     assert proc.returncode == 130, stderr
     one_error_line(stderr)
     assert snapshot(previous_run.parent) == before
