@@ -121,6 +121,7 @@ def test_china_share_of_mining_rises_from_a_minority_to_dominance(seed: int) -> 
     assert early <= 0.4, f"China's share of mining in 1990 is {early:.2f}; about a quarter expected"
     assert mid >= 0.8, f"China's share of mining in 2004-2006 is {mid:.2f}; above 0.8 expected"
     # counterfactual: commercial Chinese firms at Western environmental costs take much less
+    # (about 0.7 on seeds 1-3: still the cheapest ores, but short of the dominance above 0.8)
     cf = mean("western_china", seed, "china_share_mining", "2004-01", "2006-12")
     assert cf <= 0.8 and cf <= mid - 0.2, (
         f"China's share of mining in 2004-2006 is {cf:.2f} without state direction and backing, at "
@@ -167,8 +168,8 @@ def test_smuggling_is_substantial_before_2010_and_falls_after_the_crackdown(seed
     assert before >= 300.0, f"only {before:.0f} t/month smuggled in 2009-2010"
     assert before >= 0.05 * exports_per_month, "smuggling is a negligible share of what leaves China"
     assert after <= 0.4 * before, f"smuggling {before:.0f} -> {after:.0f} t/month: no fall after the crackdown"
-    # counterfactual: without the crackdown, smuggling goes on at a good part of its level, many
-    # times what is left with the crackdown
+    # counterfactual: without the crackdown, smuggling goes on at a good part of its level (about
+    # half on seeds 1-3, as the quota rent it lives on shrinks), many times what is left with it
     cf_after = mean("no_crackdown", seed, "smuggled_t", "2012-01", "2014-12")
     assert cf_after >= 0.3 * before, f"without a crackdown smuggling collapses anyway ({before:.0f} -> {cf_after:.0f})"
     assert cf_after >= 3.0 * after + 50.0, f"{cf_after:.0f} t/month without the crackdown, {after:.0f} with it"
@@ -189,6 +190,10 @@ def spike(world: str, seed: int, column: str) -> tuple[float, str, float]:
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("column", ["price_ndpr_oxide", "price_dytb_oxide"])
 def test_oxide_prices_jump_after_the_2010_shock_and_fall_back(seed: int, column: str) -> None:
+    """The jump is checked at 2x the 2009 level (the model gives 2.5-4.2x; the real Nd oxide price
+    rose near 10x). The fall is only asked to be real (at least 5% off the peak within three years;
+    the model gives 6-30%, the real price fell 80% by 2015, F17): a known misfit of the
+    calibration (docs/calibration.md), not the behaviour this test stands for."""
     jump, peak, fall = spike("history", seed, column)
     assert jump >= 2.0, f"{column} peaks at only {jump:.2f} x its 2009 level ({peak})"
     assert fall <= 0.95, f"{column} does not fall back after its {peak} peak (lowest {fall:.2f} of it)"
