@@ -169,7 +169,7 @@ def test_smuggling_is_substantial_before_2010_and_falls_after_the_crackdown(seed
     assert before >= 0.05 * exports_per_month, "smuggling is a negligible share of what leaves China"
     assert after <= 0.4 * before, f"smuggling {before:.0f} -> {after:.0f} t/month: no fall after the crackdown"
     # counterfactual: without the crackdown, smuggling goes on at a good part of its level (about
-    # half on seeds 1-3, as the quota rent it lives on shrinks), many times what is left with it
+    # half of it on seeds 1-3), many times what is left with the crackdown
     cf_after = mean("no_crackdown", seed, "smuggled_t", "2012-01", "2014-12")
     assert cf_after >= 0.3 * before, f"without a crackdown smuggling collapses anyway ({before:.0f} -> {cf_after:.0f})"
     assert cf_after >= 3.0 * after + 50.0, f"{cf_after:.0f} t/month without the crackdown, {after:.0f} with it"
