@@ -1,4 +1,5 @@
-"""The command line: `python -m experiments list | run | sensitivity | calibrate | dashboard | benchmark`.
+"""The command line: `python -m experiments list | run | run-experiment | all | sensitivity | calibrate |
+dashboard | benchmark`.
 
 Every bad input (an unknown scenario, a malformed scenario file, a bad --until, --set or --out)
 is reported as ONE line on stderr starting with `error: ` and exits with status 2. All inputs
@@ -26,9 +27,6 @@ PROG = "python -m experiments"
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
-
-EXPERIMENTS: dict[str, str] = {}
-"""Experiment name -> one-line question it answers. Experiment modules add themselves here."""
 
 
 class UsageError(Exception):
@@ -63,21 +61,23 @@ def _scenario_line(name: str, path: Path) -> str:
 
 def cmd_list(args: argparse.Namespace) -> int:
     """Print the built-in scenarios and the experiments."""
+    from experiments import catalogue
     from model.scenario import builtin_scenarios
 
+    experiments = catalogue.questions()
     scenarios = builtin_scenarios()
-    width = max([len(n) for n in scenarios] + [len(n) for n in EXPERIMENTS] + [8])
+    width = max([len(n) for n in scenarios] + [len(n) for n in experiments] + [8])
     print(f"Scenarios (run one with: {PROG} run NAME --seeds N --out DIR; or give a file path):")
     if not scenarios:
         print("  (none)")
     for name in sorted(scenarios):
         print(f"  {name:<{width}}  {_scenario_line(name, scenarios[name])}")
     print()
-    print("Experiments:")
-    if not EXPERIMENTS:
+    print(f"Experiments (run one with: {PROG} run-experiment NAME; all of them with: {PROG} all):")
+    if not experiments:
         print("  (none yet)")
-    for name in sorted(EXPERIMENTS):
-        print(f"  {name:<{width}}  {EXPERIMENTS[name]}")
+    for name, question in experiments.items():
+        print(f"  {name:<{width}}  {question}")
     return 0
 
 
@@ -302,6 +302,78 @@ def cmd_dashboard(argv: list[str]) -> int:
     return serve_main(list(argv))
 
 
+# --- experiments ---------------------------------------------------------------------------------
+def _experiment_args(args: argparse.Namespace) -> None:
+    if args.seeds is not None and args.seeds < 1:
+        raise UsageError(f"--seeds = {args.seeds}: must be a whole number >= 1")
+    if args.workers is not None and args.workers < 1:
+        raise UsageError(f"--workers = {args.workers}: must be a whole number >= 1")
+    if args.seed < 0:
+        raise UsageError(f"--seed = {args.seed}: must be a whole number >= 0")
+
+
+def _experiment_error(exc: Exception) -> UsageError:
+    return UsageError(one_line(str(exc)))
+
+
+def cmd_run_experiment(args: argparse.Namespace) -> int:
+    """Run one experiment (baseline and counterfactuals over seeds) and write results/NAME/."""
+    from experiments import catalogue
+    from experiments.experiment import ExperimentError, run_experiment
+    from experiments.report import write_result
+    from model.scenario import ScenarioError
+
+    _experiment_args(args)
+    try:
+        experiment = catalogue.get(args.name)
+    except ExperimentError as exc:
+        raise _experiment_error(exc) from None
+    out = check_out(args.out or str(Path("results") / args.name), ["report.md"])
+    try:
+        result = run_experiment(experiment, seeds=args.seeds, base_seed=args.seed, workers=args.workers)
+    except (ExperimentError, ScenarioError) as exc:
+        raise _experiment_error(exc) from None
+    command = f"{PROG} run-experiment {args.name} --seeds {len(result.seeds)}"
+    write_result(result, out, command + (f" --seed {args.seed}" if args.seed else ""))
+    n_pass = sum(c.passed for c in result.checks)
+    print(f"{args.name}: {n_pass} of {len(result.checks)} checks pass; report in {out / 'report.md'}")
+    return 0
+
+
+def cmd_all(args: argparse.Namespace) -> int:
+    """Run every experiment, write results/NAME/ for each, results/validation.md and results/README.md."""
+    from experiments import catalogue
+    from experiments.experiment import ExperimentError, run_experiments
+    from experiments.report import write_index, write_result, write_validation
+    from model.scenario import ScenarioError
+
+    _experiment_args(args)
+    out = check_out(args.out, ["validation.md", "README.md"])
+    experiments = [catalogue.get(n) for n in catalogue.available()]
+    try:
+        results = run_experiments(experiments, seeds=args.seeds, base_seed=args.seed, workers=args.workers)
+    except (ExperimentError, ScenarioError) as exc:
+        raise _experiment_error(exc) from None
+    command = f"{PROG} all" + (f" --seeds {args.seeds}" if args.seeds else "")
+    command += f" --seed {args.seed}" if args.seed else ""
+    for name, result in results.items():
+        write_result(result, out / name, command)
+        n_pass = sum(c.passed for c in result.checks)
+        print(f"{name}: {n_pass} of {len(result.checks)} checks pass")
+    write_validation(results, out, command)
+    write_index(results, out)
+    print(f"reports in {out}/NAME/report.md; validation in {out / 'validation.md'}")
+    return 0
+
+
+def _add_experiment_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--seeds", type=int, default=None, metavar="N", help="seeds per variant (default: the experiment's, 20)"
+    )
+    p.add_argument("--seed", type=int, default=0, metavar="BASE", help="first seed (default 0)")
+    p.add_argument("--workers", type=int, default=None, metavar="W", help="worker processes (default: one per core)")
+
+
 # --- the parser ----------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=PROG, description="Rare-earth geopolitics model: scenarios, runs and experiments.")
@@ -330,6 +402,25 @@ def build_parser() -> argparse.ArgumentParser:
         help="override a model parameter (repeatable), e.g. --set logit_beta=5",
     )
     p_run.set_defaults(func=cmd_run)
+
+    p_exp = sub.add_parser(
+        "run-experiment",
+        help="run one experiment and write results/NAME/ (report.md, figures, tables)",
+        description="Run an experiment's baseline and counterfactuals over seeds and write its report.",
+    )
+    p_exp.add_argument("name", metavar="NAME", help="an experiment (see 'list')")
+    _add_experiment_options(p_exp)
+    p_exp.add_argument("--out", default=None, metavar="DIR", help="output directory (default results/NAME)")
+    p_exp.set_defaults(func=cmd_run_experiment)
+
+    p_all = sub.add_parser(
+        "all",
+        help="run every experiment; write results/NAME/, results/validation.md and results/README.md",
+        description="Run every experiment (shared runs run once) and write the reports and the validation.",
+    )
+    _add_experiment_options(p_all)
+    p_all.add_argument("--out", default="results", metavar="DIR", help="output directory (default results)")
+    p_all.set_defaults(func=cmd_all)
 
     sub.add_parser(
         "benchmark",
@@ -377,7 +468,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
         if args.command is None:
             raise UsageError(
-                f"give a command: list, run, sensitivity, calibrate, dashboard, benchmark (see '{PROG} --help')"
+                "give a command: list, run, run-experiment, all, sensitivity, calibrate, dashboard, benchmark "
+                f"(see '{PROG} --help')"
             )
         return args.func(args)
     except UsageError as exc:
@@ -394,4 +486,4 @@ def main(argv: Sequence[str] | None = None) -> int:
             signal.signal(signal.SIGTERM, previous)
 
 
-__all__ = ["EXPERIMENTS", "main", "build_parser", "UsageError", "parse_sets", "parse_number"]
+__all__ = ["main", "build_parser", "UsageError", "parse_sets", "parse_number"]
