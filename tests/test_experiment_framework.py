@@ -13,9 +13,9 @@ import pandas as pd
 import pytest
 
 from experiments import catalogue, edits
-from experiments.experiment import Check, Experiment, ExperimentError, Measures, Variant, run_experiments
+from experiments.experiment import Check, Experiment, ExperimentError, Measures, Result, Variant, run_experiments
 from experiments.metrics import RunOutput
-from experiments.report import write_result
+from experiments.report import band_figure, write_result
 
 UNTIL = "1990-12"
 
@@ -25,6 +25,16 @@ def measure(run: RunOutput, model: object) -> Measures:
     year = s["date"].str[:4]
     paths = s.assign(date=year).groupby("date", as_index=False)[["price_concentrate", "china_share_mining"]].mean()
     return Measures({"share_1990": float(s["china_share_mining"].iloc[-12:].mean())}, paths)
+
+
+def figures(result: Result, out: Path) -> list[tuple[str, str]]:
+    band_figure(
+        result,
+        {"price_concentrate": "USD/kg", "china_share_mining": "share"},
+        out / "paths.png",
+        logy=("price_concentrate",),
+    )
+    return [("paths.png", "prices and shares")]
 
 
 def tiny(name: str = "tiny") -> Experiment:
@@ -43,6 +53,7 @@ def tiny(name: str = "tiny") -> Experiment:
             Check("difference", "western", "share_1990", versus="baseline", lo=-1.0, hi=1.0),
         ),
         seeds=2,
+        figures=figures,
     )
 
 
@@ -73,6 +84,13 @@ def test_experiments_share_identical_runs(monkeypatch: pytest.MonkeyPatch) -> No
     pd.testing.assert_frame_equal(out["one"].indicators, out["two"].indicators)
 
 
+def test_the_same_runs_write_the_same_bytes(tmp_path: Path) -> None:
+    for k in ("a", "b"):
+        write_result(run_experiments([tiny()], workers=2, progress=False)["tiny"], tmp_path / k)
+    for p in sorted((tmp_path / "a").iterdir()):
+        assert p.read_bytes() == (tmp_path / "b" / p.name).read_bytes(), p.name
+
+
 def test_a_check_naming_an_unknown_variant_is_an_error() -> None:
     with pytest.raises(ExperimentError, match="unknown variant 'nope'"):
         Experiment("x", "X", "?", (Variant("baseline", "b"),), measure, (Check("c", "nope", "i"),))
@@ -84,7 +102,14 @@ def test_report_is_written_and_a_failed_write_leaves_the_folder(tmp_path: Path) 
     write_result(r, out)
     text = (out / "report.md").read_text()
     assert "Checks passed: **2 of 3**" in text and "shares are at most 1" in text
-    assert sorted(p.name for p in out.iterdir()) == ["checks.csv", "indicators.csv", "paths.csv", "report.md"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "checks.csv",
+        "indicators.csv",
+        "paths.csv",
+        "paths.png",
+        "report.md",
+    ]
+    assert "![prices and shares](paths.png)" in text
     before = {p.name: p.read_bytes() for p in out.iterdir()}
 
     def broken(result: object, where: Path) -> list:  # type: ignore[type-arg]
