@@ -83,7 +83,8 @@ class MagnetMaker(Firm):
         p = self.model.params
         per_t = self.recipe()[tier]
         need = self.planned_output_t("magnet") * per_t
-        target = need  # a month of planned use in stock
+        extra = min(p.alarm_cap_months, p.alarm_stock_months * self.model.alarm_level(tier))
+        target = need * (1.0 + extra)  # a month of planned use, more on news of a supply cut
         return max(need + (target - self.input_t[tier]) / p.inventory_adjust_months, 0.0)
 
     def produce(self) -> None:

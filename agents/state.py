@@ -81,6 +81,7 @@ class State(mesa.Agent):
         k = e.kind
         tiers = getattr(e, "tiers", None) or ([e.tier] if hasattr(e, "tier") else [])
         detail = ""
+        self._sound_alarm(e, tiers)
         if k == "export_quota":
             group = frozenset(tiers)
             for t in tiers:  # a tier moved to the new quota leaves the group it shared before
@@ -175,6 +176,36 @@ class State(mesa.Agent):
         if e.note:
             detail += f" ({e.note})"
         self.model.log_event("policy", self, f"{k}: {detail}")
+
+    def _sound_alarm(self, e: Any, tiers: list[str]) -> None:
+        """Tell buyers how much a restrictive cause cuts the supply they expect, before it is
+        applied (its severity, 0-1): a tighter export or production quota by the share it cuts
+        the yearly rate, an embargo or an export licence in full, a crackdown by the rise in
+        enforcement (it stops illegal supply). Buyers stock up on the news (`RareEarthModel.alarm`)."""
+        pol, k = self.policy, e.kind
+        severity = 0.0
+        if k in ("export_quota", "production_quota") and e.quota_t is not None:
+            rate = e.quota_t * 12.0 / e.months if getattr(e, "months", None) else e.quota_t
+            book = pol.export_quota_t if k == "export_quota" else pol.production_quota_t
+            before = [self._yearly_rate(t, book) for t in tiers]
+            before = [b for b in before if b is not None]
+            if before and max(before) > 0:
+                severity = max(0.0, 1.0 - rate / max(before))
+        elif k in ("embargo", "licence_delay") and getattr(e, "months", 0) > 0:
+            severity = 1.0
+        elif k == "enforcement":
+            severity = max(0.0, e.level - pol.enforcement)
+        if severity > 0:
+            self.model.alarm(tiers, severity)
+
+    def _yearly_rate(self, tier: str, book: dict[str, float]) -> float | None:
+        """The yearly rate of the quota standing on `tier` (a batch scaled to a year)."""
+        if tier not in book:
+            return None
+        batch = self.policy.quota_batch.get(tier) if book is self.policy.export_quota_t else None
+        if batch is not None and batch[1] > batch[0]:
+            return book[tier] * 12.0 / (batch[1] - batch[0])
+        return book[tier]
 
     # --- endogenous rules --------------------------------------------------------------------
     def decide(self) -> None:

@@ -115,6 +115,7 @@ class RareEarthModel(mesa.Model):
         self._embargo_in_force = False
         self.markets = self._build_markets()
         self._smugglers_home = {t: self.country_index[self.home_of_smugglers(t)] for t in TIERS}
+        self.alarms: dict[str, list[tuple[int, float]]] = {}  # tier -> (month, severity) of supply-cut news
         self.causes: list[Any] = []
         for e in spec.events:
             step = month_index(e.date, self.start)
@@ -681,6 +682,16 @@ class RareEarthModel(mesa.Model):
         col = self.imports_by_origin[:, c].copy()
         col[c] = 0.0
         return self.countries[int(col.argmax())] if col.max() > 0 else None
+
+    def alarm(self, tiers: list[str], severity: float) -> None:
+        """News of a supply cut in `tiers` (severity 0-1): buyers of those goods stock up."""
+        for t in tiers:
+            self.alarms.setdefault(t, []).append((self.month, severity))
+
+    def alarm_level(self, tier: str) -> float:
+        """The standing alarm on `tier`: the severities of past news, each fading with time."""
+        decay = self.params.alarm_fade_months
+        return sum(s * math.exp(-(self.month - m) / decay) for m, s in self.alarms.get(tier, ()))
 
     def raise_inventory_targets(self, country: str, months: float) -> None:
         """Add `months` to the inventory targets of a country's customers."""

@@ -120,6 +120,16 @@ class ModelParams(BaseModel):
     )
     ndpr_per_t_magnet: float = _f(0.3, 0.1, 0.5, "t of NdPr oxide per t of sintered NdFeB magnet", "t/t")
     dytb_per_t_magnet: float = _f(0.025, 0.0, 0.1, "t of DyTb oxide per t of sintered NdFeB magnet", "t/t")
+    alarm_stock_months: float = _f(
+        2.0,
+        0.0,
+        24.0,
+        "extra months of an oxide a magnet maker wants in stock per unit of severity of news of a supply cut "
+        "(a quota cut, an embargo, a licence, a crackdown; 0 = none)",
+        "months",
+    )
+    alarm_cap_months: float = _f(6.0, 0.0, 24.0, "most extra months of an oxide stocked on supply-cut news", "months")
+    alarm_fade_months: float = _f(6.0, 1.0, 60.0, "time constant with which supply-cut news fades", "months")
     # --- customers -------------------------------------------------------------------------
     demand_noise_sd: float = _f(0.05, 0.0, 0.5, "monthly log-normal noise on customers' demand")
     price_elasticity: float = _f(0.3, 0.0, 2.0, "long-run demand reduction per unit of log price rise (thrifting)")
