@@ -15,6 +15,7 @@ from typing import Any
 
 import mesa
 import numpy as np
+import pandas as pd
 
 from agents.customer import Customer, CustomerBook
 from agents.firm import KG_PER_T, Firm
@@ -115,6 +116,10 @@ class RareEarthModel(mesa.Model):
         self._embargo_in_force = False
         self.markets = self._build_markets()
         self._smugglers_home = {t: self.country_index[self.home_of_smugglers(t)] for t in TIERS}
+        # customers' unmet need and need per month, t, by country (in `countries` order): what the
+        # tables hold only world-wide; see `unmet_demand_by_country`
+        self.unmet_by_country_t: list[np.ndarray] = []
+        self.need_by_country_t: list[np.ndarray] = []
         self.alarms: dict[str, list[tuple[int, float]]] = {}  # tier -> (month, severity) of supply-cut news
         self.causes: list[Any] = []
         for e in spec.events:
@@ -199,6 +204,9 @@ class RareEarthModel(mesa.Model):
             p.price_lag_months,
             (p.precaution_months, p.precaution_trigger, p.precaution_decay),
         )
+        book = self.customers
+        self.unmet_by_country_t.append(np.bincount(book.country, weights=book.unmet_t, minlength=len(self.countries)))
+        self.need_by_country_t.append(np.bincount(book.country, weights=book.need_t, minlength=len(self.countries)))
         for st in self.state_list:
             st.pay_price_floors()
         for f in self.firms:
@@ -682,6 +690,21 @@ class RareEarthModel(mesa.Model):
         col = self.imports_by_origin[:, c].copy()
         col[c] = 0.0
         return self.countries[int(col.argmax())] if col.max() > 0 else None
+
+    def unmet_demand_by_country(self) -> pd.DataFrame:
+        """Customers' unmet need and need per month and country, t (one row per month and country:
+        `date`, `country`, `unmet_t`, `need_t`), for the months run so far."""
+        months = len(self.unmet_by_country_t)
+        dates = [month_label(self.start, m) for m in range(months)]
+        n = len(self.countries)
+        return pd.DataFrame(
+            {
+                "date": np.repeat(dates, n),
+                "country": np.tile(self.countries, months),
+                "unmet_t": np.concatenate(self.unmet_by_country_t) if months else np.zeros(0),
+                "need_t": np.concatenate(self.need_by_country_t) if months else np.zeros(0),
+            }
+        )
 
     def alarm(self, tiers: list[str], severity: float) -> None:
         """News of a supply cut in `tiers` (severity 0-1): buyers of those goods stock up."""

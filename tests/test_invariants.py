@@ -611,3 +611,21 @@ def test_table_checks_catch_broken_tables(
     corrupt(tables)
     with pytest.raises(AssertionError):
         check_model_tables(model, tables)
+
+
+def test_unmet_demand_by_country_adds_up_to_the_world_series() -> None:
+    """`RareEarthModel.unmet_demand_by_country` (what experiments read for one country's
+    shortfall) sums, month by month, to the `unmet_demand_t` of the series table."""
+    import numpy as np
+
+    from model import RareEarthModel
+
+    m = RareEarthModel("history", seed=2, until="2026-06", check=False)  # the 2025 licences leave buyers short
+    series = m.run()["series"].set_index("date")["unmet_demand_t"]
+    by_country = m.unmet_demand_by_country()
+    assert set(by_country["country"]) == set(m.countries)
+    world = by_country.groupby("date")["unmet_t"].sum()
+    assert list(world.index) == list(series.index)
+    assert np.allclose(world.to_numpy(), series.to_numpy())
+    assert world.sum() > 0, "no unmet demand at all: the check above would be empty"
+    assert (by_country["unmet_t"] <= by_country["need_t"] + 1e-9).all()
