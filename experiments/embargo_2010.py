@@ -315,7 +315,7 @@ CHECKS = (
         "ndpr_export_over_domestic_2010_11", lo=1.1, target="above (the two-tier price, DESIGN section 5)",
         why_if_fail=(
             "smuggling networks carry enough around the quota that the legal export price stays near the "
-            "domestic one (without them it is about three times higher: see no_smuggling)"
+            "domestic one (without them it is several times higher: see no_smuggling)"
         ),
     ),
     Check(
@@ -375,6 +375,7 @@ CHECKS = (
     Check(
         "a 12-month embargo gives a higher NdPr price spike (peak over 2009)", "long_embargo", "ndpr_peak_over_2009",
         versus="baseline", lo=1e-6, target="higher",
+        why_if_fail="the crackdown and the mining quota, not the embargo, set the size of the 2012-13 rise",
     ),
     Check(
         "without the crackdown smuggling stays higher in 2012-14 (t/yr)", "no_crackdown",
