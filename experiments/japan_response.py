@@ -1,0 +1,424 @@
+"""Japan's response to the 2010 shock: what did it change, and how exposed would Japan have been to
+China's 2025 export controls without it?
+
+Japan's shock rule (agents/state.py) answers China's 2010 embargo by raising its buyers' inventory
+targets, putting a risk premium on supply from China, setting a state stockpile target and
+co-financing the planned foreign projects waiting for finance: Lynas Mount Weld (Australia) and
+Lynas Malaysia (F15, F16). None of this is dated in the scenario; Japan decides it when the shock
+comes. The counterfactuals: no response at all (Japan's state is not shock-reactive, so no one
+finances Lynas either); no Lynas (the two projects are not in the world, so the rest of the
+response stays); and the stockpile alone (no Lynas, no higher inventory targets, no risk
+premium). Each shows Japan's share of its rare-earth imports from China before and after, and
+its exposure to the licence delays on DyTb oxide and magnets from 2025-04-04 (F34).
+
+The model records customers' unmet demand per customer for the current month only and world-wide
+month by month (the `series` table); Japan's own unmet demand over a window is not kept, so the
+experiment reports world unmet demand under the controls and measures Japan's own exposure by
+its imports from China of the controlled goods and by its magnet makers' output.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from experiments import edits
+from experiments.experiment import Check, Experiment, Measures, Result, Variant
+from experiments.metrics import RunOutput
+from experiments.report import band_figure, fmt
+
+if TYPE_CHECKING:
+    from model.model import RareEarthModel
+
+CF_UNTIL = "2026-12"
+"""The counterfactuals run to 2026: the question ends with the first two years of the 2025 controls."""
+JAPAN = "JPN"
+CHINA = "CHN"
+LYNAS = ("Lynas Mount Weld", "Lynas Malaysia")
+MATERIAL_TIERS = ("concentrate", "ndpr_oxide", "dytb_oxide")
+CONTROLLED_TIERS = ("dytb_oxide", "magnet")
+"""What the 2025 licences cover in the history world (F34)."""
+SHARE_WINDOWS = {"2005_09": (2005, 2009), "2014_19": (2014, 2019), "2018_20": (2018, 2020), "2020_24": (2020, 2024)}
+CONTROLS = ("2025-04", "2026-12")
+"""The controls' months that the counterfactuals cover."""
+CONTROLS_REFERENCE = ("2024-01", "2024-12")
+YEARLY_WINDOW = (2000, 2026)
+MONTHLY_WINDOW = ("2021-01", "2026-12")
+EXPOSURE_YEAR = 2024
+
+
+# --- counterfactual edits -----------------------------------------------------------------------
+def no_response(data: edits.Data) -> None:
+    """Japan does not react to supply shocks: no inventory targets, risk premium, stockpile or finance."""
+    edits.state(data, JAPAN)["shock_reactive"] = False
+
+
+def no_lynas(data: edits.Data) -> None:
+    """The Lynas projects (Mount Weld, the Malaysian refinery) are not in the world, nor anything
+    that names them."""
+    for section in ("miners", "refiners", "magnet_makers"):
+        data[section] = [f for f in data.get(section, []) if f["name"] not in LYNAS]
+    data["events"] = [e for e in data.get("events", []) if e.get("firm") not in LYNAS]
+
+
+# --- measures --------------------------------------------------------------------------------
+def _year(df: pd.DataFrame) -> pd.Series:
+    return df["date"].str[:4].astype(int)
+
+
+def japan_imports(flows: pd.DataFrame) -> pd.DataFrame:
+    """Japan's imports (every channel) by date, tier and origin, t."""
+    imp = flows[(flows["destination"] == JAPAN) & (flows["origin"] != JAPAN)]
+    return imp.groupby(["date", "tier", "origin"], as_index=False)["quantity_t"].sum()
+
+
+def china_share(imports: pd.DataFrame, tiers: tuple[str, ...], first: int, last: int) -> float:
+    """China's share of Japan's imports of `tiers` (t) over the years."""
+    year = _year(imports)
+    rows = imports[imports["tier"].isin(tiers) & (year >= first) & (year <= last)]
+    total = float(rows["quantity_t"].sum())
+    return float(rows.loc[rows["origin"] == CHINA, "quantity_t"].sum()) / total if total > 0 else math.nan
+
+
+def measure(run: RunOutput, model: RareEarthModel) -> Measures:
+    """Japan's import shares from China, Lynas's opening, Japan's exposure to the 2025 controls."""
+    imp = japan_imports(run.flows)
+    s = run.series
+    ev = run.events
+    ag = run.agents.assign(year=_year(run.agents))
+    scalars: dict[str, float] = {}
+    for key, (first, last) in SHARE_WINDOWS.items():
+        covered = all(run.covers(y) for y in range(first, last + 1))
+        scalars[f"jp_china_share_oxides_{key}"] = china_share(imp, MATERIAL_TIERS, first, last) if covered else math.nan
+        scalars[f"jp_china_share_magnets_{key}"] = china_share(imp, ("magnet",), first, last) if covered else math.nan
+    scalars["jp_china_share_oxides_fall"] = (
+        scalars["jp_china_share_oxides_2005_09"] - scalars["jp_china_share_oxides_2014_19"]
+    )
+    scalars["jp_china_share_oxides_2024"] = china_share(imp, MATERIAL_TIERS, EXPOSURE_YEAR, EXPOSURE_YEAR)
+    scalars["jp_china_share_controlled_2024"] = china_share(imp, CONTROLLED_TIERS, EXPOSURE_YEAR, EXPOSURE_YEAR)
+
+    # Japan's response and Lynas
+    jp_events = ev[(ev["actor"] == JAPAN) & ev["detail"].str.startswith("supply shock")]
+    scalars["jp_shock_2010"] = float(((jp_events["date"] >= "2010-01") & (jp_events["date"] <= "2011-12")).any())
+    finance = ev[(ev["kind"] == "finance") & (ev["actor"] == LYNAS[0])]
+    scalars["lynas_finance_year"] = float(finance["date"].iloc[0][:4]) if len(finance) else run.after_end
+    scalars["lynas_mount_weld_open_year"] = run.first_event_year(LYNAS[0], ("open",))
+    scalars["lynas_malaysia_open_year"] = run.first_event_year(LYNAS[1], ("open",))
+    jp_state = ag[(ag["type"] == "state") & (ag["country"] == JAPAN) & (ag["year"] == EXPOSURE_YEAR)]
+    lynas_2024 = ag[ag["name"].isin(LYNAS) & (ag["year"] == EXPOSURE_YEAR)].set_index("name")["output_t"]
+    scalars["lynas_mount_weld_output_2024_t"] = float(lynas_2024.get(LYNAS[0], 0.0)) if run.covers(2024) else math.nan
+    scalars["lynas_malaysia_output_2024_t"] = float(lynas_2024.get(LYNAS[1], 0.0)) if run.covers(2024) else math.nan
+    scalars["jp_stockpile_2024_t"] = float(jp_state["capacity_t"].iloc[0]) if len(jp_state) else math.nan
+
+    # exposure to the 2025 controls
+    def monthly_mean(frame: pd.DataFrame, column: str, first: str, last: str) -> float:
+        rows = frame[(frame["date"] >= first) & (frame["date"] <= last)]
+        n = len(pd.period_range(first, last, freq="M"))
+        return float(rows[column].sum()) / n
+
+    controlled = imp[imp["tier"].isin(CONTROLLED_TIERS) & (imp["origin"] == CHINA)]
+    before = monthly_mean(controlled, "quantity_t", *CONTROLS_REFERENCE)
+    during = monthly_mean(controlled, "quantity_t", *CONTROLS)
+    scalars["jp_controlled_from_china_2025_26_over_2024"] = during / before if before > 0 else math.nan
+    dytb = imp[imp["tier"] == "dytb_oxide"]
+    dytb_before = monthly_mean(dytb, "quantity_t", *CONTROLS_REFERENCE)
+    scalars["jp_dytb_imports_2025_26_over_2024"] = (
+        monthly_mean(dytb, "quantity_t", *CONTROLS) / dytb_before if dytb_before > 0 else math.nan
+    )
+    makers = ag[(ag["country"] == JAPAN) & (ag["type"] == "magnet_maker")].groupby("year")["output_t"].sum()
+    scalars["jp_magnet_output_2025_26_over_2024"] = (
+        float(makers.reindex([2025, 2026]).mean()) / float(makers.get(EXPOSURE_YEAR, math.nan))
+        if run.covers(2026)
+        else math.nan
+    )
+    window = s[(s["date"] >= CONTROLS[0]) & (s["date"] <= CONTROLS[1])]
+    scalars["world_unmet_controls_t"] = float(window["unmet_demand_t"].sum()) if run.covers(2026) else math.nan
+
+    # paths: yearly shares and Lynas; monthly around the controls
+    imp_y = imp.assign(year=_year(imp))
+    years = [y for y in range(YEARLY_WINDOW[0], YEARLY_WINDOW[1] + 1) if run.covers(y)]
+
+    def share_by_year(tiers: tuple[str, ...]) -> pd.Series:
+        rows = imp_y[imp_y["tier"].isin(tiers)]
+        total = rows.groupby("year")["quantity_t"].sum()
+        china = rows[rows["origin"] == CHINA].groupby("year")["quantity_t"].sum()
+        return (china.reindex(total.index, fill_value=0.0) / total).reindex(years)
+
+    lynas = ag[ag["name"].isin(LYNAS)].pivot_table(index="year", columns="name", values="output_t", aggfunc="sum")
+    lynas = lynas.reindex(index=years, columns=list(LYNAS))
+    yearly = pd.DataFrame(
+        {
+            "date": [str(y) for y in years],
+            "jp_china_share_oxides": share_by_year(MATERIAL_TIERS).to_numpy(),
+            "jp_china_share_magnets": share_by_year(("magnet",)).to_numpy(),
+            "lynas_mount_weld_output_t": lynas[LYNAS[0]].fillna(0.0).to_numpy(),
+            "lynas_malaysia_output_t": lynas[LYNAS[1]].fillna(0.0).to_numpy(),
+        }
+    )
+    months = s[(s["date"] >= MONTHLY_WINDOW[0]) & (s["date"] <= MONTHLY_WINDOW[1])]
+    by_month = controlled.groupby("date")["quantity_t"].sum()
+    monthly = pd.DataFrame(
+        {
+            "date": months["date"].to_numpy(),
+            "world_unmet_t": months["unmet_demand_t"].to_numpy(),
+            "price_dytb_oxide": months["price_dytb_oxide"].to_numpy(),
+            "jp_controlled_from_china_t": months["date"].map(by_month).fillna(0.0).to_numpy(),
+        }
+    )
+    return Measures(scalars, pd.concat([yearly, monthly], ignore_index=True))
+
+
+VARIANTS = (
+    Variant("baseline", "the history world as it is"),
+    Variant("no_response", "no Japanese response to shocks", (no_response,), until=CF_UNTIL),
+    Variant("no_lynas", "no Lynas; the rest of the response stays", (no_lynas,), until=CF_UNTIL),
+    Variant(
+        "stockpile_only",
+        "the stockpile alone: no Lynas, inventory targets or risk premium",
+        (no_lynas,),
+        params=(("shock_inventory_months", 0.0), ("shock_risk_premium", 0.0)),
+        until=CF_UNTIL,
+    ),
+)
+
+CHECKS = (
+    Check(
+        "Japan's imports of concentrate and oxides come from China before 2010 (share, 2005-09)", "baseline",
+        "jp_china_share_oxides_2005_09", lo=0.8, fact="F14", target="about 90% (2009)",
+    ),
+    Check(
+        "Japan reacts to the 2010 embargo (its shock rule fires in 2010-11)", "baseline", "jp_shock_2010", lo=0.8,
+        stat="share", target="most seeds (F15)",
+    ),
+    Check(
+        "Japan co-finances Lynas in 2010-11", "baseline", "lynas_finance_year", lo=2010, hi=2011, fact="F15",
+        target="2010-11 (Sojitz and JOGMEC)",
+    ),
+    Check(
+        "Lynas Malaysia opens around 2012-13", "baseline", "lynas_malaysia_open_year", lo=2012, hi=2013, fact="F16",
+        target="first feed 2012-11",
+    ),
+    Check(
+        "Japan's China share of concentrate and oxide imports falls after its response (2005-09 minus 2014-19)",
+        "baseline", "jp_china_share_oxides_fall", lo=0.15, target="about 90% to about 60% (press reports)",
+    ),
+    Check(
+        "Japan's China share of concentrate and oxide imports around 2018-20", "baseline",
+        "jp_china_share_oxides_2018_20", lo=0.45, hi=0.75, target="about 60% (press reports)",
+        why_if_fail=(
+            "Japan's buyers keep the risk premium on Chinese supply for good and Lynas sells them much of its "
+            "output, so Japan turns away from China further than it did (without Lynas the share is near 50%)"
+        ),
+    ),
+    Check(
+        "without its response Japan's China share stays higher (2014-19)", "no_response",
+        "jp_china_share_oxides_2014_19", versus="baseline", lo=0.1, target="higher",
+    ),
+    Check(
+        "without its response Japan relies more on China in 2024 (share of concentrate and oxide imports)",
+        "no_response", "jp_china_share_oxides_2024", versus="baseline", lo=0.1, target="higher",
+    ),
+    Check(
+        "without its response world unmet demand under the 2025 controls is larger (t)", "no_response",
+        "world_unmet_controls_t", versus="baseline", lo=1e-6, target="larger",
+    ),
+    Check(
+        "without its response Lynas never opens (year of Mount Weld's opening)", "no_response",
+        "lynas_mount_weld_open_year", versus="baseline", lo=5, target="later (never, within the run)",
+    ),
+    Check(
+        "without Lynas Japan's China share stays higher (2014-19)", "no_lynas", "jp_china_share_oxides_2014_19",
+        versus="baseline", lo=0.1, target="higher",
+    ),
+    Check(
+        "without Lynas world unmet demand under the 2025 controls is larger (t)", "no_lynas",
+        "world_unmet_controls_t", versus="baseline", lo=1e-6, target="larger",
+        why_if_fail=(
+            "Lynas's effect on unmet demand is small and varies with the seed: Mount Weld's output has fallen to a "
+            "few kt by 2024, and the higher inventory targets that cushion buyers stay in this world"
+        ),
+    ),
+    Check(
+        "with the stockpile alone Japan's China share stays higher (2014-19)", "stockpile_only",
+        "jp_china_share_oxides_2014_19", versus="baseline", lo=0.1, target="higher",
+    ),
+    Check(
+        "with the stockpile alone world unmet demand under the 2025 controls is larger (t)", "stockpile_only",
+        "world_unmet_controls_t", versus="baseline", lo=1e-6, target="larger",
+    ),
+    Check(
+        "the stockpile alone leaves less unmet demand under the 2025 controls than no response (t)",
+        "stockpile_only", "world_unmet_controls_t", versus="no_response", hi=-1e-6, target="smaller",
+        why_if_fail=(
+            "the shock rule fires again in 2025 and raises the stockpile target in the middle of the shortage, "
+            "so Japan's state buys magnets and oxides against its own customers while it releases its 2010 stock, "
+            "and without the higher inventory targets of 2010 those customers have little stock of their own"
+        ),
+    ),
+)  # fmt: skip
+
+INDICATORS = {
+    **{
+        f"jp_china_share_oxides_{k}": f"China's share of Japan's concentrate and oxide imports (t), {a}-{b}"
+        for k, (a, b) in SHARE_WINDOWS.items()
+    },
+    **{
+        f"jp_china_share_magnets_{k}": f"China's share of Japan's magnet imports (t), {a}-{b}"
+        for k, (a, b) in SHARE_WINDOWS.items()
+    },
+    "jp_china_share_oxides_fall": "the 2005-09 share minus the 2014-19 share (concentrate and oxides)",
+    "jp_china_share_oxides_2024": "China's share of Japan's concentrate and oxide imports (t), 2024",
+    "jp_china_share_controlled_2024": "China's share of Japan's DyTb oxide and magnet imports (t), 2024",
+    "jp_shock_2010": "1 if Japan's shock rule fires in 2010-11",
+    "lynas_finance_year": "year Japan co-finances Lynas Mount Weld (the year after the run if never)",
+    "lynas_mount_weld_open_year": "year Lynas Mount Weld opens (the year after the run if never)",
+    "lynas_malaysia_open_year": "year Lynas Malaysia opens (the year after the run if never)",
+    "lynas_mount_weld_output_2024_t": "Lynas Mount Weld's output in 2024, t REO (0 if never built)",
+    "lynas_malaysia_output_2024_t": "Lynas Malaysia's output in 2024, t of feed separated (0 if never built)",
+    "jp_stockpile_2024_t": "Japan's state stockpile at the end of 2024, t (all tiers)",
+    "jp_controlled_from_china_2025_26_over_2024": (
+        "Japan's imports of DyTb oxide and magnets from China, monthly mean 2025-04..2026-12 over 2024"
+    ),
+    "jp_dytb_imports_2025_26_over_2024": (
+        "Japan's DyTb oxide imports (all origins, with its stockpile), monthly mean 2025-04..2026-12 over 2024"
+    ),
+    "jp_magnet_output_2025_26_over_2024": "Japanese magnet makers' output, mean of 2025-26 over 2024",
+    "world_unmet_controls_t": (
+        "customers' unmet demand world-wide, 2025-04..2026-12, t (the model keeps no per-country record)"
+    ),
+}
+
+
+def narrative(r: Result) -> str:
+    def m(v: str, k: str) -> str:
+        return fmt(r.median(v, k))
+
+    def b(v: str, k: str) -> str:
+        return r.summary(v, k)
+
+    base = "baseline"
+    lines = [
+        f"**Before 2010.** China supplies {b(base, 'jp_china_share_oxides_2005_09')} of Japan's imports of "
+        "concentrate and oxides in 2005-09 (median [90% band] across seeds; real: about 90%, F14): once Mountain "
+        "Pass has stopped no one else mines in quantity. Of Japan's magnet imports China supplies "
+        f"{m(base, 'jp_china_share_magnets_2005_09')}.",
+        "",
+        f"**The response.** Japan's shock rule fires in 2010-11 in {r.share(base, 'jp_shock_2010'):.0%} of seeds, "
+        "when China's embargo hits: Japan raises its buyers' inventory targets by three months, adds a risk "
+        "premium to Chinese supply, sets a stockpile target and co-finances half of the two Lynas projects, "
+        f"which were waiting for finance (in {m(base, 'lynas_finance_year')}; real: 2010-11, F15). Mount Weld "
+        f"opens in {b(base, 'lynas_mount_weld_open_year')} and the Malaysian refinery in "
+        f"{b(base, 'lynas_malaysia_open_year')} (real: first feed 2012-11, F16). China's share of Japan's "
+        f"concentrate and oxide imports falls to {b(base, 'jp_china_share_oxides_2014_19')} in 2014-19 and "
+        f"{b(base, 'jp_china_share_oxides_2020_24')} in 2020-24; around 2018-20 it is "
+        f"{m(base, 'jp_china_share_oxides_2018_20')}, against about 60% reported. By 2024 Mount Weld produces "
+        f"{b(base, 'lynas_mount_weld_output_2024_t')} t while Lynas Malaysia separates "
+        f"{m(base, 'lynas_malaysia_output_2024_t')} t of feed. Magnets go the other way in every world: China "
+        f"supplies {m(base, 'jp_china_share_magnets_2014_19')} of Japan's magnet imports in 2014-19 "
+        f"({m('no_response', 'jp_china_share_magnets_2014_19')} without the response). Japan's response changed "
+        "where its raw materials come from, not its magnets.",
+        "",
+        f"**The 2025 controls.** In 2024 China still supplies {m(base, 'jp_china_share_controlled_2024')} of "
+        "Japan's imports of DyTb oxide and magnets, the goods the licences cover. Under the controls Japan's "
+        "monthly imports of them from China fall to "
+        f"{b(base, 'jp_controlled_from_china_2025_26_over_2024')} of their 2024 level, and Japan's magnet makers "
+        f"produce {m(base, 'jp_magnet_output_2025_26_over_2024')} times their 2024 output. World unmet demand "
+        f"in 2025-04..2026-12 is {b(base, 'world_unmet_controls_t')} t. Japan's shock rule fires again in 2025: "
+        "it raises inventory targets and the stockpile target in the shortage.",
+        "",
+        "Each counterfactual (to 2026):",
+        "",
+    ]
+    for v in r.experiment.variants[1:]:
+        lines.append(
+            f"- **{v.name}** ({v.label}): China's share of Japan's concentrate and oxide imports "
+            f"{m(v.name, 'jp_china_share_oxides_2014_19')} in 2014-19 and {m(v.name, 'jp_china_share_oxides_2024')} "
+            f"in 2024; Mount Weld opens in {m(v.name, 'lynas_mount_weld_open_year')} (2027: never); Japan's imports "
+            "of the controlled goods from China under the controls "
+            f"{m(v.name, 'jp_controlled_from_china_2025_26_over_2024')} of 2024; its magnet output "
+            f"{m(v.name, 'jp_magnet_output_2025_26_over_2024')} of 2024; world unmet demand "
+            f"{b(v.name, 'world_unmet_controls_t')} t."
+        )
+    lines += [
+        "",
+        "Lynas is what diversifies Japan's raw materials: without it, whether or not Japan responds otherwise, "
+        "China's share of Japan's concentrate and oxide imports is back to "
+        f"{m('no_lynas', 'jp_china_share_oxides_2024')} by 2024 (baseline {m(base, 'jp_china_share_oxides_2024')}). "
+        "What cushions Japan's buyers under the 2025 "
+        "controls is mostly the rest of the response, the higher inventory targets and the risk premium: without "
+        f"Lynas but with them world unmet demand is {m('no_lynas', 'world_unmet_controls_t')} t, against "
+        f"{m('stockpile_only', 'world_unmet_controls_t')} t with the stockpile alone and "
+        f"{m('no_response', 'world_unmet_controls_t')} t with no response. The stockpile alone is worse than no "
+        "response: the shock rule fires again under the controls and raises the stockpile target in the shortage, "
+        "so the state buys against its own customers.",
+    ]
+    return "\n".join(lines)
+
+
+def figures(r: Result, out: Path) -> list[tuple[str, str]]:
+    marks = {"2010-09": "embargo", "2025-04": "licences"}
+    band_figure(
+        r,
+        {
+            "jp_china_share_oxides": "China's share: concentrate, oxides",
+            "jp_china_share_magnets": "China's share: magnets",
+        },
+        out / "japan_shares.png",
+        start="2000-01",
+        end="2026-12",
+        title="Japan's imports from China",
+        mark=marks,
+    )
+    band_figure(
+        r,
+        {"lynas_mount_weld_output_t": "Mount Weld, t REO/yr", "lynas_malaysia_output_t": "Lynas Malaysia, t feed/yr"},
+        out / "lynas.png",
+        start="2008-01",
+        end="2026-12",
+        title="Lynas's output",
+        mark=marks,
+    )
+    band_figure(
+        r,
+        {
+            "jp_controlled_from_china_t": "DyTb, magnets from China, t/mo",
+            "world_unmet_t": "world unmet demand, t/mo",
+            "price_dytb_oxide": "DyTb oxide, USD/kg",
+        },
+        out / "controls_2025.png",
+        logy=("price_dytb_oxide",),
+        start=MONTHLY_WINDOW[0],
+        end=MONTHLY_WINDOW[1],
+        title="Japan under the 2025 controls",
+        mark={"2025-04": "licences"},
+    )
+    return [
+        ("japan_shares.png", "China's share of Japan's imports (t) per year: concentrate and oxides, and magnets."),
+        ("lynas.png", "Output of Lynas Mount Weld and Lynas Malaysia per year (zero where never built)."),
+        (
+            "controls_2025.png",
+            "Japan's imports of the controlled goods from China, world unmet demand and the DyTb price.",
+        ),
+    ]
+
+
+EXPERIMENT = Experiment(
+    name="japan_response",
+    title="Japan's response to the 2010 shock: stockpiles and Lynas",
+    question=(
+        "What did Japan's response to the 2010 embargo (stockpiles, higher inventories, a risk premium on China, "
+        "co-financing Lynas) change in where its rare earths come from, and how exposed would Japan have been "
+        "to China's 2025 export controls without it?"
+    ),
+    variants=VARIANTS,
+    measure=measure,
+    checks=CHECKS,
+    indicators=INDICATORS,
+    narrative=narrative,
+    figures=figures,
+)
+
+__all__ = ["EXPERIMENT", "china_share", "japan_imports", "measure", "no_lynas", "no_response"]
