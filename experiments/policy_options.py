@@ -312,7 +312,7 @@ CHECKS = (
         "us_magnet_china_share_2035", lo=0.3, target="model outcome: high",
         why_if_fail=(
             "the licences stay to 2035 in the status quo and their export premium prices Chinese magnets out of "
-            "the US market, so US buyers buy Japanese and US magnets (made largely from Chinese oxide)"
+            "the US market, so US buyers buy Japanese and US magnets, while China still supplies most US oxide"
         ),
     ),
     Check(
@@ -373,9 +373,9 @@ CHECKS = (
         "mobilisation_embargo", "us_magnet_price_2030_over_2029", versus="status_quo_embargo", hi=0.0,
         target="smaller",
         why_if_fail=(
-            "in both worlds most US magnets already come from outside China in 2029, so the embargo adds 10-15% to "
-            "what US buyers pay in both; the mobilisation's US magnet plants still buy about half their oxide from "
-            "China, which the embargo stops too"
+            "in both worlds most US magnets already come from outside China in 2029, so the embargo raises what US "
+            "buyers pay by about a tenth in both; the mobilisation's US magnet plants still buy about two thirds of "
+            "their oxide from China in 2029, which the embargo stops too"
         ),
     ),
     Check(
