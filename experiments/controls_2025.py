@@ -1,0 +1,638 @@
+"""Controls 2025: what did China's 2025 export licences on heavy rare earths and magnets do to its
+magnet exports, and what does the MP Materials / DoD price floor do?
+
+From 2025-04 China's exports of DyTb oxide and magnets need a licence (F34): in the model nothing
+is licensed for the first two months, then a share of the applications made two months earlier.
+Foreign buyers' orders go unserved, the export premium rises and buyers turn to Japanese and
+US magnet makers. From 2025-07 the USA guarantees Mountain Pass Separation 110 USD/kg for its
+NdPr oxide for 10 years (F36), and buys all the output of the MP 10X magnet plant (built from
+2026-01) from 2028-07. The experiment measures China's magnet exports in May 2025 against May
+2024 (F35), how soon they recover, whether the MP separation plant keeps producing to 2035, what
+the floor costs the US state, how much of the USA's magnet and oxide purchases still come from
+China in 2028 and 2035, and the size of MP's Texas magnet plant against China's output (F38).
+The counterfactuals remove the controls, remove the floor and offtake (and the 10X plant), make
+the licence delay six months, or add a year's Chinese magnet embargo on the USA.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from experiments import edits
+from experiments.experiment import Check, Experiment, Measures, Result, Variant
+from experiments.metrics import RunOutput
+from experiments.report import band_figure, fmt
+from model.params import ModelParams
+
+if TYPE_CHECKING:
+    from model.model import RareEarthModel
+
+SEPARATOR = "Mountain Pass Separation"
+MINE = "Mountain Pass"
+TEXAS = "MP Materials Texas"
+TEN_X = "MP 10X"
+CONTROL_TIERS = ("dytb_oxide", "magnet")
+CONTROL_MONTH = "2025-05"
+"""The month of the F35 figure (May 2025, about 1,238 t, -74% year on year)."""
+YEAR_BEFORE = "2024-05"
+RECOVERY_SHARE = 0.75
+"""Exports count as recovered in the first month they reach this share of the same month a year earlier."""
+RECOVERY_MONTHS_MAX = 12
+SUSTAINED_SHARE = 0.75
+"""A recovery that lasts: exports of the year after May 2025 at least this share of the year before the licences."""
+YEAR_AFTER = ("2025-06", "2026-05")
+YEAR_BEFORE_CONTROLS = ("2024-04", "2025-03")
+DEPENDENCE_YEARS = (2028, 2035)
+MARKET_CHANNELS = ("legal", "smuggled")
+"""US buyers' purchases on the market; the state's offtake and stockpile flows are left out."""
+ALL_CHANNELS = ("legal", "smuggled", "stockpile")
+"""The whole nation's purchases, the state's offtake into its stockpile included."""
+OXIDE_TIERS = ("ndpr_oxide", "dytb_oxide")
+LICENCE_APPROVAL = ModelParams().licence_approval
+"""The model's share of applications licensed (the variants leave the parameter at its default)."""
+DAYS_PER_YEAR = 365.0
+KG_PER_T = 1000.0
+LONG_DELAY_MONTHS = 6
+EMBARGO_MONTHS = 12
+CF_UNTIL = "2030-12"
+"""The variants about the 2025 shock itself run to 2030: their question ends with the recovery."""
+WINDOW = ("2024-01", "2027-12")
+"""Monthly paths are kept in this window."""
+PATH_YEARS = (2020, 2035)
+
+
+# --- edits ---------------------------------------------------------------------------------------
+def no_controls(data: edits.Data) -> None:
+    """China never requires the 2025 export licences."""
+    edits.drop_events(data, "licence_delay", "CHN")
+
+
+def no_floor(data: edits.Data) -> None:
+    """No US price floor for Mountain Pass Separation and no offtake of MP 10X (the plant is still built)."""
+    edits.drop_events(data, "price_floor", "USA", firm=SEPARATOR)
+    edits.drop_events(data, "price_floor", "USA", firm=TEN_X)
+
+
+def no_deal(data: edits.Data) -> None:
+    """No MP-DoD deal at all: no floor, no offtake, and the 10X plant is not built."""
+    no_floor(data)
+    edits.drop_events(data, "build", "USA", firm=TEN_X)
+
+
+def long_delay(data: edits.Data, months: int = LONG_DELAY_MONTHS) -> None:
+    """The 2025 licences take `months` months instead of two."""
+    for e in data.get("events", []):
+        if e["kind"] == "licence_delay" and e["state"] == "CHN":
+            e["months"] = months
+
+
+def us_magnet_embargo(data: edits.Data, start: str = "2025-04", months: int = EMBARGO_MONTHS) -> None:
+    """On top of the licences, China stops all magnet sales to the USA for `months` months."""
+    edits.add_event(
+        data, date=start, kind="embargo", state="CHN", target="USA", tiers=["magnet"], months=months,
+        note="counterfactual (controls_2025)",
+    )  # fmt: skip
+
+
+# --- measures from the tables ----------------------------------------------------------------------
+def exports_t(flows: pd.DataFrame, origin: str, tier: str) -> pd.Series:
+    """Monthly exports of `tier` from `origin` to every other country, t (by date)."""
+    f = flows[(flows["tier"] == tier) & (flows["origin"] == origin) & (flows["destination"] != origin)]
+    return f.groupby("date")["quantity_t"].sum()
+
+
+def months_between(first: str, last: str) -> int:
+    """Months from `first` to `last` (YYYY-MM)."""
+    return (int(last[:4]) - int(first[:4])) * 12 + int(last[5:7]) - int(first[5:7])
+
+
+def shift_month(month: str, months: int) -> str:
+    """The month `months` after `month` (YYYY-MM)."""
+    n = int(month[:4]) * 12 + int(month[5:7]) - 1 + months
+    return f"{n // 12:04d}-{n % 12 + 1:02d}"
+
+
+def purchase_share(
+    flows: pd.DataFrame, buyer: str, origin: str, tiers: Iterable[str], year: int, channels: Iterable[str]
+) -> float:
+    """Share of `buyer`'s purchases of `tiers` in `year` that come from `origin` (NaN without purchases)."""
+    f = flows[
+        (flows["destination"] == buyer)
+        & flows["tier"].isin(list(tiers))
+        & flows["channel"].isin(list(channels))
+        & flows["date"].str.startswith(f"{year}-")
+    ]
+    total = float(f["quantity_t"].sum())
+    return float(f.loc[f["origin"] == origin, "quantity_t"].sum()) / total if total > 0 else math.nan
+
+
+def purchase_price(
+    flows: pd.DataFrame, buyer: str, tier: str, year: int, channels: Iterable[str], origin: str | None = None
+) -> float:
+    """What `buyer`'s purchases of `tier` in `year` (from `origin`, or all) cost on average, USD/kg
+    (NaN without purchases)."""
+    f = flows[
+        (flows["destination"] == buyer)
+        & (flows["tier"] == tier)
+        & ((flows["origin"] == origin) if origin is not None else True)
+        & flows["channel"].isin(list(channels))
+        & flows["date"].str.startswith(f"{year}-")
+    ]
+    qty = float(f["quantity_t"].sum())
+    return float(f["value_usd"].sum()) / (qty * KG_PER_T) if qty > 0 else math.nan
+
+
+def yearly_purchase_shares(
+    flows: pd.DataFrame, buyer: str, origin: str, tiers: Iterable[str], channels: Iterable[str]
+) -> pd.Series:
+    """`purchase_share` for every year (indexed by year)."""
+    f = flows[(flows["destination"] == buyer) & flows["tier"].isin(list(tiers)) & flows["channel"].isin(list(channels))]
+    year = f["date"].str[:4].astype(int)
+    total = f.groupby(year)["quantity_t"].sum()
+    part = f[f["origin"] == origin].groupby(year[f["origin"] == origin])["quantity_t"].sum()
+    return (part.reindex(total.index, fill_value=0.0) / total.where(total > 0)).rename_axis("year")
+
+
+def firm_rows(agents: pd.DataFrame, name: str) -> pd.DataFrame:
+    """The yearly snapshots of one firm, with a `year` column."""
+    rows = agents[agents["name"] == name]
+    return rows.assign(year=rows["date"].str[:4].astype(int))
+
+
+def firm_output_t(agents: pd.DataFrame, name: str, year: int) -> float:
+    """The firm's output in `year` (its December snapshot), t; NaN if there is none."""
+    rows = firm_rows(agents, name)
+    rows = rows[rows["year"] == year]
+    return float(rows["output_t"].iloc[-1]) if len(rows) else math.nan
+
+
+def china_magnet_output_t(agents: pd.DataFrame, year: int) -> float:
+    """China's magnet makers' output in `year`, t."""
+    rows = agents[
+        (agents["type"] == "magnet_maker") & (agents["country"] == "CHN") & agents["date"].str.startswith(f"{year}-")
+    ]
+    return float(rows["output_t"].sum())
+
+
+def first_full_year(events: pd.DataFrame, firm: str) -> float:
+    """The first calendar year a plant operates throughout (the year after it opens, or its
+    opening year when it opens in January); NaN if it never opens."""
+    opened = events[(events["actor"] == firm) & (events["kind"] == "open")]
+    if not len(opened):
+        return math.nan
+    date = str(opened["date"].iloc[0])
+    return float(int(date[:4]) + (0 if date[5:7] == "01" else 1))
+
+
+def producing_every_year(agents: pd.DataFrame, name: str, first: int, last: int) -> float:
+    """1 if the firm produced in every year from `first` to `last` (its snapshots), else 0."""
+    rows = firm_rows(agents, name)
+    rows = rows[(rows["year"] >= first) & (rows["year"] <= last)]
+    years = set(rows.loc[rows["output_t"] > 0, "year"])
+    return float(all(y in years for y in range(first, last + 1)))
+
+
+def spending_usd(spending: pd.DataFrame, country: str, items: Iterable[str]) -> float:
+    """A state's cumulative spending on `items` over the run, USD."""
+    s = spending[(spending["country"] == country) & spending["item"].isin(list(items))]
+    return float(s["usd"].sum())
+
+
+def measure(run: RunOutput, model: RareEarthModel) -> Measures:
+    """China's magnet exports around the 2025 licences, MP's plants, the floor's cost and US dependence."""
+    flows, agents, events = run.flows, run.agents, run.events
+    exports = exports_t(flows, "CHN", "magnet")
+    months = [d for d in run.series["date"] if d >= YEAR_BEFORE]
+    exports = exports.reindex(run.series["date"], fill_value=0.0)
+
+    def at(month: str) -> float:
+        return float(exports.get(month, math.nan)) if month <= run.end else math.nan
+
+    change = at(CONTROL_MONTH) / at(YEAR_BEFORE) - 1.0 if at(YEAR_BEFORE) > 0 else math.nan
+    recovery = math.nan
+    if run.end >= CONTROL_MONTH:
+        recovery = float(months_between(CONTROL_MONTH, run.end) + 1)  # censored: after the run
+        for d in months:
+            if d > CONTROL_MONTH and at(d) >= RECOVERY_SHARE * at(shift_month(d, -12)):
+                recovery = float(months_between(CONTROL_MONTH, d))
+                break
+    s = run.series
+    year = s["date"].str[:4].astype(int)
+
+    def mean(column: str, y: int) -> float:
+        return run.year_mean(column, y)
+
+    def yearly_exports(y: int) -> float:
+        rows = exports[exports.index.str.startswith(f"{y}-")]
+        return float(rows.sum()) if run.covers(y) else math.nan
+
+    after = exports[(exports.index >= YEAR_AFTER[0]) & (exports.index <= YEAR_AFTER[1])]
+    before = exports[(exports.index >= YEAR_BEFORE_CONTROLS[0]) & (exports.index <= YEAR_BEFORE_CONTROLS[1])]
+    sustained = float(after.sum() / before.sum()) if run.end >= YEAR_AFTER[1] and before.sum() > 0 else math.nan
+    full_year = first_full_year(events, TEXAS)
+    texas_days = math.nan
+    if not math.isnan(full_year) and run.covers(int(full_year)):
+        china = china_magnet_output_t(agents, int(full_year))
+        texas_days = firm_output_t(agents, TEXAS, int(full_year)) / (china / DAYS_PER_YEAR) if china > 0 else math.nan
+    china_2025 = china_magnet_output_t(agents, 2025)
+    texas_days_2025 = firm_output_t(agents, TEXAS, 2025) / (china_2025 / DAYS_PER_YEAR) if china_2025 > 0 else math.nan
+    last = run.last_full_year
+    floor_usd = spending_usd(run.state_spending, "USA", ["price_floor"])
+    scalars: dict[str, float] = {
+        "china_magnet_exports_2025_05_t": at(CONTROL_MONTH),
+        "china_magnet_exports_2024_05_t": at(YEAR_BEFORE),
+        "china_magnet_exports_change_2025_05": change,
+        "china_magnet_exports_fall_50pct": float(change <= -0.5) if not math.isnan(change) else math.nan,
+        "recovery_months": recovery,
+        "recovered_within_year": float(recovery <= RECOVERY_MONTHS_MAX) if not math.isnan(recovery) else math.nan,
+        "exports_year_after_over_year_before": sustained,
+        "china_magnet_exports_2026_over_2024": yearly_exports(2026) / yearly_exports(2024),
+        "magnet_price_2025_over_2024": mean("price_magnet", 2025) / mean("price_magnet", 2024),
+        "china_magnet_rent_2026": purchase_price(flows, "USA", "magnet", 2026, MARKET_CHANNELS, "CHN")
+        / purchase_price(flows, "CHN", "magnet", 2026, MARKET_CHANNELS, "CHN"),
+        "unmet_demand_2025_t": float(run.year_rows(2025)["unmet_demand_t"].sum()) if run.covers(2025) else math.nan,
+        "ndpr_price_2030_usd_per_kg": mean("price_ndpr_oxide", 2030),
+        "separator_produces_2026_to_end": producing_every_year(agents, SEPARATOR, 2026, last),
+        "separator_output_2030_t": firm_output_t(agents, SEPARATOR, 2030),
+        "separator_output_2035_t": firm_output_t(agents, SEPARATOR, 2035),
+        "mine_produces_2035": float(firm_output_t(agents, MINE, 2035) > 0),
+        "us_floor_cost_usd": floor_usd,
+        "us_floor_cost_bn_usd": floor_usd / 1e9,
+        "us_offtake_bn_usd": spending_usd(run.state_spending, "USA", ["offtake"]) / 1e9,
+        "ten_x_output_2035_t": firm_output_t(agents, TEN_X, 2035),
+        "ten_x_closed_by_end": float(len(events[(events["actor"] == TEN_X) & (events["kind"] == "close")]) > 0),
+        "us_magnet_china_share_2025": purchase_share(flows, "USA", "CHN", ["magnet"], 2025, MARKET_CHANNELS),
+        "us_magnet_price_2025_usd_per_kg": purchase_price(flows, "USA", "magnet", 2025, MARKET_CHANNELS),
+        "texas_full_year": full_year,
+        "texas_days_of_china": texas_days,
+        "texas_days_of_china_2025": texas_days_2025,
+    }
+    for y in DEPENDENCE_YEARS:
+        scalars[f"us_magnet_china_share_{y}"] = (
+            purchase_share(flows, "USA", "CHN", ["magnet"], y, MARKET_CHANNELS) if run.covers(y) else math.nan
+        )
+        scalars[f"us_national_magnet_china_share_{y}"] = (
+            purchase_share(flows, "USA", "CHN", ["magnet"], y, ALL_CHANNELS) if run.covers(y) else math.nan
+        )
+        scalars[f"us_oxide_china_share_{y}"] = (
+            purchase_share(flows, "USA", "CHN", OXIDE_TIERS, y, MARKET_CHANNELS) if run.covers(y) else math.nan
+        )
+    # monthly paths in the window, yearly paths over the projection
+    window = (s["date"] >= WINDOW[0]) & (s["date"] <= WINDOW[1])
+    monthly = pd.DataFrame(
+        {
+            "date": s.loc[window, "date"].to_numpy(),
+            "china_magnet_exports_t": exports.reindex(s.loc[window, "date"]).to_numpy(),
+            "magnet_price_usd_per_kg": s.loc[window, "price_magnet"].to_numpy(),
+        }
+    )
+    years = np.arange(PATH_YEARS[0], min(PATH_YEARS[1], last) + 1)
+    yearly = pd.DataFrame({"year": years})
+    mags = yearly_purchase_shares(flows, "USA", "CHN", ["magnet"], MARKET_CHANNELS)
+    oxides = yearly_purchase_shares(flows, "USA", "CHN", OXIDE_TIERS, MARKET_CHANNELS)
+    yearly["us_magnet_china_share"] = mags.reindex(years).to_numpy()
+    yearly["us_oxide_china_share"] = oxides.reindex(years).to_numpy()
+    sep = firm_rows(agents, SEPARATOR).set_index("year")["output_t"]
+    yearly["separator_output_t"] = sep[~sep.index.duplicated(keep="last")].reindex(years).to_numpy()
+    ndpr = s.assign(year=year).groupby("year")["price_ndpr_oxide"].mean()
+    yearly["ndpr_price_usd_per_kg"] = ndpr.reindex(years).to_numpy()
+    yearly["date"] = yearly.pop("year").astype(str)
+    paths = pd.concat([monthly, yearly], ignore_index=True)
+    return Measures(scalars, paths)
+
+
+VARIANTS = (
+    Variant("baseline", "the history world as it is"),
+    Variant("no_controls", "no 2025 Chinese export licences (DyTb oxide, magnets)", (no_controls,)),
+    Variant("no_floor", "no US NdPr floor for MP, no offtake of MP 10X", (no_floor,)),
+    Variant("no_deal", "no MP-DoD deal: no floor, no offtake, no MP 10X plant", (no_deal,)),
+    Variant("long_delay", f"licences take {LONG_DELAY_MONTHS} months instead of two", (long_delay,), until=CF_UNTIL),
+    Variant(
+        "us_magnet_embargo",
+        f"licences plus a {EMBARGO_MONTHS}-month Chinese magnet embargo on the USA from 2025-04",
+        (us_magnet_embargo,),
+        until=CF_UNTIL,
+    ),
+)
+
+CHECKS = (
+    Check(
+        "China's magnet exports in May 2025 fall by at least half from May 2024", "baseline",
+        "china_magnet_exports_change_2025_05", hi=-0.5, fact="F35", target="-74% (1,238 t)",
+        why_if_fail="the licences leave more exports than in reality",
+    ),
+    Check(
+        "in most seeds the May 2025 fall is at least half", "baseline", "china_magnet_exports_fall_50pct",
+        lo=0.8, stat="share", fact="F35", target="most seeds",
+    ),
+    Check(
+        "some magnet exports still leave China in May 2025 (the fall is not total)", "baseline",
+        "china_magnet_exports_change_2025_05", lo=-0.9, fact="F35", target="-74%: a quarter still shipped",
+        why_if_fail=(
+            "the model's licence regime licenses nothing in its first two months, so May 2025 exports "
+            "stop entirely, where real licences were granted in a trickle"
+        ),
+    ),
+    Check(
+        "exports recover to 75% of the year-earlier month within a year (months)", "baseline", "recovery_months",
+        hi=RECOVERY_MONTHS_MAX, target="July 2025, 2 months (press; not in the facts file)",
+    ),
+    Check(
+        "the recovery lasts: exports June 2025-May 2026 at least 75% of the year before the licences", "baseline",
+        "exports_year_after_over_year_before", lo=SUSTAINED_SHARE,
+        target="H2 2025 near 2024 levels (press; not in the facts file)",
+        why_if_fail=(
+            "the model's licences approve a fixed share of the applications made two months earlier, so foreign "
+            "buyers left short switch to Japanese and US makers and China's applications and licences shrink "
+            "together; real licences were granted more freely from mid-2025"
+        ),
+    ),
+    Check(
+        "with the floor, Mountain Pass Separation produces every year 2026-2035", "baseline",
+        "separator_produces_2026_to_end", lo=0.8, stat="share", target="MP keeps producing",
+    ),
+    Check(
+        "MP Texas: a year of output is about one day of China's (days, first full year)", "baseline",
+        "texas_days_of_china", lo=1.0, hi=3.0, fact="F38", target="about 1 day",
+        why_if_fail="MP Texas runs at a different size against China's output than the real plant",
+    ),
+    Check(
+        "the US still buys a large part of its magnets from China in 2028", "baseline", "us_magnet_china_share_2028",
+        lo=0.3, target="model outcome (no fact): high",
+    ),
+    Check(
+        "without the controls the May 2025 export fall does not happen (change, points)", "no_controls",
+        "china_magnet_exports_change_2025_05", versus="baseline", lo=0.5, target="smaller fall",
+    ),
+    Check(
+        "without the controls the 2025 magnet price does not jump (ratio to 2024)", "no_controls",
+        "magnet_price_2025_over_2024", versus="baseline", hi=-0.2, target="lower",
+    ),
+    Check(
+        "without the controls China keeps more of the US magnet market in 2028 (share)", "no_controls",
+        "us_magnet_china_share_2028", versus="baseline", lo=0.2, target="more dependent",
+    ),
+    Check(
+        "without the floor the US state pays no floor (bn USD)", "no_floor", "us_floor_cost_bn_usd",
+        versus="baseline", hi=-0.1, target="nothing paid",
+    ),
+    Check(
+        "without the floor Mountain Pass Separation produces less in 2030 (t of feed)", "no_floor",
+        "separator_output_2030_t", versus="baseline", hi=0.0, target="less or stops",
+        why_if_fail="the separator is profitable at market prices, so the floor adds nothing to its output",
+    ),
+    Check(
+        "without the floor the US buys more of its oxides from China in 2035 (share)", "no_floor",
+        "us_oxide_china_share_2035", versus="baseline", lo=0.05, target="more dependent",
+    ),
+    Check(
+        "without the deal (no 10X plant, no offtake) more of the nation's magnets come from China in 2035 (share)",
+        "no_deal", "us_national_magnet_china_share_2035", versus="baseline", lo=0.03, target="more dependent",
+    ),
+    Check(
+        "a six-month licence delay keeps exports down longer (months to recover)", "long_delay", "recovery_months",
+        versus="baseline", lo=3, target="later recovery",
+    ),
+    Check(
+        "a US magnet embargo on top cuts China's share of US magnet purchases in 2025 (share)",
+        "us_magnet_embargo", "us_magnet_china_share_2025", versus="baseline", hi=-0.1, target="lower",
+    ),
+    Check(
+        "and leaves more demand unmet in 2025 (t)", "us_magnet_embargo", "unmet_demand_2025_t", versus="baseline",
+        lo=0.0, target="more unmet",
+    ),
+)  # fmt: skip
+
+INDICATORS = {
+    "china_magnet_exports_2025_05_t": "China's magnet exports in May 2025, t",
+    "china_magnet_exports_2024_05_t": "China's magnet exports in May 2024, t",
+    "china_magnet_exports_change_2025_05": "May 2025 over May 2024, minus 1",
+    "china_magnet_exports_fall_50pct": "1 if that change is -50% or less",
+    "recovery_months": "months after May 2025 until exports reach 75% of the same month a year earlier",
+    "recovered_within_year": "1 if that is 12 months or less",
+    "exports_year_after_over_year_before": "China's magnet exports June 2025-May 2026 over April 2024-March 2025",
+    "china_magnet_exports_2026_over_2024": "China's magnet exports in 2026 over 2024",
+    "magnet_price_2025_over_2024": "magnet price index, 2025 mean over 2024 mean",
+    "china_magnet_rent_2026": "what US buyers pay for Chinese magnets over what Chinese buyers pay, 2026",
+    "unmet_demand_2025_t": "customers' unmet demand in the world, 2025 total, t",
+    "ndpr_price_2030_usd_per_kg": "NdPr oxide price index, 2030 mean, USD/kg",
+    "separator_produces_2026_to_end": "1 if Mountain Pass Separation produces in every year from 2026 to the end",
+    "separator_output_2030_t": "Mountain Pass Separation's feed processed in 2030, t",
+    "separator_output_2035_t": "the same in 2035, t",
+    "mine_produces_2035": "1 if the Mountain Pass mine produces in 2035",
+    "us_floor_cost_usd": "US price-floor payments over the run, USD",
+    "us_floor_cost_bn_usd": "the same, bn USD",
+    "us_offtake_bn_usd": "US offtake purchases of MP 10X magnets over the run (the state gets the magnets), bn USD",
+    "ten_x_output_2035_t": "MP 10X's magnet output in 2035, t",
+    "ten_x_closed_by_end": "1 if MP 10X closes within the run",
+    "us_magnet_china_share_2025": "share of US magnet purchases (market) from China, 2025",
+    "us_magnet_price_2025_usd_per_kg": "what US buyers pay for magnets on average in 2025, USD/kg",
+    "texas_full_year": "MP Materials Texas's first full year of operation",
+    "texas_days_of_china": "its output that year in days of China's magnet output",
+    "texas_days_of_china_2025": "its 2025 output in days of China's 2025 magnet output",
+    "us_magnet_china_share_2028": "share of US magnet purchases (market) from China, 2028",
+    "us_national_magnet_china_share_2028": (
+        "share of all US magnet purchases, the state's offtake included, from China, 2028"
+    ),
+    "us_national_magnet_china_share_2035": "the same, 2035",
+    "us_oxide_china_share_2028": "share of US NdPr and DyTb oxide purchases (market) from China, 2028",
+    "us_magnet_china_share_2035": "share of US magnet purchases (market) from China, 2035",
+    "us_oxide_china_share_2035": "share of US oxide purchases (market) from China, 2035",
+}
+
+
+def narrative(r: Result) -> str:
+    b = "baseline"
+    lines = [
+        f"In the history world China's magnet exports are {fmt(r.median(b, 'china_magnet_exports_2024_05_t'))} t "
+        f"in May 2024 and {fmt(r.median(b, 'china_magnet_exports_2025_05_t'))} t in May 2025, a change of "
+        f"{fmt(100 * r.median(b, 'china_magnet_exports_change_2025_05'))}% (median; real 1,238 t, -74%). "
+        f"Nothing is licensed in the first two months of the regime, so foreign buyers' orders go unserved, "
+        f"the export premium rises and the magnet price index for 2025 is "
+        f"{fmt(r.median(b, 'magnet_price_2025_over_2024'))} times its 2024 mean. Exports reach 75% of the "
+        f"year-earlier month again {fmt(r.median(b, 'recovery_months'))} months after May 2025 "
+        f"(90% of seeds {fmt(r.band(b, 'recovery_months')[0])} to {fmt(r.band(b, 'recovery_months')[1])}). "
+        f"But the recovery does not last: the licences stay, approving {fmt(100 * LICENCE_APPROVAL)}% of the "
+        f"applications made two months earlier (the parameter `licence_approval`), so foreign buyers left short "
+        f"move to Japanese and US makers, their applications shrink and the licences with them. China's exports "
+        f"from June 2025 to May 2026 are {fmt(r.median(b, 'exports_year_after_over_year_before'))} times those "
+        f"of the year before the licences, and in 2026 "
+        f"{fmt(r.median(b, 'china_magnet_exports_2026_over_2024'))} times those of 2024. "
+        f"The licences never catch up with the applications, "
+        f"so the export premium on Chinese magnets climbs to its ceiling and stays: in 2026 US buyers pay "
+        f"{fmt(r.median(b, 'china_magnet_rent_2026'))} times what Chinese buyers pay for the same magnets. "
+        f"Without the licences (`no_controls`) China keeps "
+        f"{fmt(100 * r.median('no_controls', 'us_magnet_china_share_2028'))}% of US magnet purchases in 2028, "
+        f"and MP 10X, without the high prices of the controls, is closed by 2035 in "
+        f"{r.share('no_controls', 'ten_x_closed_by_end'):.0%} of seeds (against "
+        f"{r.share(b, 'ten_x_closed_by_end'):.0%} with them).",
+        "",
+        f"Under the floor Mountain Pass Separation produces every year from 2026 in "
+        f"{r.share(b, 'separator_produces_2026_to_end'):.0%} of seeds and processes "
+        f"{fmt(r.median(b, 'separator_output_2035_t'))} t of concentrate in 2035 "
+        f"(it buys concentrate abroad: the Mountain Pass mine produces in 2035 in "
+        f"{r.share(b, 'mine_produces_2035'):.0%} of seeds). The floor costs the US state "
+        f"{fmt(r.median(b, 'us_floor_cost_bn_usd'))} bn USD by 2035 (90% of seeds "
+        f"{fmt(r.band(b, 'us_floor_cost_bn_usd')[0])} to {fmt(r.band(b, 'us_floor_cost_bn_usd')[1])}), "
+        f"since the NdPr price index stays far below 110 USD/kg "
+        f"({fmt(r.median(b, 'ndpr_price_2030_usd_per_kg'))} USD/kg in 2030); the offtake of MP 10X magnets "
+        f"adds {fmt(r.median(b, 'us_offtake_bn_usd'))} bn USD of purchases that the state keeps as a stockpile. "
+        f"China supplies {fmt(100 * r.median(b, 'us_magnet_china_share_2028'))}% of US magnet purchases in 2028 "
+        f"and {fmt(100 * r.median(b, 'us_magnet_china_share_2035'))}% in 2035, and "
+        f"{fmt(100 * r.median(b, 'us_oxide_china_share_2028'))}% and "
+        f"{fmt(100 * r.median(b, 'us_oxide_china_share_2035'))}% of its oxide purchases (model outcomes, "
+        f"not facts). MP Materials Texas's first full year of output is "
+        f"{fmt(r.median(b, 'texas_days_of_china'))} days of China's magnet output "
+        f"({fmt(r.median(b, 'texas_days_of_china_2025'))} days in its part-year 2025; F38: about one day).",
+        "",
+        "Each world (medians and 90% ranges across seeds):",
+        "",
+    ]
+    for v in r.experiment.variants:
+        lines.append(
+            f"- **{v.name}** ({v.label}): May 2025 exports change "
+            f"{r.summary(v.name, 'china_magnet_exports_change_2025_05')}; "
+            f"recovery after {r.summary(v.name, 'recovery_months')} months; US floor cost "
+            f"{r.summary(v.name, 'us_floor_cost_bn_usd')} bn USD; separator feed 2030 "
+            f"{r.summary(v.name, 'separator_output_2030_t')} t; China's share of US magnet purchases 2028 "
+            f"{r.summary(v.name, 'us_magnet_china_share_2028')}, 2035 "
+            f"{r.summary(v.name, 'us_magnet_china_share_2035')}."
+        )
+    return "\n".join(lines)
+
+
+def window_figure(
+    r: Result,
+    columns: Mapping[str, str],
+    path: Path,
+    *,
+    start: str,
+    end: str,
+    title: str,
+    variants: Iterable[str] | None = None,
+    logy: Iterable[str] = (),
+    mark: Mapping[str, str] | None = None,
+) -> None:
+    """Monthly paths in a window, one panel per column side by side: median across seeds and the
+    5-95% band per variant, the legend below the panels and one tick a year (`band_figure` draws
+    the long yearly paths; a window of months needs fewer, clearer ticks)."""
+    import matplotlib.dates as mdates
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    from experiments.figures import BAND
+    from experiments.report import DPI, PNG_META
+
+    e = r.experiment
+    names = list(variants) if variants is not None else [v.name for v in e.variants]
+    labels = {v.name: v.label for v in e.variants}
+    df = r.paths[r.paths["variant"].isin(names) & (r.paths["date"].astype(str).str.len() == 7)].copy()
+    df = df[(df["date"] >= start) & (df["date"] <= end)]
+    df["time"] = pd.to_datetime(df["date"], format="%Y-%m")
+    df["variant"] = df["variant"].map(labels)
+    order = [labels[n] for n in names]
+    sns.set_theme(style="whitegrid", context="notebook")
+    fig, axes = plt.subplots(1, len(columns), figsize=(6.0 * len(columns), 4.6), squeeze=False, constrained_layout=True)
+    try:
+        for ax, (col, ylabel) in zip(axes.flat, columns.items(), strict=True):
+            data = df[["time", "variant", col]].dropna()
+            if col in logy:
+                data = data[data[col] > 0]
+            sns.lineplot(
+                data=data, x="time", y=col, hue="variant", hue_order=[o for o in order if o in set(data["variant"])],
+                estimator="median", errorbar=BAND, ax=ax, legend=ax is axes.flat[0],
+            )  # fmt: skip
+            if col in logy:
+                ax.set_yscale("log")
+            ax.set_ylabel(ylabel + (" (log)" if col in logy else ""))
+            ax.set_xlabel("")
+            ax.xaxis.set_major_locator(mdates.YearLocator())
+            ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
+            for date, text in (mark or {}).items():
+                ax.axvline(pd.Timestamp(date), color="0.4", lw=0.8, ls=":")
+                ax.text(pd.Timestamp(date), ax.get_ylim()[1], text, fontsize=7, va="top", ha="right", rotation=90)
+        leg = axes.flat[0].get_legend()
+        if leg is not None:
+            handles, texts = axes.flat[0].get_legend_handles_labels()
+            leg.remove()
+            fig.legend(handles, texts, loc="outside lower center", ncols=2, fontsize=8, frameon=False)
+        fig.suptitle(f"{title}: median and 5-95% band of {len(r.seeds)} seeds", fontsize=11)
+        fig.savefig(path, dpi=DPI, metadata=PNG_META)
+    finally:
+        plt.close(fig)
+
+
+def figures(r: Result, out: Path) -> list[tuple[str, str]]:
+    window_figure(
+        r,
+        {
+            "china_magnet_exports_t": "China's magnet exports, t/month",
+            "magnet_price_usd_per_kg": "magnet price index, USD/kg",
+        },
+        out / "exports_2025.png",
+        start=WINDOW[0],
+        end=WINDOW[1],
+        logy=("magnet_price_usd_per_kg",),
+        title="China's 2025 licences",
+        mark={"2025-04": "licences", "2025-07": "US floor"},
+    )
+    band_figure(
+        r,
+        {
+            "us_magnet_china_share": "China's share of US magnet purchases",
+            "us_oxide_china_share": "China's share of US oxide purchases",
+            "separator_output_t": "Mountain Pass Separation, t feed/yr",
+            "ndpr_price_usd_per_kg": "NdPr oxide price index, USD/kg",
+        },
+        out / "floor_dependence.png",
+        variants=[v.name for v in r.experiment.variants if v.until is None],
+        start=f"{PATH_YEARS[0]}-01",
+        logy=("ndpr_price_usd_per_kg",),
+        ncols=2,
+        title="The MP-DoD floor and US dependence",
+        mark={"2025-07": "floor", "2028-07": "10X offtake"},
+    )
+    return [
+        ("exports_2025.png", "China's monthly magnet exports and the magnet price index around the 2025 licences."),
+        (
+            "floor_dependence.png",
+            "China's share of US magnet and oxide purchases, Mountain Pass Separation's output and the NdPr price, "
+            "by world (full-horizon worlds only).",
+        ),
+    ]
+
+
+EXPERIMENT = Experiment(
+    name="controls_2025",
+    title="China's 2025 export controls and the MP-DoD price floor",
+    question=(
+        "What did China's 2025 export licences on heavy rare earths and magnets do to its magnet exports, "
+        "and what does the MP Materials / DoD price floor do to MP's output, the US state's spending and "
+        "the USA's dependence on China in 2028 and 2035?"
+    ),
+    variants=VARIANTS,
+    measure=measure,
+    checks=CHECKS,
+    indicators=INDICATORS,
+    narrative=narrative,
+    figures=figures,
+)
+
+__all__ = [
+    "EXPERIMENT",
+    "exports_t",
+    "long_delay",
+    "measure",
+    "no_controls",
+    "no_deal",
+    "no_floor",
+    "purchase_share",
+    "us_magnet_embargo",
+    "yearly_purchase_shares",
+]

@@ -1,0 +1,559 @@
+"""Policy options: from 2026, what do the USA's choices (a national mobilisation, a supply deal with
+China, or the status quo) do to its dependence on China, to prices, to the state's cost, and to
+its exposure to a new Chinese embargo?
+
+The status quo is the history world: China's 2025 licences on DyTb oxide and magnets stay, the
+MP-DoD floor and the MP 10X plant go ahead. The mobilisation adds, from 2026-01, US production
+subsidies for mines, separators and magnet makers, fast-tracked US permits, the construction of
+planned plants in the USA and allied countries (with their capital grants and loans), an NdPr
+floor for a second US separator and offtake of the new US magnet plants. The deal is the status
+quo in which China lifts its licences from 2026-01 and keeps its exports open for the decade
+(China has no rule of its own that restricts exports; its undercutting rule, a price rule, stays).
+Each option is then stressed: China embargoes the USA on magnets and oxides for 12 months from
+2030-01. The future has no facts: every check is a direction or plausibility check of the
+model's outcomes.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from experiments import edits
+from experiments.controls_2025 import (
+    KG_PER_T,
+    MARKET_CHANNELS,
+    OXIDE_TIERS,
+    purchase_price,
+    purchase_share,
+    spending_usd,
+    window_figure,
+    yearly_purchase_shares,
+)
+from experiments.experiment import Check, Experiment, Measures, Result, Variant
+from experiments.metrics import RunOutput
+from experiments.report import band_figure, fmt
+from model.params import ModelParams
+
+if TYPE_CHECKING:
+    from model.model import RareEarthModel
+
+POLICY_START = "2026-01"
+EMBARGO_START = "2030-01"
+EMBARGO_MONTHS = 12
+EMBARGO_TIERS = ("ndpr_oxide", "dytb_oxide", "magnet")
+EMBARGO_YEAR = 2030
+STRESS_UNTIL = "2030-12"
+"""The stress variants run to the end of the embargo year: what they measure is 2030."""
+CONTROL_TIERS = ("dytb_oxide", "magnet")
+PATH_YEARS = (2020, 2035)
+RELEASE_PRICE = ModelParams().stockpile_release_price
+RELEASE_WINDOW_MONTHS = ModelParams().stockpile_price_window_months
+WINDOW = ("2028-07", STRESS_UNTIL)
+PRICE_YEARS = (2026, 2035)
+"""The decade of the options, over which mean prices and their month-to-month swings are measured."""
+
+# --- the mobilisation ------------------------------------------------------------------------------
+SUBSIDY_USD_PER_KG = {"concentrate": 1.0, "ndpr_oxide": 1.5, "magnet": 8.0}
+"""US production subsidies (per kg REO mined, per kg of feed separated, per kg of magnet): of the
+order of the 10% advanced-manufacturing production credit (IRA 45X) and above it for magnets."""
+PERMITTING_MONTHS = {"concentrate": 24, "ndpr_oxide": 12, "dytb_oxide": 12, "magnet": 3}
+"""Fast-tracked US permits (from 240 months for a mine, 36 for a separator, 6 for a magnet plant)."""
+NDPR_FLOOR_USD_PER_KG = 110.0
+FLOOR_YEARS = 10.0
+NEW_SEPARATOR = "Energy Fuels White Mesa"
+OFFTAKE_PLANTS = ("Vulcan Elements", "USA Rare Earth Stillwater")
+
+NEW_FIRMS: dict[str, list[dict[str, Any]]] = {
+    "miners": [
+        {
+            "name": "Arafura Nolans", "country": "AUS", "capacity_t": 15000, "unit_cost_usd_per_kg": 1.9,
+            "construction_months": 36, "cash_usd": 7e8, "ndpr_share": 0.26, "dytb_share": 0.005,
+        },
+    ],
+    "refiners": [
+        {
+            "name": NEW_SEPARATOR, "country": "USA", "capacity_t": 10000, "unit_cost_usd_per_kg": 3.4,
+            "grade": 0.999, "construction_months": 18, "cash_usd": 3e8, "ndpr_share": 0.2, "dytb_share": 0.02,
+        },
+        {
+            "name": "Iluka Eneabba", "country": "AUS", "capacity_t": 20000, "unit_cost_usd_per_kg": 3.2,
+            "grade": 0.999, "construction_months": 36, "cash_usd": 1.1e9, "ndpr_share": 0.2, "dytb_share": 0.03,
+        },
+    ],
+    "magnet_makers": [
+        {
+            "name": "Vulcan Elements", "country": "USA", "capacity_t": 10000, "unit_cost_usd_per_kg": 12.0,
+            "grade": 0.999, "construction_months": 30, "cash_usd": 1.4e9,
+        },
+        {
+            "name": "USA Rare Earth Stillwater", "country": "USA", "capacity_t": 5000, "unit_cost_usd_per_kg": 12.5,
+            "grade": 0.999, "construction_months": 24, "cash_usd": 5e8,
+        },
+        {
+            "name": "eVAC Sumter", "country": "USA", "capacity_t": 1500, "unit_cost_usd_per_kg": 13.0,
+            "grade": 0.9999, "construction_months": 12, "cash_usd": 1e8,
+        },
+        {
+            "name": "Neo Narva", "country": "XEU", "capacity_t": 2000, "unit_cost_usd_per_kg": 13.0,
+            "grade": 0.9999, "construction_months": 12, "cash_usd": 1e8,
+        },
+    ],
+}  # fmt: skip
+"""Planned plants of the mobilisation, named after announced projects, with capacities near the
+announced ones (t REO, t of feed, t of magnet a year), costs like those of their peers in the
+history world, and their capital grants and loans as starting cash."""
+ALLIED_PLANTS = tuple(f["name"] for fs in NEW_FIRMS.values() for f in fs if f["country"] != "USA")
+CAPITAL_GRANTS_USD = {f["name"]: float(f["cash_usd"]) for fs in NEW_FIRMS.values() for f in fs}
+
+
+def mobilisation(data: edits.Data, start: str = POLICY_START) -> None:
+    """A US national mobilisation from `start`: subsidies, fast permits, new US and allied plants
+    built, an NdPr floor for the new US separator and offtake of the new US magnet plants."""
+    for section, firms in NEW_FIRMS.items():
+        for f in firms:
+            data.setdefault(section, []).append({**f, "status": "planned"})
+    causes: list[dict[str, Any]] = [
+        {"kind": "permitting", "tiers": [tier], "months": months} for tier, months in PERMITTING_MONTHS.items()
+    ]
+    causes += [{"kind": "subsidy", "tiers": [tier], "usd_per_kg": usd} for tier, usd in SUBSIDY_USD_PER_KG.items()]
+    causes += [{"kind": "build", "firm": f["name"]} for fs in NEW_FIRMS.values() for f in fs]
+    causes.append(
+        {"kind": "price_floor", "firm": NEW_SEPARATOR, "tier": "ndpr_oxide", "usd_per_kg": NDPR_FLOOR_USD_PER_KG,
+         "years": FLOOR_YEARS}
+    )  # fmt: skip
+    causes += [
+        {"kind": "price_floor", "firm": name, "tier": "magnet", "usd_per_kg": 0.0, "years": FLOOR_YEARS,
+         "offtake_share": 1.0}
+        for name in OFFTAKE_PLANTS
+    ]  # fmt: skip
+    # in the month they share, the permits must be in force before the builds start
+    data["events"] = [
+        {"date": start, "state": "USA", **c, "note": "counterfactual (policy_options: mobilisation)"} for c in causes
+    ] + data.get("events", [])
+
+
+def deal(data: edits.Data, start: str = POLICY_START) -> None:
+    """A supply deal: China lifts its export licences from `start` and sets no new restriction."""
+    edits.add_event(
+        data, date=start, kind="licence_delay", state="CHN", tiers=list(CONTROL_TIERS), months=0,
+        note="counterfactual (policy_options: supply deal)",
+    )  # fmt: skip
+    data["events"] = [
+        e
+        for e in data["events"]
+        if not (e["state"] == "CHN" and e["date"] > start and e["kind"] in ("embargo", "export_quota", "licence_delay"))
+    ]
+
+
+def embargo_2030(data: edits.Data, start: str = EMBARGO_START, months: int = EMBARGO_MONTHS) -> None:
+    """The stress: China embargoes the USA on magnets and oxides for `months` months."""
+    edits.add_event(
+        data, date=start, kind="embargo", state="CHN", target="USA", tiers=list(EMBARGO_TIERS), months=months,
+        note="counterfactual (policy_options: stress)",
+    )  # fmt: skip
+
+
+# --- measures ------------------------------------------------------------------------------------
+SUPPORT = ("subsidy", "price_floor", "finance")
+"""US payments for which the state gets no goods."""
+PURCHASES = ("offtake", "stockpile")
+"""US purchases into its stockpile (the state gets the goods)."""
+
+
+def measure(run: RunOutput, model: RareEarthModel) -> Measures:
+    """US dependence on China, prices, US spending, and the 2030 embargo's bite."""
+    flows, s, ev = run.flows, run.series, run.events
+    year = s["date"].str[:4].astype(int)
+    scalars: dict[str, float] = {}
+    for y in (2029, 2035):
+        ok = run.covers(y)
+        scalars[f"us_magnet_china_share_{y}"] = (
+            purchase_share(flows, "USA", "CHN", ["magnet"], y, MARKET_CHANNELS) if ok else math.nan
+        )
+        scalars[f"us_oxide_china_share_{y}"] = (
+            purchase_share(flows, "USA", "CHN", OXIDE_TIERS, y, MARKET_CHANNELS) if ok else math.nan
+        )
+    decade = s[(year >= PRICE_YEARS[0]) & (year <= PRICE_YEARS[1])]
+    full_decade = run.covers(PRICE_YEARS[1])
+    for col, name in (("price_magnet", "magnet"), ("price_ndpr_oxide", "ndpr")):
+        scalars[f"{name}_price_2035_usd_per_kg"] = run.year_mean(col, 2035)
+        scalars[f"{name}_price_mean_2026_35_usd_per_kg"] = float(decade[col].mean()) if full_decade else math.nan
+        # month-to-month swings: the standard deviation of the monthly log change
+        swings = np.log(decade[col].where(decade[col] > 0)).diff().std()
+        scalars[f"{name}_price_swing_2026_35"] = float(swings) if full_decade else math.nan
+    support = spending_usd(run.state_spending, "USA", SUPPORT)
+    purchases = spending_usd(run.state_spending, "USA", PURCHASES)
+    grants = sum(usd for name, usd in CAPITAL_GRANTS_USD.items() if name in model.firm_by_name)
+    scalars |= {
+        "us_support_bn_usd": support / 1e9,
+        "us_purchases_bn_usd": purchases / 1e9,
+        "us_capital_grants_bn_usd": grants / 1e9,
+        "us_cost_bn_usd": (support + purchases + grants) / 1e9,
+        "us_magnet_output_2035_t": _us_magnet_output_t(run.agents, 2035),
+        "china_magnet_share_2035": run.year_mean("china_share_magnets", 2035),
+        "mountain_pass_produces_2030": float(_output_t(run.agents, "Mountain Pass", 2030) > 0),
+        "mountain_pass_restarts_from_2026": float(
+            len(ev[(ev["actor"] == "Mountain Pass") & (ev["kind"] == "restart") & (ev["date"] >= POLICY_START)]) > 0
+        ),
+        "allied_new_output_2035_t": sum(_output_t(run.agents, name, 2035) for name in ALLIED_PLANTS),
+    }
+    # the embargo year
+    rows = run.year_rows(EMBARGO_YEAR)
+    ok = run.covers(EMBARGO_YEAR)
+    before = purchased_t(flows, "USA", "magnet", EMBARGO_YEAR - 1)
+    scalars |= {
+        "unmet_demand_2030_t": float(rows["unmet_demand_t"].sum()) if ok else math.nan,
+        "us_magnets_bought_2030_over_2029": purchased_t(flows, "USA", "magnet", EMBARGO_YEAR) / before
+        if ok and before > 0
+        else math.nan,
+        "us_magnet_price_2030_usd_per_kg": purchase_price(flows, "USA", "magnet", EMBARGO_YEAR, MARKET_CHANNELS)
+        if ok
+        else math.nan,
+        "us_magnet_price_2030_over_2029": purchase_price(flows, "USA", "magnet", EMBARGO_YEAR, MARKET_CHANNELS)
+        / purchase_price(flows, "USA", "magnet", EMBARGO_YEAR - 1, MARKET_CHANNELS)
+        if ok
+        else math.nan,
+        "us_oxide_price_2030_over_2029": _oxide_price(flows, EMBARGO_YEAR) / _oxide_price(flows, EMBARGO_YEAR - 1)
+        if ok
+        else math.nan,
+        "magnet_price_2030_over_2029": run.year_mean("price_magnet", EMBARGO_YEAR)
+        / run.year_mean("price_magnet", EMBARGO_YEAR - 1),
+        "us_stock_released_t": float(model.states["USA"].sold_t.get("magnet", 0.0)),
+    }
+    # paths: yearly dependence and prices; monthly around the embargo
+    last = run.last_full_year
+    years = np.arange(PATH_YEARS[0], min(PATH_YEARS[1], last) + 1)
+    yearly = pd.DataFrame({"year": years})
+    yearly["us_magnet_china_share"] = (
+        yearly_purchase_shares(flows, "USA", "CHN", ["magnet"], MARKET_CHANNELS).reindex(years).to_numpy()
+    )
+    yearly["us_oxide_china_share"] = (
+        yearly_purchase_shares(flows, "USA", "CHN", OXIDE_TIERS, MARKET_CHANNELS).reindex(years).to_numpy()
+    )
+    by_year = s.assign(year=year).groupby("year")
+    yearly["magnet_price_usd_per_kg"] = by_year["price_magnet"].mean().reindex(years).to_numpy()
+    yearly["ndpr_price_usd_per_kg"] = by_year["price_ndpr_oxide"].mean().reindex(years).to_numpy()
+    yearly["date"] = yearly.pop("year").astype(str)
+    window = (s["date"] >= WINDOW[0]) & (s["date"] <= WINDOW[1])
+    us_month = monthly_purchases_t(flows, "USA", "magnet")
+    us_value = monthly_purchases_t(flows, "USA", "magnet", "value_usd")
+    monthly = pd.DataFrame(
+        {
+            "date": s.loc[window, "date"].to_numpy(),
+            "unmet_demand_t": s.loc[window, "unmet_demand_t"].to_numpy(),
+            "us_magnets_bought_t": us_month.reindex(s.loc[window, "date"], fill_value=0.0).to_numpy(),
+            "us_magnet_price_m_usd_per_kg": (us_value / (us_month * KG_PER_T))
+            .reindex(s.loc[window, "date"])
+            .to_numpy(),
+        }
+    )
+    return Measures(scalars, pd.concat([yearly, monthly], ignore_index=True))
+
+
+def _oxide_price(flows: pd.DataFrame, year: int) -> float:
+    """What US buyers pay for NdPr oxide on average in `year`, USD/kg."""
+    return purchase_price(flows, "USA", "ndpr_oxide", year, MARKET_CHANNELS)
+
+
+def _output_t(agents: pd.DataFrame, name: str, year: int) -> float:
+    rows = agents[(agents["name"] == name) & agents["date"].str.startswith(f"{year}-")]
+    return float(rows["output_t"].sum())
+
+
+def _us_magnet_output_t(agents: pd.DataFrame, year: int) -> float:
+    rows = agents[
+        (agents["type"] == "magnet_maker") & (agents["country"] == "USA") & agents["date"].str.startswith(f"{year}-")
+    ]
+    return float(rows["output_t"].sum())
+
+
+def purchased_t(flows: pd.DataFrame, buyer: str, tier: str, year: int) -> float:
+    """`buyer`'s market purchases of `tier` in `year`, t (the state's stockpile flows left out)."""
+    f = flows[
+        (flows["destination"] == buyer)
+        & (flows["tier"] == tier)
+        & flows["channel"].isin(MARKET_CHANNELS)
+        & flows["date"].str.startswith(f"{year}-")
+    ]
+    return float(f["quantity_t"].sum())
+
+
+def monthly_purchases_t(flows: pd.DataFrame, buyer: str, tier: str, column: str = "quantity_t") -> pd.Series:
+    """`buyer`'s market purchases of `tier` per month (by date): t, or USD with `column="value_usd"`."""
+    f = flows[(flows["destination"] == buyer) & (flows["tier"] == tier) & flows["channel"].isin(MARKET_CHANNELS)]
+    return f.groupby("date")[column].sum()
+
+
+stressed = embargo_2030
+
+VARIANTS = (
+    Variant("baseline", "status quo (the history world)"),
+    Variant("mobilisation", "US mobilisation from 2026: subsidies, plants, floors", (mobilisation,)),
+    Variant("deal", "deal: China lifts its licences from 2026", (deal,)),
+    Variant("status_quo_embargo", "status quo + 2030 embargo on the USA", (stressed,), until=STRESS_UNTIL),
+    Variant(
+        "mobilisation_embargo", "mobilisation + 2030 embargo on the USA", (mobilisation, stressed), until=STRESS_UNTIL
+    ),
+    Variant("deal_embargo", "deal + 2030 embargo on the USA", (deal, stressed), until=STRESS_UNTIL),
+)  # fmt: skip
+
+CHECKS = (
+    Check(
+        "status quo: China still supplies most of the US oxide purchases in 2035", "baseline",
+        "us_oxide_china_share_2035", lo=0.5, target="model outcome: high",
+    ),
+    Check(
+        "status quo: China supplies a large part of US magnet purchases in 2035", "baseline",
+        "us_magnet_china_share_2035", lo=0.3, target="model outcome: high",
+        why_if_fail=(
+            "the licences stay to 2035 in the status quo and their export premium prices Chinese magnets out of "
+            "the US market, so US buyers buy Japanese and US magnets, while China still supplies most US oxide"
+        ),
+    ),
+    Check(
+        "mobilisation lowers China's share of US oxide purchases in 2035", "mobilisation",
+        "us_oxide_china_share_2035", versus="baseline", hi=-0.1, target="lower",
+    ),
+    Check(
+        "mobilisation lowers China's share of US magnet purchases in 2035", "mobilisation",
+        "us_magnet_china_share_2035", versus="baseline", hi=-0.05, target="lower",
+    ),
+    Check(
+        "mobilisation makes more magnets in the USA in 2035 (t)", "mobilisation", "us_magnet_output_2035_t",
+        versus="baseline", lo=1000, target="more",
+    ),
+    Check(
+        "mobilisation costs the US state more (bn USD over the run)", "mobilisation", "us_cost_bn_usd",
+        versus="baseline", lo=1.0, target="higher",
+    ),
+    Check(
+        "the deal keeps magnet prices lower over 2026-35 (USD/kg)", "deal", "magnet_price_mean_2026_35_usd_per_kg",
+        versus="baseline", hi=0.0, target="lower",
+    ),
+    Check(
+        "the deal keeps magnet prices steadier over 2026-35 (swing)", "deal", "magnet_price_swing_2026_35",
+        versus="baseline", hi=0.0, target="steadier",
+    ),
+    Check(
+        "with the deal China supplies more of US magnet purchases in 2035", "deal", "us_magnet_china_share_2035",
+        versus="baseline", lo=0.2, target="higher",
+    ),
+    Check(
+        "exposure: before the stress (2029) the deal leaves more US magnet purchases to China", "deal",
+        "us_magnet_china_share_2029", versus="baseline", lo=0.2, target="higher",
+    ),
+    Check(
+        "exposure: before the stress (2029) mobilisation leaves fewer US magnet purchases to China",
+        "mobilisation", "us_magnet_china_share_2029", versus="baseline", hi=0.0, target="lower",
+    ),
+    Check(
+        "the 2030 embargo leaves demand unmet in the status quo (t)", "status_quo_embargo", "unmet_demand_2030_t",
+        versus="baseline", lo=1.0, target="shortage",
+        why_if_fail=(
+            "no option runs short: US buyers take the non-Chinese magnets other countries' buyers leave as those "
+            "turn to China (trade diversion), so the embargo shows in the price US buyers pay, not in shortage"
+        ),
+    ),
+    Check(
+        "the 2030 embargo raises what US buyers pay for magnets in the status quo (USD/kg)", "status_quo_embargo",
+        "us_magnet_price_2030_usd_per_kg", versus="baseline", lo=0.0, target="higher",
+    ),
+    Check(
+        "under the embargo US buyers pay less for magnets with mobilisation than in the status quo (USD/kg, 2030)",
+        "mobilisation_embargo", "us_magnet_price_2030_usd_per_kg", versus="status_quo_embargo", hi=0.0,
+        target="lower",
+    ),
+    Check(
+        "the embargo's price jump (2030 over 2029) is smaller with mobilisation than in the status quo",
+        "mobilisation_embargo", "us_magnet_price_2030_over_2029", versus="status_quo_embargo", hi=0.0,
+        target="smaller",
+        why_if_fail=(
+            "in both worlds most US magnets already come from outside China in 2029, so the embargo raises what US "
+            "buyers pay by about a tenth in both; the mobilisation's US magnet plants still buy about two thirds of "
+            "their oxide from China in 2029, which the embargo stops too"
+        ),
+    ),
+    Check(
+        "the embargo's price jump (2030 over 2029) is larger after the deal than in the status quo", "deal_embargo",
+        "us_magnet_price_2030_over_2029", versus="status_quo_embargo", lo=0.0, target="larger",
+    ),
+    Check(
+        "the embargo cuts US magnet purchases more after the deal than in the status quo (2030 over 2029)",
+        "deal_embargo", "us_magnets_bought_2030_over_2029", versus="status_quo_embargo", hi=0.0, target="deeper cut",
+    ),
+)  # fmt: skip
+
+INDICATORS = {
+    "us_magnet_china_share_2029": "share of US magnet purchases (market) from China, 2029 (before the stress)",
+    "us_oxide_china_share_2029": "share of US NdPr and DyTb oxide purchases (market) from China, 2029",
+    "us_magnet_china_share_2035": "share of US magnet purchases (market) from China, 2035",
+    "us_oxide_china_share_2035": "share of US oxide purchases (market) from China, 2035",
+    "magnet_price_2035_usd_per_kg": "magnet price index, 2035 mean, USD/kg",
+    "magnet_price_mean_2026_35_usd_per_kg": "magnet price index, 2026-2035 mean, USD/kg",
+    "magnet_price_swing_2026_35": "standard deviation of the monthly log change of the magnet index, 2026-2035",
+    "ndpr_price_2035_usd_per_kg": "NdPr oxide price index, 2035 mean, USD/kg",
+    "ndpr_price_mean_2026_35_usd_per_kg": "NdPr oxide price index, 2026-2035 mean, USD/kg",
+    "ndpr_price_swing_2026_35": "the same swing for NdPr oxide",
+    "us_support_bn_usd": "US subsidies, price-floor payments and co-finance over the run, bn USD",
+    "us_purchases_bn_usd": "US offtake and stockpile purchases over the run (the state gets the goods), bn USD",
+    "us_capital_grants_bn_usd": "capital grants and loans to the mobilisation's plants (set in the scenario), bn USD",
+    "us_cost_bn_usd": "the three together, bn USD",
+    "us_magnet_output_2035_t": "magnets made in the USA in 2035, t",
+    "china_magnet_share_2035": "China's share of world magnet output, 2035",
+    "mountain_pass_produces_2030": "1 if the Mountain Pass mine produces in 2030",
+    "mountain_pass_restarts_from_2026": "1 if the Mountain Pass mine restarts from 2026 on",
+    "allied_new_output_2035_t": "2035 output of the mobilisation's allied plants (Arafura, Iluka, Neo Narva), t",
+    "unmet_demand_2030_t": "customers' unmet demand in the world, 2030 total, t",
+    "us_magnets_bought_2030_over_2029": "US magnet purchases (market) in 2030 over 2029",
+    "us_magnet_price_2030_usd_per_kg": "what US buyers pay for magnets on average in 2030, USD/kg",
+    "us_magnet_price_2030_over_2029": "what US buyers pay for magnets, 2030 over 2029",
+    "us_oxide_price_2030_over_2029": "what US buyers pay for NdPr oxide, 2030 over 2029",
+    "magnet_price_2030_over_2029": "magnet price index, 2030 mean over 2029 mean",
+    "us_stock_released_t": "magnets the US state sold from its stockpile over the run, t",
+}
+
+
+def narrative(r: Result) -> str:
+    b, m, d = "baseline", "mobilisation", "deal"
+
+    def pct(v: str, ind: str) -> str:
+        return f"{fmt(100 * r.median(v, ind))}%"
+
+    plants = "; ".join(
+        f"{f['name']} ({f['country']}, {fmt(f['capacity_t'])} t/yr, {fmt(f['cash_usd'] / 1e9)} bn USD)"
+        for fs in NEW_FIRMS.values()
+        for f in fs
+    )
+    lines = [
+        f"**The options.** The mobilisation (from {POLICY_START}): US production subsidies of "
+        + ", ".join(f"{fmt(usd)} USD/kg on {tier}" for tier, usd in SUBSIDY_USD_PER_KG.items())
+        + "; US permits of "
+        + ", ".join(f"{months} months for {tier}" for tier, months in PERMITTING_MONTHS.items())
+        + f"; the construction of planned plants, with their capital grants and loans: {plants}; an NdPr floor "
+        f"of {fmt(NDPR_FLOOR_USD_PER_KG)} USD/kg for {fmt(FLOOR_YEARS)} years for {NEW_SEPARATOR} and offtake of "
+        f"all the unsold output of {' and '.join(OFFTAKE_PLANTS)}. The deal: China lifts its 2025 licences in "
+        f"{POLICY_START} and sets no new restriction. The stress: China embargoes the USA on "
+        f"{', '.join(EMBARGO_TIERS)} for {EMBARGO_MONTHS} months from {EMBARGO_START}.",
+        "",
+        "These are model outcomes for the future, not facts. In the status quo China's 2025 licences stay "
+        f"to 2035, and their export premium keeps Chinese magnets dear abroad: China supplies "
+        f"{pct(b, 'us_magnet_china_share_2035')} of US magnet purchases in 2035 but "
+        f"{pct(b, 'us_oxide_china_share_2035')} of its NdPr and DyTb oxide purchases (medians across seeds). "
+        f"The magnet price index averages {fmt(r.median(b, 'magnet_price_mean_2026_35_usd_per_kg'))} USD/kg over "
+        f"2026-2035, and the US state spends {fmt(r.median(b, 'us_cost_bn_usd'))} bn USD over the run (the MP "
+        f"floor and the MP 10X offtake).",
+        "",
+        f"The mobilisation makes {fmt(r.median(m, 'us_magnet_output_2035_t'))} t of magnets in the USA in 2035 "
+        f"(status quo {fmt(r.median(b, 'us_magnet_output_2035_t'))} t) and cuts China's share of US oxide "
+        f"purchases to {pct(m, 'us_oxide_china_share_2035')} and of magnet purchases to "
+        f"{pct(m, 'us_magnet_china_share_2035')}, at a cost of {fmt(r.median(m, 'us_cost_bn_usd'))} bn USD "
+        f"(subsidies and floors {fmt(r.median(m, 'us_support_bn_usd'))} bn, stockpile purchases "
+        f"{fmt(r.median(m, 'us_purchases_bn_usd'))} bn, capital {fmt(r.median(m, 'us_capital_grants_bn_usd'))} bn). "
+        f"The subsidy restarts the Mountain Pass mine in {r.share(m, 'mountain_pass_restarts_from_2026'):.0%} of "
+        f"seeds, but the mine then sells at its subsidised cost against cheaper Myanmar ores and it produces in "
+        f"2030 in {r.share(m, 'mountain_pass_produces_2030'):.0%} of seeds: the US separators, two of them now "
+        f"under an NdPr floor, run on imported concentrate. The allied plants built (Arafura Nolans, Iluka "
+        f"Eneabba, Neo Narva) produce {fmt(r.median(m, 'allied_new_output_2035_t'))} t in 2035 together: without "
+        f"floors or subsidies of their own they cannot sell against Chinese and subsidised US supply. The cost "
+        f"is tens of billions, not the hundreds of billions of the seeds' framing, because the subsidies are paid "
+        f"per kg made and the floors on the NdPr a separator sells.",
+        "",
+        f"With the deal the licence premium goes: the magnet index averages "
+        f"{fmt(r.median(d, 'magnet_price_mean_2026_35_usd_per_kg'))} USD/kg over 2026-2035 and China's share of "
+        f"US magnet purchases returns to {pct(d, 'us_magnet_china_share_2035')} in 2035 (oxides "
+        f"{pct(d, 'us_oxide_china_share_2035')}); the US state spends {fmt(r.median(d, 'us_cost_bn_usd'))} bn USD. "
+        f"US magnet making withers ({fmt(r.median(d, 'us_magnet_output_2035_t'))} t in 2035) and China makes "
+        f"{pct(d, 'china_magnet_share_2035')} of the world's magnets (status quo "
+        f"{pct(b, 'china_magnet_share_2035')}).",
+        "",
+        "The stress, a 12-month Chinese embargo on the USA in 2030 (magnets and oxides), in each option:",
+        "",
+    ]
+    for v, base in (("status_quo_embargo", b), ("mobilisation_embargo", m), ("deal_embargo", d)):
+        lines.append(
+            f"- **{v}**: China's share of US magnet purchases in 2029 {r.summary(base, 'us_magnet_china_share_2029')}; "
+            f"what US buyers pay for magnets in 2030 {r.summary(v, 'us_magnet_price_2030_usd_per_kg')} USD/kg "
+            f"(without the embargo {r.summary(base, 'us_magnet_price_2030_usd_per_kg')}), "
+            f"{r.summary(v, 'us_magnet_price_2030_over_2029')} times 2029 (without "
+            f"{r.summary(base, 'us_magnet_price_2030_over_2029')}); US magnet purchases 2030 over 2029 "
+            f"{r.summary(v, 'us_magnets_bought_2030_over_2029')} (without "
+            f"{r.summary(base, 'us_magnets_bought_2030_over_2029')}); unmet demand in the world in 2030 "
+            f"{r.summary(v, 'unmet_demand_2030_t')} t."
+        )
+    lines += [
+        "",
+        "No option runs short under the embargo: US buyers take the Japanese, European and US magnets that "
+        "other countries' buyers leave as they turn to China, so the embargo shows in the price US buyers pay. "
+        "The US state's stockpile of MP 10X (and, in the mobilisation, Vulcan and USA Rare Earth) magnets "
+        f"is not released: it sells {fmt(r.median('status_quo_embargo', 'us_stock_released_t'))} t in the status "
+        "quo's embargo and "
+        f"{fmt(r.median('mobilisation_embargo', 'us_stock_released_t'))} t in the mobilisation's, because its "
+        f"release rule waits for import prices at {fmt(RELEASE_PRICE)} times their mean of "
+        f"{fmt(RELEASE_WINDOW_MONTHS)} months.",
+    ]
+    return "\n".join(lines)
+
+
+def figures(r: Result, out: Path) -> list[tuple[str, str]]:
+    options = ["baseline", "mobilisation", "deal"]
+    band_figure(
+        r,
+        {
+            "us_magnet_china_share": "China's share of US magnet purchases",
+            "us_oxide_china_share": "China's share of US oxide purchases",
+            "magnet_price_usd_per_kg": "magnet price index, USD/kg",
+            "ndpr_price_usd_per_kg": "NdPr oxide price index, USD/kg",
+        },
+        out / "options.png",
+        variants=options,
+        start=f"{PATH_YEARS[0]}-01",
+        logy=("magnet_price_usd_per_kg", "ndpr_price_usd_per_kg"),
+        ncols=2,
+        title="US policy options from 2026",
+        mark={POLICY_START: "options start"},
+    )
+    window_figure(
+        r,
+        {
+            "us_magnets_bought_t": "US magnet purchases, t/month",
+            "us_magnet_price_m_usd_per_kg": "US magnet price paid, USD/kg",
+        },
+        out / "embargo_2030.png",
+        start=WINDOW[0],
+        end=WINDOW[1],
+        title="A Chinese embargo on the USA in 2030",
+        logy=("us_magnet_price_m_usd_per_kg",),
+        mark={EMBARGO_START: "embargo"},
+    )
+    return [
+        ("options.png", "China's share of US magnet and oxide purchases and the price indices, by option."),
+        (
+            "embargo_2030.png",
+            "US magnet purchases and what US buyers pay for them around the 2030 embargo, by option with and "
+            "without it (the world's unmet demand stays 0 in every world).",
+        ),
+    ]
+
+
+EXPERIMENT = Experiment(
+    name="policy_options",
+    title="US policy options: mobilisation, a deal with China, or the status quo",
+    question=(
+        "From 2026, what do a US national mobilisation, a supply deal with China and the status quo do to the "
+        "USA's dependence on China in 2035, to prices, to the US state's cost, and to the harm of a new Chinese "
+        "embargo in 2030?"
+    ),
+    variants=VARIANTS,
+    measure=measure,
+    checks=CHECKS,
+    indicators=INDICATORS,
+    narrative=narrative,
+    figures=figures,
+)
+
+__all__ = ["EXPERIMENT", "deal", "embargo_2030", "measure", "mobilisation"]
