@@ -389,12 +389,16 @@ class RareEarthModel(mesa.Model):
 
     def _update_export_premium(self, cap: Any) -> None:
         """The quota rent on a capped tier: the price abroad rises while applications exceed
-        the month's allowance and falls while they leave it unused, in proportion to the gap."""
+        the month's allowance and falls while they leave it unused, in proportion to the gap;
+        once the cap leaves at most `export_premium_tolerance` of applications unserved there is
+        no scarcity left to price, and the rent decays as on an uncapped tier."""
         p = self.params
         pol = self.states[cap.key[0]].policy
         tier = cap.key[1]
         factor = 1.0 + pol.export_premium.get(tier, 0.0)
         gap = (cap.requested_t - cap.allowance_t) / max(cap.requested_t, cap.allowance_t, 1e-9)
+        if gap <= p.export_premium_tolerance:
+            factor = 1.0 + (factor - 1.0) * (1.0 - p.export_premium_decay)
         factor = max(factor * (1.0 + p.export_premium_gain * gap), 1.0)
         pol.export_premium[tier] = min(factor - 1.0, p.max_markup)
 
@@ -416,11 +420,19 @@ class RareEarthModel(mesa.Model):
         delay = pol.licence_delay_months.get(tier)
         if delay:
             applied = self.export_requests.get((state.country, tier), {}).get(self.month - delay, 0.0)
-            licensed = self.params.licence_approval * applied if self.month - delay >= pol.licence_since[tier] else 0.0
+            settled = self.month - delay - pol.licence_since[tier]  # months of approvals so far
+            licensed = self.licence_approval_share(settled) * applied if settled >= 0 else 0.0
             cap = licensed if cap is None else min(cap, licensed)
             # record applications even when nothing is licensed yet
             self.export_requests.setdefault((state.country, tier), {})
         return cap
+
+    def licence_approval_share(self, months_settled: int) -> float:
+        """Share of applications approved `months_settled` months after the first approvals of a
+        licence regime: `licence_approval` at first, rising toward all of them as the licensing
+        office and exporters settle into the procedure (time constant `licence_ease_months`)."""
+        p = self.params
+        return 1.0 - (1.0 - p.licence_approval) * math.exp(-months_settled / p.licence_ease_months)
 
     def _quota_firms(self) -> list[tuple[tuple[str, str, int], float, list[Firm]]]:
         """(key, yearly quota, the legal operating firms it binds) for each production quota."""

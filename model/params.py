@@ -52,7 +52,14 @@ class ModelParams(BaseModel):
         "1/month",
     )
     export_premium_decay: float = _f(
-        0.1, 0.0, 1.0, "monthly decay of the export premium where exports are not capped", "1/month"
+        0.1,
+        0.0,
+        1.0,
+        "monthly decay of the export premium where exports are not capped, or capped with little unserved",
+        "1/month",
+    )
+    export_premium_tolerance: float = _f(
+        0.05, 0.0, 0.5, "share of export applications a cap may leave unserved without adding to the premium"
     )
     # --- firms -----------------------------------------------------------------------------
     fixed_cost_frac: float = _f(0.3, 0.0, 2.0, "fixed cost per month as a share of variable cost at full capacity")
@@ -221,7 +228,16 @@ class ModelParams(BaseModel):
     stockpile_release_months: float = _f(
         6.0, 1.0, 60.0, "months over which a state would empty its stockpile into a price spike", "months"
     )
-    licence_approval: float = _f(0.6, 0.0, 1.0, "share of applied exports approved once a licence delay has elapsed")
+    licence_approval: float = _f(
+        0.6, 0.0, 1.0, "share of applied exports approved in the first month after a licence delay has elapsed"
+    )
+    licence_ease_months: float = _f(
+        6.0,
+        1.0,
+        120.0,
+        "time constant with which the approved share of licence applications rises toward all",
+        "months",
+    )
 
 
 def param_ranges() -> dict[str, tuple[float, float, str]]:
