@@ -153,3 +153,22 @@ def test_bad_input_is_one_line_and_exit_2(args: list[str], message: str, tmp_pat
     lines = res.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0], res.stderr
     assert not (tmp_path / "o").exists()
+
+
+def test_scenarios_and_experiment_edits_hold_causes_only() -> None:
+    """No outcome can be scheduled: the scenario schema's event kinds are causes only, and every
+    variant of every experiment (its edited scenario) passes that schema."""
+    import typing
+
+    from experiments.experiment import _parsed
+    from model.scenario import EventSpec
+
+    members = typing.get_args(typing.get_args(EventSpec)[0])  # Annotated[A | B | ..., discriminator]
+    kinds = {k for m in members for k in typing.get_args(m.model_fields["kind"].annotation)}
+    outcomes = {"open", "mothball", "restart", "restart_decision", "close", "seizure", "invest", "embargo_end"}
+    assert kinds and not kinds & outcomes, kinds
+    for name in catalogue.available():
+        e = catalogue.get(name)
+        for v in e.variants:
+            spec = _parsed(e.scenario, v)  # validated like any scenario file
+            assert {ev.kind for ev in spec.events} <= kinds
