@@ -33,6 +33,7 @@ from experiments.experiment import Check, Experiment, Measures, Result, Variant
 from experiments.metrics import RunOutput
 from experiments.report import band_figure, curve_figure, fmt
 from model.goods import month_index
+from model.params import ModelParams
 
 if TYPE_CHECKING:
     from model.model import RareEarthModel
@@ -260,7 +261,7 @@ def _checks() -> tuple[Check, ...]:
                 f"against an incumbent directed to undercut, a {g:.0%} cheaper entrant ends with a lower share",
                 name_of(g, "directed"), "final_share", versus=name_of(g), hi=-0.1, target="lower",
                 why_if_fail="with a large enough gap the entrant's cost is below the lowest price the directed "
-                "incumbent may ask (70% of its cost)",
+                f"incumbent may ask ({ModelParams().directed_price_factor:.0%} of its cost)",
             )
         )  # fmt: skip
     return tuple(out)
@@ -329,6 +330,13 @@ def narrative(r: Result) -> str:
             f"{fmt(r.median(name_of(g), 'final_share'))} against a commercial incumbent)."
         )
     dearer = name_of(DEARER_GAP)
+    floor = ModelParams().directed_price_factor
+    weak = [
+        f"{g:.0%}"
+        for g in DIRECTED_GAPS
+        if r.median(name_of(g, "directed"), "final_share") < 0.5 * r.median(name_of(g), "final_share")
+    ]
+    against = f"a cost gap of {' or '.join(weak)} is not enough" if weak else "every cost gap tried holds"
     lines += [
         "",
         f"What it means for a non-Chinese entrant: buyers' inertia is short, months not years, so an "
@@ -336,8 +344,9 @@ def narrative(r: Result) -> str:
         f"peaks at {fmt(r.median(dearer, 'peak_share'))} of the market before the price war brings prices "
         f"down to costs and it ends at {fmt(r.median(dearer, 'final_share'))}. What decides is cost when "
         f"prices reach it: a cheaper entrant keeps a majority, a dearer one keeps a small share (the path of "
-        f"Hitachi NC, see hitachi_nc), and against an incumbent whose state pays it to undercut, down to 70% "
-        f"of its cost, a cost gap of 10-20% is not enough.",
+        f"Hitachi NC where it opens no cheaper than its rivals, see hitachi_nc), and against an incumbent "
+        f"whose state pays it to undercut, down to {floor:.0%} of its cost, {against} (its final share below "
+        f"half of that against a commercial incumbent).",
     ]
     return "\n".join(lines)
 

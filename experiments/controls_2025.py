@@ -2,16 +2,18 @@
 magnet exports, and what does the MP Materials / DoD price floor do?
 
 From 2025-04 China's exports of DyTb oxide and magnets need a licence (F34): in the model nothing
-is licensed for the first two months, then a share of the applications made two months earlier.
-Foreign buyers' orders go unserved, the export premium rises and buyers turn to Japanese and
-US magnet makers. From 2025-07 the USA guarantees Mountain Pass Separation 110 USD/kg for its
-NdPr oxide for 10 years (F36), and buys all the output of the MP 10X magnet plant (built from
-2026-01) from 2028-07. The experiment measures China's magnet exports in May 2025 against May
-2024 (F35), how soon they recover, whether the MP separation plant keeps producing to 2035, what
-the floor costs the US state, how much of the USA's magnet and oxide purchases still come from
-China in 2028 and 2035, and the size of MP's Texas magnet plant against China's output (F38).
-The counterfactuals remove the controls, remove the floor and offtake (and the 10X plant), make
-the licence delay six months, or add a year's Chinese magnet embargo on the USA.
+is licensed for the first two months, then a share of the applications made two months earlier,
+a share that rises from `licence_approval` toward all of them (time constant
+`licence_ease_months`). While the licences leave applications unserved the export premium on
+Chinese magnets rises; once they leave little unserved it decays. From 2025-07 the USA guarantees
+Mountain Pass Separation 110 USD/kg for its NdPr oxide for 10 years (F36), and buys all the output
+of the MP 10X magnet plant (built from 2026-01) from 2028-07. The experiment measures China's
+magnet exports in May 2025 against May 2024 (F35), how soon they recover and whether the recovery
+lasts, the export premium's rise and decay, whether the MP separation plant keeps producing to
+2035, what the floor costs the US state, how much of the USA's magnet and oxide purchases still
+come from China in 2028 and 2035, and the size of MP's Texas magnet plant against China's output
+(F38). The counterfactuals remove the controls, remove the floor and offtake (and the 10X plant),
+make the licence delay six months, or add a year's Chinese magnet embargo on the USA.
 """
 
 from __future__ import annotations
@@ -38,6 +40,10 @@ MINE = "Mountain Pass"
 TEXAS = "MP Materials Texas"
 TEN_X = "MP 10X"
 CONTROL_TIERS = ("dytb_oxide", "magnet")
+LICENCE_DELAY_MONTHS = 2
+"""The delay of the history scenario's 2025 licences (its F34 event)."""
+FLOOR_USD_PER_KG = 110.0
+"""The history scenario's NdPr floor for Mountain Pass Separation (its F36 event)."""
 CONTROL_MONTH = "2025-05"
 """The month of the F35 figure (May 2025, about 1,238 t, -74% year on year)."""
 YEAR_BEFORE = "2024-05"
@@ -55,7 +61,17 @@ ALL_CHANNELS = ("legal", "smuggled", "stockpile")
 """The whole nation's purchases, the state's offtake into its stockpile included."""
 OXIDE_TIERS = ("ndpr_oxide", "dytb_oxide")
 LICENCE_APPROVAL = ModelParams().licence_approval
-"""The model's share of applications licensed (the variants leave the parameter at its default)."""
+"""The model's share of applications licensed at first (the variants leave the parameters at their defaults)."""
+LICENCE_EASE_MONTHS = ModelParams().licence_ease_months
+"""Time constant with which the licensed share rises toward all applications."""
+MAX_PREMIUM = ModelParams().max_markup
+"""The export premium's ceiling (the premium is capped at the highest markup)."""
+PREMIUM_TOLERANCE = ModelParams().export_premium_tolerance
+"""Share of applications a cap may leave unserved before the export premium rises."""
+LICENSED_CHANNELS = ("legal", "stockpile")
+"""Exports that need a licence (smuggled ones do not)."""
+RENT_WINDOW = ("2025-04", "2026-12")
+"""Months in which the export premium's peak is looked for."""
 DAYS_PER_YEAR = 365.0
 KG_PER_T = 1000.0
 LONG_DELAY_MONTHS = 6
@@ -86,7 +102,7 @@ def no_deal(data: edits.Data) -> None:
 
 
 def long_delay(data: edits.Data, months: int = LONG_DELAY_MONTHS) -> None:
-    """The 2025 licences take `months` months instead of two."""
+    """The 2025 licences take `months` months instead of `LICENCE_DELAY_MONTHS`."""
     for e in data.get("events", []):
         if e["kind"] == "licence_delay" and e["state"] == "CHN":
             e["months"] = months
@@ -204,6 +220,52 @@ def spending_usd(spending: pd.DataFrame, country: str, items: Iterable[str]) -> 
     return float(s["usd"].sum())
 
 
+def rent_by_month(flows: pd.DataFrame, buyer: str, origin: str, tier: str) -> pd.Series:
+    """What `buyer`'s buyers pay for `origin`'s `tier` over what `origin`'s own buyers pay, by month
+    (market purchases; months without both purchases are left out): the export premium as paid."""
+    f = flows[(flows["tier"] == tier) & (flows["origin"] == origin) & flows["channel"].isin(list(MARKET_CHANNELS))]
+
+    def unit_price(dest: str) -> pd.Series:
+        g = f[f["destination"] == dest].groupby("date")[["value_usd", "quantity_t"]].sum()
+        return g["value_usd"] / g["quantity_t"].where(g["quantity_t"] > 0)
+
+    return (unit_price(buyer) / unit_price(origin)).dropna()
+
+
+def foreign_share(flows: pd.DataFrame, origin: str, tier: str, year: int) -> float:
+    """Share of the market purchases of `tier` by buyers outside `origin` in `year` that come from `origin`."""
+    f = flows[
+        (flows["tier"] == tier)
+        & (flows["destination"] != origin)
+        & flows["channel"].isin(list(MARKET_CHANNELS))
+        & flows["date"].str.startswith(f"{year}-")
+    ]
+    total = float(f["quantity_t"].sum())
+    return float(f.loc[f["origin"] == origin, "quantity_t"].sum()) / total if total > 0 else math.nan
+
+
+def licensed_share(flows: pd.DataFrame, model: RareEarthModel, origin: str, tier: str, year: int) -> float:
+    """`origin`'s licensed exports of `tier` in `year` over the export applications of that year
+    (NaN without applications): near 1 when the licences no longer hold exports back."""
+    requests = model.export_requests.get((origin, tier), {})
+    applied = sum(requests.get(model.step_of(f"{year}-{m:02d}"), 0.0) for m in range(1, 13))
+    f = flows[
+        (flows["tier"] == tier)
+        & (flows["origin"] == origin)
+        & (flows["destination"] != origin)
+        & flows["channel"].isin(list(LICENSED_CHANNELS))
+        & flows["date"].str.startswith(f"{year}-")
+    ]
+    return float(f["quantity_t"].sum()) / applied if applied > 0 else math.nan
+
+
+def unmet_t(model: RareEarthModel, country: str, year: int) -> tuple[float, float]:
+    """A country's customers' unmet need and need in `year`, t."""
+    u = model.unmet_demand_by_country()
+    u = u[(u["country"] == country) & u["date"].str.startswith(f"{year}-")]
+    return float(u["unmet_t"].sum()), float(u["need_t"].sum())
+
+
 def measure(run: RunOutput, model: RareEarthModel) -> Measures:
     """China's magnet exports around the 2025 licences, MP's plants, the floor's cost and US dependence."""
     flows, agents, events = run.flows, run.agents, run.events
@@ -244,6 +306,17 @@ def measure(run: RunOutput, model: RareEarthModel) -> Measures:
     texas_days_2025 = firm_output_t(agents, TEXAS, 2025) / (china_2025 / DAYS_PER_YEAR) if china_2025 > 0 else math.nan
     last = run.last_full_year
     floor_usd = spending_usd(run.state_spending, "USA", ["price_floor"])
+    rent = rent_by_month(flows, "USA", "CHN", "magnet")
+
+    def yearly_rent(y: int) -> float:
+        if not run.covers(y):
+            return math.nan
+        return purchase_price(flows, "USA", "magnet", y, MARKET_CHANNELS, "CHN") / purchase_price(
+            flows, "CHN", "magnet", y, MARKET_CHANNELS, "CHN"
+        )
+
+    us_unmet, us_need = unmet_t(model, "USA", 2025)
+    ten_x_events = events[events["actor"] == TEN_X]
     scalars: dict[str, float] = {
         "china_magnet_exports_2025_05_t": at(CONTROL_MONTH),
         "china_magnet_exports_2024_05_t": at(YEAR_BEFORE),
@@ -254,9 +327,17 @@ def measure(run: RunOutput, model: RareEarthModel) -> Measures:
         "exports_year_after_over_year_before": sustained,
         "china_magnet_exports_2026_over_2024": yearly_exports(2026) / yearly_exports(2024),
         "magnet_price_2025_over_2024": mean("price_magnet", 2025) / mean("price_magnet", 2024),
-        "china_magnet_rent_2026": purchase_price(flows, "USA", "magnet", 2026, MARKET_CHANNELS, "CHN")
-        / purchase_price(flows, "CHN", "magnet", 2026, MARKET_CHANNELS, "CHN"),
+        "china_magnet_rent_peak": float(rent[(rent.index >= RENT_WINDOW[0]) & (rent.index <= RENT_WINDOW[1])].max())
+        if run.end >= RENT_WINDOW[1]
+        else math.nan,
+        "china_magnet_rent_2026": yearly_rent(2026),
+        "china_magnet_rent_2028": yearly_rent(2028),
+        "china_magnet_rent_2035": yearly_rent(2035),
+        "china_magnet_rent_fall_2026_35": yearly_rent(2026) - yearly_rent(2035),
+        "licensed_share_2026": licensed_share(flows, model, "CHN", "magnet", 2026) if run.covers(2026) else math.nan,
         "unmet_demand_2025_t": float(run.year_rows(2025)["unmet_demand_t"].sum()) if run.covers(2025) else math.nan,
+        "us_unmet_demand_2025_t": us_unmet if run.covers(2025) else math.nan,
+        "us_unmet_share_2025": us_unmet / us_need if run.covers(2025) and us_need > 0 else math.nan,
         "ndpr_price_2030_usd_per_kg": mean("price_ndpr_oxide", 2030),
         "separator_produces_2026_to_end": producing_every_year(agents, SEPARATOR, 2026, last),
         "separator_output_2030_t": firm_output_t(agents, SEPARATOR, 2030),
@@ -266,8 +347,15 @@ def measure(run: RunOutput, model: RareEarthModel) -> Measures:
         "us_floor_cost_bn_usd": floor_usd / 1e9,
         "us_offtake_bn_usd": spending_usd(run.state_spending, "USA", ["offtake"]) / 1e9,
         "ten_x_output_2035_t": firm_output_t(agents, TEN_X, 2035),
-        "ten_x_closed_by_end": float(len(events[(events["actor"] == TEN_X) & (events["kind"] == "close")]) > 0),
+        "ten_x_closed_by_end": float((ten_x_events["kind"] == "close").any()),
+        "ten_x_stopped_by_end": float(ten_x_events["kind"].isin(["mothball", "close"]).any()),
+        "us_magnet_price_2030_usd_per_kg": purchase_price(flows, "USA", "magnet", 2030, MARKET_CHANNELS)
+        if run.covers(2030)
+        else math.nan,
         "us_magnet_china_share_2025": purchase_share(flows, "USA", "CHN", ["magnet"], 2025, MARKET_CHANNELS),
+        "china_share_foreign_magnets_2026": foreign_share(flows, "CHN", "magnet", 2026)
+        if run.covers(2026)
+        else math.nan,
         "us_magnet_price_2025_usd_per_kg": purchase_price(flows, "USA", "magnet", 2025, MARKET_CHANNELS),
         "texas_full_year": full_year,
         "texas_days_of_china": texas_days,
@@ -290,6 +378,7 @@ def measure(run: RunOutput, model: RareEarthModel) -> Measures:
             "date": s.loc[window, "date"].to_numpy(),
             "china_magnet_exports_t": exports.reindex(s.loc[window, "date"]).to_numpy(),
             "magnet_price_usd_per_kg": s.loc[window, "price_magnet"].to_numpy(),
+            "china_magnet_rent": rent.reindex(s.loc[window, "date"]).to_numpy(),
         }
     )
     years = np.arange(PATH_YEARS[0], min(PATH_YEARS[1], last) + 1)
@@ -312,7 +401,12 @@ VARIANTS = (
     Variant("no_controls", "no 2025 Chinese export licences (DyTb oxide, magnets)", (no_controls,)),
     Variant("no_floor", "no US NdPr floor for MP, no offtake of MP 10X", (no_floor,)),
     Variant("no_deal", "no MP-DoD deal: no floor, no offtake, no MP 10X plant", (no_deal,)),
-    Variant("long_delay", f"licences take {LONG_DELAY_MONTHS} months instead of two", (long_delay,), until=CF_UNTIL),
+    Variant(
+        "long_delay",
+        f"licences take {LONG_DELAY_MONTHS} months instead of {LICENCE_DELAY_MONTHS}",
+        (long_delay,),
+        until=CF_UNTIL,
+    ),
     Variant(
         "us_magnet_embargo",
         f"licences plus a {EMBARGO_MONTHS}-month Chinese magnet embargo on the USA from 2025-04",
@@ -335,7 +429,7 @@ CHECKS = (
         "some magnet exports still leave China in May 2025 (the fall is not total)", "baseline",
         "china_magnet_exports_change_2025_05", lo=-0.9, fact="F35", target="-74%: a quarter still shipped",
         why_if_fail=(
-            "the model's licence regime licenses nothing in its first two months, so May 2025 exports "
+            "the model's licence regime licenses nothing in its first two months (the delay), so May 2025 exports "
             "stop entirely, where real licences were granted in a trickle"
         ),
     ),
@@ -348,9 +442,9 @@ CHECKS = (
         "exports_year_after_over_year_before", lo=SUSTAINED_SHARE,
         target="H2 2025 near 2024 levels (press; not in the facts file)",
         why_if_fail=(
-            "the model's licences approve a fixed share of the applications made two months earlier, so foreign "
-            "buyers left short switch to Japanese and US makers and China's applications and licences shrink "
-            "together; real licences were granted more freely from mid-2025"
+            "the licences soon cover nearly all applications, but the export premium that climbed to its ceiling "
+            "while they left most of them unserved decays only gradually, so Chinese magnets stay several times "
+            "dearer abroad into 2026 and foreign buyers apply for fewer of them"
         ),
     ),
     Check(
@@ -376,7 +470,11 @@ CHECKS = (
     ),
     Check(
         "without the controls China keeps more of the US magnet market in 2028 (share)", "no_controls",
-        "us_magnet_china_share_2028", versus="baseline", lo=0.2, target="more dependent",
+        "us_magnet_china_share_2028", versus="baseline", lo=0.01, target="more dependent",
+    ),
+    Check(
+        "the export premium fades: US buyers pay less over China's price for Chinese magnets in 2035 than in 2026",
+        "baseline", "china_magnet_rent_fall_2026_35", lo=0.0, target="the premium decays once licences cover demand",
     ),
     Check(
         "without the floor the US state pays no floor (bn USD)", "no_floor", "us_floor_cost_bn_usd",
@@ -393,7 +491,11 @@ CHECKS = (
     ),
     Check(
         "without the deal (no 10X plant, no offtake) more of the nation's magnets come from China in 2035 (share)",
-        "no_deal", "us_national_magnet_china_share_2035", versus="baseline", lo=0.03, target="more dependent",
+        "no_deal", "us_national_magnet_china_share_2035", versus="baseline", lo=0.01, target="more dependent",
+        why_if_fail=(
+            "MP 10X, whose offtake is what the deal adds to the nation's magnets, stops by 2035 in most seeds even "
+            "with the offtake, so in 2035 the deal leaves little of its own in US supply"
+        ),
     ),
     Check(
         "a six-month licence delay keeps exports down longer (months to recover)", "long_delay", "recovery_months",
@@ -404,8 +506,8 @@ CHECKS = (
         "us_magnet_embargo", "us_magnet_china_share_2025", versus="baseline", hi=-0.1, target="lower",
     ),
     Check(
-        "and leaves more demand unmet in 2025 (t)", "us_magnet_embargo", "unmet_demand_2025_t", versus="baseline",
-        lo=0.0, target="more unmet",
+        "and leaves more of US customers' demand unmet in 2025 (t)", "us_magnet_embargo", "us_unmet_demand_2025_t",
+        versus="baseline", lo=1.0, target="more unmet",
     ),
 )  # fmt: skip
 
@@ -419,8 +521,18 @@ INDICATORS = {
     "exports_year_after_over_year_before": "China's magnet exports June 2025-May 2026 over April 2024-March 2025",
     "china_magnet_exports_2026_over_2024": "China's magnet exports in 2026 over 2024",
     "magnet_price_2025_over_2024": "magnet price index, 2025 mean over 2024 mean",
+    "china_magnet_rent_peak": (
+        "highest monthly ratio of what US buyers pay for Chinese magnets to what Chinese buyers pay, 2025-04 to 2026-12"
+    ),
     "china_magnet_rent_2026": "what US buyers pay for Chinese magnets over what Chinese buyers pay, 2026",
+    "china_magnet_rent_2028": "the same, 2028",
+    "china_magnet_rent_2035": "the same, 2035",
+    "china_magnet_rent_fall_2026_35": "that ratio in 2026 minus that in 2035",
+    "china_share_foreign_magnets_2026": "China's share of the magnets bought (market) outside China, 2026",
+    "licensed_share_2026": "China's licensed magnet exports in 2026 over its export applications of 2026",
     "unmet_demand_2025_t": "customers' unmet demand in the world, 2025 total, t",
+    "us_unmet_demand_2025_t": "US customers' unmet demand, 2025 total, t",
+    "us_unmet_share_2025": "the same over US customers' need in 2025",
     "ndpr_price_2030_usd_per_kg": "NdPr oxide price index, 2030 mean, USD/kg",
     "separator_produces_2026_to_end": "1 if Mountain Pass Separation produces in every year from 2026 to the end",
     "separator_output_2030_t": "Mountain Pass Separation's feed processed in 2030, t",
@@ -431,6 +543,8 @@ INDICATORS = {
     "us_offtake_bn_usd": "US offtake purchases of MP 10X magnets over the run (the state gets the magnets), bn USD",
     "ten_x_output_2035_t": "MP 10X's magnet output in 2035, t",
     "ten_x_closed_by_end": "1 if MP 10X closes within the run",
+    "ten_x_stopped_by_end": "1 if MP 10X mothballs or closes within the run",
+    "us_magnet_price_2030_usd_per_kg": "what US buyers pay for magnets on average in 2030, USD/kg",
     "us_magnet_china_share_2025": "share of US magnet purchases (market) from China, 2025",
     "us_magnet_price_2025_usd_per_kg": "what US buyers pay for magnets on average in 2025, USD/kg",
     "texas_full_year": "MP Materials Texas's first full year of operation",
@@ -447,49 +561,114 @@ INDICATORS = {
 }
 
 
+def share_positive(r: Result, variant: str, indicator: str) -> float:
+    """Share of seeds in which the indicator is above 0."""
+    v = r.values(variant, indicator).dropna()
+    return float((v > 0).mean()) if len(v) else math.nan
+
+
 def narrative(r: Result) -> str:
-    b = "baseline"
+    b, nc = "baseline", "no_controls"
+
+    def pct(v: str, ind: str) -> str:
+        return f"{fmt(100 * r.median(v, ind))}%"
+
+    may = r.median(b, "china_magnet_exports_2025_05_t")
+    sustained = r.median(b, "exports_year_after_over_year_before")
+    rent_26, rent_35 = r.median(b, "china_magnet_rent_2026"), r.median(b, "china_magnet_rent_2035")
+    floor_cost = r.median(b, "us_floor_cost_bn_usd")
+    ndpr_2030 = r.median(b, "ndpr_price_2030_usd_per_kg")
+    peak = r.median(b, "china_magnet_rent_peak")
+    at_ceiling = " (the ceiling set by `max_markup`)" if abs(peak - 1.0 - MAX_PREMIUM) < 0.01 else ""
+    dependence_gap = r.median(nc, "us_magnet_china_share_2028") - r.median(b, "us_magnet_china_share_2028")
     lines = [
         f"In the history world China's magnet exports are {fmt(r.median(b, 'china_magnet_exports_2024_05_t'))} t "
-        f"in May 2024 and {fmt(r.median(b, 'china_magnet_exports_2025_05_t'))} t in May 2025, a change of "
-        f"{fmt(100 * r.median(b, 'china_magnet_exports_change_2025_05'))}% (median; real 1,238 t, -74%). "
-        f"Nothing is licensed in the first two months of the regime, so foreign buyers' orders go unserved, "
-        f"the export premium rises and the magnet price index for 2025 is "
-        f"{fmt(r.median(b, 'magnet_price_2025_over_2024'))} times its 2024 mean. Exports reach 75% of the "
-        f"year-earlier month again {fmt(r.median(b, 'recovery_months'))} months after May 2025 "
-        f"(90% of seeds {fmt(r.band(b, 'recovery_months')[0])} to {fmt(r.band(b, 'recovery_months')[1])}). "
-        f"But the recovery does not last: the licences stay, approving {fmt(100 * LICENCE_APPROVAL)}% of the "
-        f"applications made two months earlier (the parameter `licence_approval`), so foreign buyers left short "
-        f"move to Japanese and US makers, their applications shrink and the licences with them. China's exports "
-        f"from June 2025 to May 2026 are {fmt(r.median(b, 'exports_year_after_over_year_before'))} times those "
-        f"of the year before the licences, and in 2026 "
-        f"{fmt(r.median(b, 'china_magnet_exports_2026_over_2024'))} times those of 2024. "
-        f"The licences never catch up with the applications, "
-        f"so the export premium on Chinese magnets climbs to its ceiling and stays: in 2026 US buyers pay "
-        f"{fmt(r.median(b, 'china_magnet_rent_2026'))} times what Chinese buyers pay for the same magnets. "
-        f"Without the licences (`no_controls`) China keeps "
-        f"{fmt(100 * r.median('no_controls', 'us_magnet_china_share_2028'))}% of US magnet purchases in 2028, "
-        f"and MP 10X, without the high prices of the controls, is closed by 2035 in "
-        f"{r.share('no_controls', 'ten_x_closed_by_end'):.0%} of seeds (against "
-        f"{r.share(b, 'ten_x_closed_by_end'):.0%} with them).",
+        f"in May 2024 and {fmt(may)} t in May 2025, a change of {pct(b, 'china_magnet_exports_change_2025_05')} "
+        f"(median; real 1,238 t, -74%). The model licenses nothing in the first {LICENCE_DELAY_MONTHS} months of "
+        f"the regime, so foreign buyers' orders for Chinese magnets go unserved"
+        + (" and May 2025 exports stop entirely, where real licences were granted in a trickle" if may == 0 else "")
+        + ". Exports reach 75% of the year-earlier month again "
+        f"{fmt(r.median(b, 'recovery_months'))} months after May 2025 (90% of seeds "
+        f"{fmt(r.band(b, 'recovery_months')[0])} to {fmt(r.band(b, 'recovery_months')[1])}), once the first "
+        f"licences come: {fmt(100 * LICENCE_APPROVAL)}% of the applications made {LICENCE_DELAY_MONTHS} months "
+        f"earlier (`licence_approval`), a share that rises toward all of them with a time constant of "
+        f"{fmt(LICENCE_EASE_MONTHS)} months (`licence_ease_months`); in 2026 China's licensed exports are "
+        f"{pct(b, 'licensed_share_2026')} of its applications.",
+        "",
+        f"While the licences leave applications unserved the export premium on Chinese magnets rises: in the "
+        f"dearest month (median across seeds) US buyers pay {fmt(peak)} times what Chinese buyers pay for the same "
+        f"magnets{at_ceiling}, and the magnet price index for 2025 is "
+        f"{fmt(r.median(b, 'magnet_price_2025_over_2024'))} times its 2024 mean. Once the licences leave at most "
+        f"{fmt(100 * PREMIUM_TOLERANCE)}% of applications unserved the premium decays, "
+        + ("gradually" if rent_26 > 1.5 else "quickly")
+        + f": US buyers pay {fmt(rent_26)} times China's price in 2026, "
+        f"{fmt(r.median(b, 'china_magnet_rent_2028'))} times in 2028 and {fmt(rent_35)} times in 2035 "
+        f"(it is lower in 2035 than in 2026 in {share_positive(r, b, 'china_magnet_rent_fall_2026_35'):.0%} of "
+        f"seeds). "
+        + ("The recovery does not last: " if sustained < SUSTAINED_SHARE else "The recovery lasts: ")
+        + f"China's exports from June 2025 to May 2026 are {fmt(sustained)} times those of the year before the "
+        f"licences, and in 2026 {fmt(r.median(b, 'china_magnet_exports_2026_over_2024'))} times those of 2024 "
+        f"(without the licences {fmt(r.median(nc, 'exports_year_after_over_year_before'))} and "
+        f"{fmt(r.median(nc, 'china_magnet_exports_2026_over_2024'))}). "
+        + (
+            "With the licences covering nearly all applications, what holds exports down is the premium: "
+            if r.median(b, "licensed_share_2026") >= 0.9
+            else ""
+        )
+        + f"buyers outside China get {pct(b, 'china_share_foreign_magnets_2026')} of their magnets from China in "
+        f"2026 (without the licences {pct(nc, 'china_share_foreign_magnets_2026')})"
+        + (
+            " and buy Japanese, European and US magnets instead."
+            if r.median(b, "china_share_foreign_magnets_2026") < r.median(nc, "china_share_foreign_magnets_2026")
+            else "."
+        ),
+        "",
+        f"Without the licences (`{nc}`) May 2025 exports change by {pct(nc, 'china_magnet_exports_change_2025_05')} "
+        f"and the 2025 magnet price index is {fmt(r.median(nc, 'magnet_price_2025_over_2024'))} times its 2024 "
+        f"mean. China then supplies {pct(nc, 'us_magnet_china_share_2028')} of US magnet purchases in 2028 and "
+        f"{pct(nc, 'us_magnet_china_share_2035')} in 2035, against {pct(b, 'us_magnet_china_share_2028')} and "
+        f"{pct(b, 'us_magnet_china_share_2035')} with the licences"
+        + (
+            ": as the premium fades US buyers return to Chinese magnets, and by 2028 the licences leave little "
+            "mark on US dependence"
+            if dependence_gap < 0.1
+            else ""
+        )
+        + " (model outcomes, not facts). "
+        f"China supplies {pct(b, 'us_oxide_china_share_2028')} of US oxide purchases in 2028 and "
+        f"{pct(b, 'us_oxide_china_share_2035')} in 2035. US buyers pay "
+        f"{fmt(r.median(b, 'us_magnet_price_2030_usd_per_kg'))} USD/kg for magnets in 2030 with the licences and "
+        f"{fmt(r.median(nc, 'us_magnet_price_2030_usd_per_kg'))} without; MP 10X mothballs or closes by 2035 in "
+        f"{r.share(b, 'ten_x_stopped_by_end'):.0%} of seeds with the licences and "
+        f"{r.share(nc, 'ten_x_stopped_by_end'):.0%} without (it produces "
+        f"{fmt(r.median(b, 'ten_x_output_2035_t'))} t in 2035, median).",
         "",
         f"Under the floor Mountain Pass Separation produces every year from 2026 in "
         f"{r.share(b, 'separator_produces_2026_to_end'):.0%} of seeds and processes "
         f"{fmt(r.median(b, 'separator_output_2035_t'))} t of concentrate in 2035 "
-        f"(it buys concentrate abroad: the Mountain Pass mine produces in 2035 in "
-        f"{r.share(b, 'mine_produces_2035'):.0%} of seeds). The floor costs the US state "
-        f"{fmt(r.median(b, 'us_floor_cost_bn_usd'))} bn USD by 2035 (90% of seeds "
-        f"{fmt(r.band(b, 'us_floor_cost_bn_usd')[0])} to {fmt(r.band(b, 'us_floor_cost_bn_usd')[1])}), "
-        f"since the NdPr price index stays far below 110 USD/kg "
-        f"({fmt(r.median(b, 'ndpr_price_2030_usd_per_kg'))} USD/kg in 2030); the offtake of MP 10X magnets "
-        f"adds {fmt(r.median(b, 'us_offtake_bn_usd'))} bn USD of purchases that the state keeps as a stockpile. "
-        f"China supplies {fmt(100 * r.median(b, 'us_magnet_china_share_2028'))}% of US magnet purchases in 2028 "
-        f"and {fmt(100 * r.median(b, 'us_magnet_china_share_2035'))}% in 2035, and "
-        f"{fmt(100 * r.median(b, 'us_oxide_china_share_2028'))}% and "
-        f"{fmt(100 * r.median(b, 'us_oxide_china_share_2035'))}% of its oxide purchases (model outcomes, "
-        f"not facts). MP Materials Texas's first full year of output is "
-        f"{fmt(r.median(b, 'texas_days_of_china'))} days of China's magnet output "
+        f"(without the floor {fmt(r.median('no_floor', 'separator_output_2035_t'))} t; it buys concentrate "
+        f"abroad: the Mountain Pass mine produces in 2035 in {r.share(b, 'mine_produces_2035'):.0%} of seeds). "
+        f"The floor costs the US state {fmt(floor_cost)} bn USD by 2035 (90% of seeds "
+        f"{fmt(r.band(b, 'us_floor_cost_bn_usd')[0])} to {fmt(r.band(b, 'us_floor_cost_bn_usd')[1])})"
+        + (
+            f", since the NdPr price index stays below the floor of {fmt(FLOOR_USD_PER_KG)} USD/kg "
+            f"({fmt(ndpr_2030)} USD/kg in 2030)"
+            if ndpr_2030 < FLOOR_USD_PER_KG
+            else ""
+        )
+        + f"; the offtake of MP 10X magnets adds {fmt(r.median(b, 'us_offtake_bn_usd'))} bn USD of purchases "
+        f"that the state keeps as a stockpile. Without the floor the USA buys "
+        f"{pct('no_floor', 'us_oxide_china_share_2035')} of its oxides from China in 2035. MP Materials Texas's "
+        f"first full year of output is {fmt(r.median(b, 'texas_days_of_china'))} days of China's magnet output "
         f"({fmt(r.median(b, 'texas_days_of_china_2025'))} days in its part-year 2025; F38: about one day).",
+        "",
+        f"A {LONG_DELAY_MONTHS}-month licence delay (`long_delay`) puts the recovery at "
+        f"{fmt(r.median('long_delay', 'recovery_months'))} months and the 2026 premium at "
+        f"{fmt(r.median('long_delay', 'china_magnet_rent_2026'))} times China's price. A {EMBARGO_MONTHS}-month "
+        f"Chinese magnet embargo on the USA on top of the licences (`us_magnet_embargo`) leaves US customers "
+        f"{fmt(r.median('us_magnet_embargo', 'us_unmet_demand_2025_t'))} t short in 2025 "
+        f"({pct('us_magnet_embargo', 'us_unmet_share_2025')} of their need), against "
+        f"{fmt(r.median(b, 'us_unmet_demand_2025_t'))} t ({pct(b, 'us_unmet_share_2025')}) with the licences alone.",
         "",
         "Each world (medians and 90% ranges across seeds):",
         "",
@@ -574,11 +753,12 @@ def figures(r: Result, out: Path) -> list[tuple[str, str]]:
         {
             "china_magnet_exports_t": "China's magnet exports, t/month",
             "magnet_price_usd_per_kg": "magnet price index, USD/kg",
+            "china_magnet_rent": "export premium: US / Chinese price",
         },
         out / "exports_2025.png",
         start=WINDOW[0],
         end=WINDOW[1],
-        logy=("magnet_price_usd_per_kg",),
+        logy=("magnet_price_usd_per_kg", "china_magnet_rent"),
         title="China's 2025 licences",
         mark={"2025-04": "licences", "2025-07": "US floor"},
     )
@@ -599,7 +779,12 @@ def figures(r: Result, out: Path) -> list[tuple[str, str]]:
         mark={"2025-07": "floor", "2028-07": "10X offtake"},
     )
     return [
-        ("exports_2025.png", "China's monthly magnet exports and the magnet price index around the 2025 licences."),
+        (
+            "exports_2025.png",
+            "China's monthly magnet exports, the magnet price index and the export premium US buyers pay on Chinese "
+            "magnets (their price over Chinese buyers'; months without US purchases of Chinese magnets are left "
+            "out) around the 2025 licences.",
+        ),
         (
             "floor_dependence.png",
             "China's share of US magnet and oxide purchases, Mountain Pass Separation's output and the NdPr price, "

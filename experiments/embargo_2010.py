@@ -7,14 +7,10 @@ Smuggling networks (F09, F10) buy below the export price at home and sell abroad
 part of the gap; from 2010-11 China cracks down on illegal mining and smuggling (F22) and in 2015
 consolidates its industry into six state groups (F25). The counterfactuals remove one cause or
 lengthen one: no smuggling networks at all; no stockpile in Japan's answer to the shock; an
-embargo of 12 months instead of 2; no crackdown. Each shows the price spike of 2011-12, Japan's
-supply from China during the embargo, its magnet makers' output, world unmet demand, smuggled
-tonnage and China's two-tier (domestic against export) price.
-
-The model records customers' unmet demand per customer for the current month only and world-wide
-month by month (the `series` table); Japan's own unmet demand over a window is not kept, so the
-experiment reports world unmet demand during the embargo and its aftermath (the embargo targets
-Japan alone) and measures Japan's harm by its supply from China and its magnet makers' output.
+embargo of 12 months instead of 2; no crackdown. Each shows the price rise after 2010 (its size,
+its peak month and its fall), Japan's supply from China during the embargo, its magnet makers'
+output, its customers' unmet demand and need (`model.unmet_demand_by_country()`) from the
+embargo to 2011-12, smuggled tonnage and China's two-tier (domestic against export) price.
 """
 
 from __future__ import annotations
@@ -45,13 +41,16 @@ OXIDE_TIERS = ("ndpr_oxide", "dytb_oxide")
 REFERENCE_MONTHS = ("2010-01", "2010-06")
 """Japan's supply from China before the embargo: the first half of 2010 (before the quota cut)."""
 AFTERMATH_END = "2011-12"
-"""World unmet demand is summed from the embargo's first month to here."""
+"""Japan's customers' unmet demand and need are summed from the embargo's first month to here."""
+FALL_MONTHS = 36
+"""The fall of the NdPr index is measured over the three years after its peak month."""
 MONTHLY_WINDOW = ("2008-01", "2016-12")
 YEARLY_WINDOW = (2000, 2016)
 SMUGGLING_BEFORE = (2009, 2010)
 SMUGGLING_AFTER = (2012, 2014)
 PRE_EMBARGO_YEARS = (2005, 2009)
 PEAK_YEARS = (2011, 2012)
+SPIKE_YEARS = (2010, 2016)
 TWO_TIER_YEARS = (2010, 2011)
 KG_PER_T = 1000.0
 
@@ -102,8 +101,26 @@ def china_prices(flows: pd.DataFrame) -> pd.DataFrame:
     return price.reset_index()
 
 
+def fall_after_peak(series: pd.DataFrame, column: str) -> float:
+    """How far the index falls from its highest month of 2010-16 within the next three years:
+    1 - (lowest of the `FALL_MONTHS` months after the peak) / peak; NaN if the run ends sooner."""
+    year = _year(series)
+    spike = series[(year >= SPIKE_YEARS[0]) & (year <= SPIKE_YEARS[1])]
+    if not len(spike):
+        return math.nan
+    at = spike.index[spike[column].to_numpy().argmax()]
+    after = series.loc[at:, column].iloc[1 : FALL_MONTHS + 1]
+    return 1.0 - float(after.min()) / float(series.loc[at, column]) if len(after) == FALL_MONTHS else math.nan
+
+
+def japan_customers(model: RareEarthModel, first: str, last: str) -> pd.DataFrame:
+    """Japan's customers' unmet need and need per month from `first` to `last`, t."""
+    u = model.unmet_demand_by_country()
+    return u[(u["country"] == TARGET) & (u["date"] >= first) & (u["date"] <= last)]
+
+
 def measure(run: RunOutput, model: RareEarthModel) -> Measures:
-    """Price spike, smuggling, Japan's supply during the embargo, world unmet demand, the two-tier price."""
+    """Price spike, smuggling, Japan's supply and its customers' unmet demand, the two-tier price."""
     s = run.series.assign(year=_year(run.series))
     f = run.flows
     ag = run.agents
@@ -127,7 +144,7 @@ def measure(run: RunOutput, model: RareEarthModel) -> Measures:
         base = year_mean(col, 2009, 2009)
         peak_rows = s[(s["year"] >= PEAK_YEARS[0]) & (s["year"] <= PEAK_YEARS[1])]
         peak = float(peak_rows[col].max()) if len(peak_rows) else math.nan
-        spike = s[(s["year"] >= 2010) & (s["year"] <= 2016)]
+        spike = s[(s["year"] >= SPIKE_YEARS[0]) & (s["year"] <= SPIKE_YEARS[1])]
         dec_2015 = s[s["date"] == "2015-12"][col]
         scalars[f"{short}_peak_over_2009"] = peak / base
         scalars[f"{short}_2011_over_2009"] = year_mean(col, 2011, 2011) / base
@@ -135,6 +152,7 @@ def measure(run: RunOutput, model: RareEarthModel) -> Measures:
         scalars[f"{short}_peak_year"] = (
             float(spike["year"].iloc[spike[col].to_numpy().argmax()]) if len(spike) else math.nan
         )
+    scalars["ndpr_fall_3y_after_peak"] = fall_after_peak(s, "price_ndpr_oxide")
 
     # smuggling
     fy = f.assign(year=_year(f))
@@ -182,6 +200,13 @@ def measure(run: RunOutput, model: RareEarthModel) -> Measures:
         if len(during) and during["total"].sum() > 0
         else 0.0
     )
+    smuggled_out = f[(f["channel"] == "smuggled") & (f["origin"] == HOME) & (f["date"] >= first) & (f["date"] <= last)]
+    out_t = float(smuggled_out["quantity_t"].sum()) if first else 0.0
+    scalars["japan_share_of_smuggled_embargo"] = (
+        float(smuggled_out.loc[smuggled_out["destination"] == TARGET, "quantity_t"].sum()) / out_t
+        if out_t > 0
+        else math.nan
+    )
     oxide_in = f[(f["destination"] == TARGET) & (f["origin"] != TARGET) & (f["tier"] == "ndpr_oxide")]
     by_month = oxide_in.groupby("date")[["quantity_t", "value_usd"]].sum()
     jp_price = by_month["value_usd"] / (by_month["quantity_t"] * KG_PER_T)
@@ -194,8 +219,18 @@ def measure(run: RunOutput, model: RareEarthModel) -> Measures:
     jp_out = jp_magnets.groupby("year")["output_t"].sum()
     scalars["japan_magnet_output_2010_over_2009"] = float(jp_out.get(2010, math.nan) / jp_out.get(2009, math.nan))
     scalars["japan_magnet_output_2011_over_2009"] = float(jp_out.get(2011, math.nan) / jp_out.get(2009, math.nan))
-    unmet = s[(s["date"] >= (first or "2010-09")) & (s["date"] <= AFTERMATH_END)]
-    scalars["world_unmet_embargo_t"] = float(unmet["unmet_demand_t"].sum())
+    magnets_in = f[(f["destination"] == TARGET) & (f["origin"] != TARGET) & (f["tier"] == "magnet")]
+    magnets_in = magnets_in.groupby(_year(magnets_in))["quantity_t"].sum()
+    scalars["japan_magnet_imports_2011_over_2009"] = float(
+        magnets_in.get(2011, math.nan) / magnets_in.get(2009, math.nan)
+    )
+    customers = japan_customers(model, first or "2010-09", AFTERMATH_END)
+    need = float(customers["need_t"].sum())
+    scalars["japan_unmet_embargo_t"] = float(customers["unmet_t"].sum()) if run.covers(2011) else math.nan
+    scalars["japan_need_embargo_t"] = need if run.covers(2011) else math.nan
+    scalars["japan_unmet_share_embargo"] = (
+        float(customers["unmet_t"].sum()) / need if need > 0 and run.covers(2011) else math.nan
+    )
 
     # the two-tier price
     prices = china_prices(f)
@@ -214,6 +249,8 @@ def measure(run: RunOutput, model: RareEarthModel) -> Measures:
         paths[f"{short}_export_over_domestic"] = paths["date"].map(p["export"] / p["domestic"])
     paths["japan_from_china_t"] = paths["date"].map(monthly["total"]).fillna(0.0)
     paths["japan_smuggled_from_china_t"] = paths["date"].map(monthly["smuggled"]).fillna(0.0)
+    jp_unmet = japan_customers(model, *MONTHLY_WINDOW).set_index("date")["unmet_t"]
+    paths["japan_unmet_t"] = paths["date"].map(jp_unmet)
     years = [y for y in range(YEARLY_WINDOW[0], YEARLY_WINDOW[1] + 1) if run.covers(y)]
     yearly = pd.DataFrame(
         {
@@ -281,29 +318,42 @@ CHECKS = (
         "the NdPr price index of 2011 over 2009", "baseline", "ndpr_2011_over_2009", lo=5, fact="F17",
         target="about 10x (Nd oxide)",
         why_if_fail=(
-            "the crackdown's cut in illegal output is made up by legal mines below their quota, and the model "
-            f"has no buying on price momentum, so the spike comes late (2012-13) and small ({CALIBRATION})"
+            "magnet makers stock up on the news of the 2010 quota cut, the embargo and the crackdown, so the index "
+            "rises from late 2010, but China's legal mines make up most of the crackdown's cut in illegal output and "
+            f"the rise runs on into 2012, when the mining quota binds; in 2011 it is still far below its peak "
+            f"({CALIBRATION})"
+        ),
+    ),
+    Check(
+        "the NdPr price peaks in 2011 (year of the highest month of 2010-16)", "baseline", "ndpr_peak_year",
+        lo=2011, hi=2011, fact="F17", target="2011",
+        why_if_fail=(
+            "the rise that the stocking on news starts in late 2010 runs on into 2012, when the mining quota binds "
+            f"while magnet demand grows, and in some seeds the index levels off and peaks later still ({CALIBRATION})"
         ),
     ),
     Check(
         "the NdPr price of 2015-12 is at most half of its 2011-12 peak", "baseline", "ndpr_2015_over_peak", hi=0.5,
         fact="F17", target="about 0.2 (40 against about 200 USD/kg)",
         why_if_fail=(
-            "the model's peak is late and low and prices fall back little, without the real sell-off of "
-            f"speculative stocks ({CALIBRATION})"
+            "from its peak, which comes in 2012, the NdPr index falls back only partly within three years, and in "
+            f"some seeds it levels off without falling ({CALIBRATION})"
         ),
     ),
     Check(
         "the DyTb price index of 2011 over 2009", "baseline", "dytb_2011_over_2009", lo=5, fact="F21",
         target="about 10x (Dy oxide)",
-        why_if_fail=f"as for NdPr: a late, small spike without momentum buying ({CALIBRATION})",
+        why_if_fail=(
+            "as for NdPr, the stocking on news lifts the index from late 2010 but the rise is slow, and DyTb goes on "
+            f"rising to 2014-16 ({CALIBRATION})"
+        ),
     ),
     Check(
         "the DyTb price of 2015-12 is at most half of its 2011-12 peak", "baseline", "dytb_2015_over_peak", hi=0.5,
         fact="F21", target="about 0.2 (230 against about 1400 USD/kg)",
         why_if_fail=(
-            "DyTb output stays near its 2012 level while magnet demand keeps growing, and the model has no "
-            f"speculative stocks to sell off, so the DyTb price keeps rising to 2015 ({CALIBRATION})"
+            "DyTb does not fall back: China's heavy rare earths stay short of demand under the ionic-clay quotas "
+            f"while Myanmar's supply grows only after 2014, so the index keeps rising to 2014-16 ({CALIBRATION})"
         ),
     ),
     Check(
@@ -314,18 +364,33 @@ CHECKS = (
         "China's NdPr export price is above its domestic price in 2010-11", "baseline",
         "ndpr_export_over_domestic_2010_11", lo=1.1, target="above (the two-tier price, DESIGN section 5)",
         why_if_fail=(
-            "smuggling networks carry enough around the quota that the legal export price stays near the "
-            "domestic one (without them it is several times higher: see no_smuggling)"
+            "the export premium jumps when the 2010 quota cut binds but is gone within a few months: buyers abroad "
+            "take the networks' goods instead, their applications fall below the quota and the premium decays, so "
+            "over 2010-11 the legal export price stays near the domestic one (without smugglers it is several "
+            "times higher: see no_smuggling)"
         ),
     ),
     Check(
         "China's DyTb export price is above its domestic price in 2010-11", "baseline",
         "dytb_export_over_domestic_2010_11", lo=1.1, target="above",
-        why_if_fail="as for NdPr: smugglers arbitrage the gap away",
+        why_if_fail="as for NdPr: the premium lasts a month or two, because smugglers carry goods around the quota",
     ),
     Check(
         "without smuggling Japan gets less from China during the embargo (share of its early-2010 supply)",
         "no_smuggling", "japan_china_supply_kept", versus="baseline", hi=-0.5, target="lower",
+    ),
+    Check(
+        "without smuggling Japan's customers are left shorter from the embargo to 2011 (unmet demand, t)",
+        "no_smuggling", "japan_unmet_embargo_t", versus="baseline", lo=1e-6, target="larger",
+        why_if_fail=(
+            "Japan's customers buy magnets, which the embargo does not cover, and cut their use when prices jump, "
+            "so in most seeds no Japanese customer goes short in either world: the harm shows in their use and in "
+            "Japan's magnet makers' output instead (the next checks)"
+        ),
+    ),
+    Check(
+        "without smuggling Japan's customers use less from the embargo to 2011 (their need, t)", "no_smuggling",
+        "japan_need_embargo_t", versus="baseline", hi=-1e-6, target="lower: prices jump",
     ),
     Check(
         "without smuggling Japan's magnet makers produce less in 2010 (ratio to 2009)", "no_smuggling",
@@ -336,29 +401,37 @@ CHECKS = (
         versus="baseline", lo=0.5, target="higher",
     ),
     Check(
+        "without smuggling the NdPr price peaks earlier (years)", "no_smuggling", "ndpr_peak_year",
+        versus="baseline", hi=-1, target="earlier",
+    ),
+    Check(
         "without smuggling the gap between China's NdPr export and domestic prices is wider", "no_smuggling",
         "ndpr_export_over_domestic_2010_11", versus="baseline", lo=0.2, target="wider",
     ),
     Check(
-        "without a Japanese stockpile world unmet demand from the embargo to 2011 is larger (t)", "no_stockpile",
-        "world_unmet_embargo_t", versus="baseline", lo=1e-6, target="larger",
+        "without a Japanese stockpile Japan's customers are left shorter from the embargo to 2011 (unmet demand, t)",
+        "no_stockpile", "japan_unmet_embargo_t", versus="baseline", lo=1e-6, target="larger",
         why_if_fail=(
-            "no customer goes short in either world: Japan's stockpile is bought after the shock, during the "
-            "embargo, and customers ride out the two months on their own stocks and on imported magnets"
+            "no Japanese customer goes short in either world: the stockpile is bought after the shock, during the "
+            "embargo, and Japan's customers ride out the two months on their own stocks and on imported magnets"
         ),
     ),
     Check(
         "without a Japanese stockpile Japan's magnet makers produce less in 2011 (ratio to 2009)", "no_stockpile",
         "japan_magnet_output_2011_over_2009", versus="baseline", hi=-1e-6, target="lower",
         why_if_fail=(
-            "the stockpile is bought in the shortage and released only when import prices double, so it gives "
-            "Japan's makers little oxide when they need it"
+            "the state buys its stockpile in the shortage, when it raises what Japan pays for oxides (next check), "
+            "and releases it only when import prices double: without it Japan's makers produce a little more"
         ),
     ),
     Check(
         "without a Japanese stockpile Japan pays less for NdPr in the year from the embargo (ratio to early 2010)",
         "no_stockpile", "japan_ndpr_import_price_year_after_over_2010h1", versus="baseline", hi=-1e-6,
         target="lower: the stockpile is bought in the shortage",
+    ),
+    Check(
+        "a 12-month embargo leaves Japan's customers short from the embargo to 2011 (unmet demand, t)",
+        "long_embargo", "japan_unmet_embargo_t", versus="baseline", lo=1e-6, target="larger",
     ),
     Check(
         "a 12-month embargo cuts Japan's magnet output in 2011 (ratio to 2009)", "long_embargo",
@@ -375,7 +448,10 @@ CHECKS = (
     Check(
         "a 12-month embargo gives a higher NdPr price spike (peak over 2009)", "long_embargo", "ndpr_peak_over_2009",
         versus="baseline", lo=1e-6, target="higher",
-        why_if_fail="the crackdown and the mining quota, not the embargo, set the size of the 2012-13 rise",
+        why_if_fail=(
+            "the peak comes in 2012, when the mining quota binds while magnet demand grows; the longer embargo adds "
+            "no news of its own after its start, and Japan's makers, cut off, produce less and buy less oxide"
+        ),
     ),
     Check(
         "without the crackdown smuggling stays higher in 2012-14 (t/yr)", "no_crackdown",
@@ -392,6 +468,10 @@ INDICATORS = {
     "dytb_2011_over_2009": "DyTb oxide price index: 2011 mean over 2009 mean",
     "dytb_2015_over_peak": "DyTb oxide price index: 2015-12 over the 2011-12 peak",
     "dytb_peak_year": "year of the highest DyTb month of 2010-16",
+    "ndpr_fall_3y_after_peak": (
+        "share by which the NdPr index falls from its highest month of 2010-16 to its lowest of the next 36 months "
+        "(n/a if the run ends sooner)"
+    ),
     "smuggled_2008_t": "smuggled out of China in 2008, t (all tiers)",
     "china_mining_2005_09_t_per_yr": "China's mine output (legal and illegal), t/yr, mean of 2005-09",
     "smuggled_2005_09_t_per_yr": "smuggled t/yr, mean of 2005-09",
@@ -408,15 +488,19 @@ INDICATORS = {
         "monthly mean of 2010-01..06"
     ),
     "japan_smuggled_share_embargo": "smuggled share of Japan's concentrate and oxides from China during the embargo",
+    "japan_share_of_smuggled_embargo": "Japan's share of the tonnage smuggled out of China during the embargo",
     "japan_ndpr_import_price_year_after_over_2010h1": (
         "Japan's NdPr import price (value over t, all origins) in the 12 months from the embargo over 2010-01..06"
     ),
     "japan_magnet_output_2010_over_2009": "Japanese magnet makers' output, 2010 over 2009",
     "japan_magnet_output_2011_over_2009": "Japanese magnet makers' output, 2011 over 2009",
-    "world_unmet_embargo_t": (
-        "customers' unmet demand world-wide from the embargo's first month to 2011-12, t (the model keeps no "
-        "per-country record)"
+    "japan_magnet_imports_2011_over_2009": "Japan's magnet imports (t, all origins), 2011 over 2009",
+    "japan_unmet_embargo_t": "Japan's customers' unmet demand from the embargo's first month to 2011-12, t",
+    "japan_need_embargo_t": (
+        "Japan's customers' need (what they would use, after their response to prices) from the embargo's first "
+        "month to 2011-12, t"
     ),
+    "japan_unmet_share_embargo": "Japan's customers' unmet demand over their need, embargo to 2011-12",
     "concentrate_export_over_domestic_2010_11": "China's legal concentrate export price over domestic price, 2010-11",
     "ndpr_export_over_domestic_2010_11": "China's legal NdPr export price over domestic price, 2010-11",
     "dytb_export_over_domestic_2010_11": "China's legal DyTb export price over domestic price, 2010-11",
@@ -430,55 +514,65 @@ def narrative(r: Result) -> str:
     def b(v: str, k: str) -> str:
         return r.summary(v, k)
 
+    def some(v: str, k: str) -> str:
+        return f"{r.share(v, k):.0%}"
+
     base = "baseline"
     lines = [
         f"**Smuggling before 2010.** Smuggling networks carry {b(base, 'smuggled_2008_t')} t out of China in 2008 "
         f"(median [90% band] across seeds), {m(base, 'smuggled_share_of_exits_2008')} of the concentrate and oxides "
         f"that leave China. Over 2005-09 they carry {m(base, 'smuggled_2005_09_t_per_yr')} t/yr, "
         f"{m(base, 'smuggled_share_of_china_mining_2005_09')} of China's mine output of "
-        f"{m(base, 'china_mining_2005_09_t_per_yr')} t/yr: about half of the reported 20 kt of 2008 (F09), and far "
+        f"{m(base, 'china_mining_2005_09_t_per_yr')} t/yr: about half of what was reported for 2008 (F09), and far "
         "from 'up to half' of output (F10). They start when the export duties of 2006-07 make evading them pay.",
         "",
         f"**The embargo.** It is in force for {m(base, 'embargo_months')} months (2010-09 and 2010-10 at the model's "
         f"monthly step). In those months Japan gets {b(base, 'japan_china_supply_kept')} times its monthly supply "
-        "of concentrate and oxides from China of early 2010, all of it smuggled: the networks' margin widens "
-        "from 2010-07, when the quota cut raises the price abroad, and Japan's buyers, cut off from China's legal "
-        "sellers, take most of what they ship. Japan's magnet "
-        f"makers produce {m(base, 'japan_magnet_output_2010_over_2009')} times their 2009 output in 2010 and "
-        f"{m(base, 'japan_magnet_output_2011_over_2009')} times in 2011; Japan's NdPr import price in the 12 months "
-        f"from the embargo is {m(base, 'japan_ndpr_import_price_year_after_over_2010h1')} times its early-2010 "
-        f"level. World unmet demand from the embargo to 2011-12 is {b(base, 'world_unmet_embargo_t')} t. As "
-        "modelled, the two-month embargo barely hurts Japan: smuggling keeps its supply going. Japan still reacts "
-        "(the embargo is its shock): it raises its buyers' inventory targets, puts a risk premium on China, "
-        "starts a stockpile and co-finances Lynas (see the japan_response experiment).",
+        f"of concentrate and oxides from China of early 2010, a share {m(base, 'japan_smuggled_share_embargo')} of "
+        "it smuggled: the networks' margin widens when the quota cut of 2010 raises the price abroad, and Japan's "
+        f"buyers, cut off from China's legal sellers, take {m(base, 'japan_share_of_smuggled_embargo')} of what "
+        f"they ship. Japan's magnet makers produce {m(base, 'japan_magnet_output_2010_over_2009')} times their 2009 "
+        f"output in 2010 and {m(base, 'japan_magnet_output_2011_over_2009')} times in 2011; Japan's NdPr import "
+        f"price in the 12 months from the embargo is {m(base, 'japan_ndpr_import_price_year_after_over_2010h1')} "
+        "times its early-2010 level. Japan's customers (users of magnets, which the embargo does not cover, and "
+        f"of concentrate) are left short of {b(base, 'japan_unmet_embargo_t')} t from the embargo to 2011-12, out "
+        f"of a need of {m(base, 'japan_need_embargo_t')} t (short at all in {some(base, 'japan_unmet_embargo_t')} "
+        "of seeds). As modelled, the two-month embargo barely hurts Japan: smuggling keeps its supply going. Japan "
+        "still reacts (the embargo is its shock): it raises its buyers' inventory targets, puts a risk premium on "
+        "China, starts a stockpile and co-finances Lynas (see the japan_response experiment).",
         "",
-        f"**Prices.** The NdPr index's highest month of 2011-12 is {b(base, 'ndpr_peak_over_2009')} times its 2009 "
-        f"mean (DyTb {b(base, 'dytb_peak_over_2009')}); the highest month of 2010-16 falls in "
-        f"{m(base, 'ndpr_peak_year')} for NdPr and {m(base, 'dytb_peak_year')} for DyTb. In 2015-12 NdPr is at "
-        f"{m(base, 'ndpr_2015_over_peak')} of that peak and DyTb at {m(base, 'dytb_2015_over_peak')}. The real "
-        "spike was about 10x, in 2011, and had collapsed by 2015: the model's spike is late and small "
-        "(docs/calibration.md). The crackdown drives it: its expected penalty adds to the illegal mines' costs, "
-        "so they produce only at higher prices, and it ends the smugglers' cheap supply abroad. Without the "
-        "crackdown the "
-        f"NdPr peak is {m('no_crackdown', 'ndpr_peak_over_2009')} times 2009 and the DyTb peak "
-        f"{m('no_crackdown', 'dytb_peak_over_2009')} times.",
+        "**Prices.** Magnet makers everywhere stock up on news of a supply cut (the quota cut of 2010, the embargo, "
+        "the crackdown; docs/ODD.md 7.9), so the NdPr index rises from late 2010. Its 2011 mean is "
+        f"{b(base, 'ndpr_2011_over_2009')} times the 2009 mean, its highest month of 2011-12 "
+        f"{b(base, 'ndpr_peak_over_2009')} times (DyTb {b(base, 'dytb_2011_over_2009')} and "
+        f"{b(base, 'dytb_peak_over_2009')}). The highest month of 2010-16 falls in {b(base, 'ndpr_peak_year')} for "
+        f"NdPr and {b(base, 'dytb_peak_year')} for DyTb. Within three years of its peak NdPr falls by "
+        f"{b(base, 'ndpr_fall_3y_after_peak')} of it; in 2015-12 it is at {m(base, 'ndpr_2015_over_peak')} of its "
+        f"2011-12 peak, and DyTb at {m(base, 'dytb_2015_over_peak')}. The real Nd and Dy oxide prices peaked in "
+        "2011 and had fallen most of the way back by 2015 (F17, F21): the model's rise is slower, smaller and "
+        "later, NdPr falls back only partly and DyTb not at all (docs/calibration.md, known misfits). The "
+        "crackdown drives the rise: its expected penalty adds to the illegal mines' costs, so they produce only at "
+        "higher prices, it ends the smugglers' cheap supply abroad, and as news of a supply cut it makes magnet "
+        f"makers stock up. Without the crackdown the NdPr peak is {m('no_crackdown', 'ndpr_peak_over_2009')} "
+        f"times 2009 and the DyTb peak {m('no_crackdown', 'dytb_peak_over_2009')} times.",
         "",
         "**The two-tier price.** In 2010-11 China's legal export price is "
-        f"{m(base, 'ndpr_export_over_domestic_2010_11')} times its domestic price for NdPr, "
-        f"{m(base, 'dytb_export_over_domestic_2010_11')} for DyTb and "
-        f"{m(base, 'concentrate_export_over_domestic_2010_11')} for concentrate: the quota raises the price abroad "
-        "for a few months only, because the networks carry goods around it. Without smugglers the NdPr export "
-        f"price is {m('no_smuggling', 'ndpr_export_over_domestic_2010_11')} times the domestic one.",
+        f"{b(base, 'ndpr_export_over_domestic_2010_11')} times its domestic price for NdPr, "
+        f"{b(base, 'dytb_export_over_domestic_2010_11')} for DyTb and "
+        f"{m(base, 'concentrate_export_over_domestic_2010_11')} for concentrate: the export premium jumps when the "
+        "quota cut binds in mid-2010 but is gone within a few months, because buyers abroad take the networks' "
+        "goods, their applications to China's legal exporters fall below the quota and the premium decays (docs/"
+        "ODD.md 7.1). Without smugglers the NdPr export price is "
+        f"{m('no_smuggling', 'ndpr_export_over_domestic_2010_11')} times the domestic one.",
         "",
         f"**The crackdown.** Smuggling falls from {m(base, 'smuggled_2009_10_t_per_yr')} t/yr in 2009-10 to "
         f"{m(base, 'smuggled_2012_14_t_per_yr')} t/yr in 2012-14 (ratio {b(base, 'smuggled_2012_14_over_2009_10')}): "
         "seizures and arrests cut the networks' capacity and make the trade unprofitable. The expected penalty "
         f"cuts the illegal mines' output to {m(base, 'illegal_mining_2011_over_2010')} of its 2010 level in 2011, "
         f"but with prices up they are back to {m(base, 'illegal_mining_2013_over_2010')} of it in 2013, selling at "
-        "home. The "
-        "consolidation of 2015 changes nothing in the model: China's legal firms are state-backed from the start, "
-        "so merging them into groups only pools their cash (a run without it gives the same tables), and no "
-        "variant here removes it.",
+        "home. The consolidation of 2015 changes nothing in the model: China's legal firms are state-backed from "
+        "the start, so merging them into groups only pools their cash (a run without it gives the same tables), "
+        "and no variant here removes it.",
         "",
         "Each counterfactual (to 2016):",
         "",
@@ -488,22 +582,33 @@ def narrative(r: Result) -> str:
             f"- **{v.name}** ({v.label}): Japan gets {m(v.name, 'japan_china_supply_kept')} of its early-2010 supply "
             f"from China during the embargo; its magnet makers' output is "
             f"{m(v.name, 'japan_magnet_output_2010_over_2009')} (2010) and "
-            f"{m(v.name, 'japan_magnet_output_2011_over_2009')} (2011) of 2009; world unmet demand "
-            f"{m(v.name, 'world_unmet_embargo_t')} t; NdPr peak {m(v.name, 'ndpr_peak_over_2009')}x and DyTb peak "
-            f"{m(v.name, 'dytb_peak_over_2009')}x 2009; NdPr export over domestic price "
+            f"{m(v.name, 'japan_magnet_output_2011_over_2009')} (2011) of 2009; its customers' unmet demand "
+            f"{b(v.name, 'japan_unmet_embargo_t')} t of a need of {m(v.name, 'japan_need_embargo_t')} t (embargo to "
+            f"2011-12); NdPr peak {m(v.name, 'ndpr_peak_over_2009')}x 2009 in {m(v.name, 'ndpr_peak_year')}, DyTb "
+            f"peak {m(v.name, 'dytb_peak_over_2009')}x; NdPr export over domestic price "
             f"{m(v.name, 'ndpr_export_over_domestic_2010_11')}; smuggling {m(v.name, 'smuggled_2012_14_t_per_yr')} "
             "t/yr in 2012-14."
         )
+    ns, le = "no_smuggling", "long_embargo"
     lines += [
         "",
         "Without smugglers (a world that never had them) the embargo is tight: nothing comes from China, and "
-        "Japan's magnet makers cut output in 2010, since in 2010 no one outside China sells oxides in quantity; "
-        "the NdPr price spikes at once instead of two years later. The stockpile that Japan's shock rule sets up "
-        "is bought during the shortage: it raises what Japan pays for NdPr a little and gives its makers little "
-        "(without it their 2011 output is about the same). A 12-month embargo outlasts what the "
-        "networks can carry once the crackdown of 2010-11 starts seizing their cargo, and Japan's magnet output "
-        "collapses in 2011 while its buyers turn to magnets made elsewhere, which the embargo does not cover. Without "
-        "the crackdown smuggling goes on after 2011 and prices barely rise.",
+        "Japan's magnet makers cut output in 2010, since in 2010 no one outside China sells oxides in quantity. "
+        "The quota rent is no longer arbitraged away, so the NdPr index spikes at once, in the winter of 2010-11, "
+        f"and falls by {m(ns, 'ndpr_fall_3y_after_peak')} of its peak within three years, instead of rising into "
+        "2012. Japan's customers pay for it in use rather than in shortage: their need from the embargo to 2011-12 "
+        f"is {m(ns, 'japan_need_embargo_t')} t against {m(base, 'japan_need_embargo_t')} t, and some of them go "
+        f"short in {some(ns, 'japan_unmet_embargo_t')} of seeds. The stockpile that Japan's shock rule sets up is "
+        "bought during the shortage: it raises what Japan pays for NdPr a little and gives its makers nothing "
+        "(without it their 2011 output is "
+        f"{m('no_stockpile', 'japan_magnet_output_2011_over_2009')} of 2009, against "
+        f"{m(base, 'japan_magnet_output_2011_over_2009')}). A 12-month embargo outlasts what the networks can carry "
+        "once the crackdown of 2010-11 starts seizing their cargo: Japan's magnet output collapses in 2011 while "
+        "its buyers turn to magnets made elsewhere, which the embargo does not cover (Japan's magnet imports of "
+        f"2011 are {m(le, 'japan_magnet_imports_2011_over_2009')} times those of 2009, against "
+        f"{m(base, 'japan_magnet_imports_2011_over_2009')}), and its customers go short in "
+        f"{some(le, 'japan_unmet_embargo_t')} of seeds. Without the crackdown smuggling goes on after 2011 and "
+        "prices rise much less.",
     ]
     return "\n".join(lines)
 
@@ -525,11 +630,12 @@ def figures(r: Result, out: Path) -> list[tuple[str, str]]:
         {
             "japan_smuggled_from_china_t": "smuggled from China, t/month",
             "japan_from_china_t": "all from China, t/month",
+            "japan_unmet_t": "customers' unmet demand, t/month",
         },
         out / "japan_supply.png",
         start="2008-01",
         end="2013-12",
-        title="Japan's concentrate and oxides from China",
+        title="Japan: supply from China, unmet demand",
         mark={"2010-09": "embargo", "2011-05": "crackdown II"},
     )
     band_figure(
@@ -556,7 +662,11 @@ def figures(r: Result, out: Path) -> list[tuple[str, str]]:
     )
     return [
         ("prices.png", "DyTb and NdPr oxide price indices 2008-2016 by world (log scale)."),
-        ("japan_supply.png", "Japan's monthly concentrate and oxides from China: the smuggled part, and all of it."),
+        (
+            "japan_supply.png",
+            "Japan's monthly concentrate and oxides from China (the smuggled part, and all of it) and its customers' "
+            "unmet demand.",
+        ),
         ("smuggling.png", "Smuggled tonnage per year and the output of Japan's magnet makers, by world."),
         ("two_tier.png", "China's legal export price over its domestic price, per month (NdPr and DyTb)."),
     ]

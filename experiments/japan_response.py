@@ -9,12 +9,9 @@ comes. The counterfactuals: no response at all (Japan's state is not shock-react
 finances Lynas either); no Lynas (the two projects are not in the world, so the rest of the
 response stays); and the stockpile alone (no Lynas, no higher inventory targets, no risk
 premium). Each shows Japan's share of its rare-earth imports from China before and after, and
-its exposure to the licence delays on DyTb oxide and magnets from 2025-04-04 (F34).
-
-The model records customers' unmet demand per customer for the current month only and world-wide
-month by month (the `series` table); Japan's own unmet demand over a window is not kept, so the
-experiment reports world unmet demand under the controls and measures Japan's own exposure by
-its imports from China of the controlled goods and by its magnet makers' output.
+its exposure to the licence delays on DyTb oxide and magnets from 2025-04-04 (F34): its
+customers' unmet demand and need (`model.unmet_demand_by_country()`), its imports of the
+controlled goods from China and its magnet makers' output.
 """
 
 from __future__ import annotations
@@ -45,6 +42,8 @@ SHARE_WINDOWS = {"2005_09": (2005, 2009), "2014_19": (2014, 2019), "2018_20": (2
 CONTROLS = ("2025-04", "2026-12")
 """The controls' months that the counterfactuals cover."""
 CONTROLS_REFERENCE = ("2024-01", "2024-12")
+EMBARGO = ("2010-09", "2011-12")
+"""The 2010 embargo and its aftermath, for Japan's customers' unmet demand."""
 YEARLY_WINDOW = (2000, 2026)
 MONTHLY_WINDOW = ("2021-01", "2026-12")
 EXPOSURE_YEAR = 2024
@@ -103,6 +102,11 @@ def measure(run: RunOutput, model: RareEarthModel) -> Measures:
     # Japan's response and Lynas
     jp_events = ev[(ev["actor"] == JAPAN) & ev["detail"].str.startswith("supply shock")]
     scalars["jp_shock_2010"] = float(((jp_events["date"] >= "2010-01") & (jp_events["date"] <= "2011-12")).any())
+    scalars["jp_shock_2025"] = (
+        float(((jp_events["date"] >= "2025-01") & (jp_events["date"] <= CONTROLS[1])).any())
+        if run.covers(2026)
+        else math.nan
+    )
     finance = ev[(ev["kind"] == "finance") & (ev["actor"] == LYNAS[0])]
     scalars["lynas_finance_year"] = float(finance["date"].iloc[0][:4]) if len(finance) else run.after_end
     scalars["lynas_mount_weld_open_year"] = run.first_event_year(LYNAS[0], ("open",))
@@ -134,8 +138,23 @@ def measure(run: RunOutput, model: RareEarthModel) -> Measures:
         if run.covers(2026)
         else math.nan
     )
-    window = s[(s["date"] >= CONTROLS[0]) & (s["date"] <= CONTROLS[1])]
-    scalars["world_unmet_controls_t"] = float(window["unmet_demand_t"].sum()) if run.covers(2026) else math.nan
+    by_country = model.unmet_demand_by_country()
+    jp = by_country[by_country["country"] == JAPAN]
+
+    def customers(first: str, last: str, covered: bool) -> tuple[float, float, float]:
+        """Japan's customers' unmet need, need (t) and their ratio over the months."""
+        rows = jp[(jp["date"] >= first) & (jp["date"] <= last)]
+        unmet, need = float(rows["unmet_t"].sum()), float(rows["need_t"].sum())
+        if not covered:
+            return math.nan, math.nan, math.nan
+        return unmet, need, unmet / need if need > 0 else math.nan
+
+    (
+        scalars["jp_unmet_controls_t"],
+        scalars["jp_need_controls_t"],
+        scalars["jp_unmet_share_controls"],
+    ) = customers(*CONTROLS, covered=run.covers(2026))
+    scalars["jp_unmet_2010_11_t"] = customers(*EMBARGO, covered=run.covers(2011))[0]
 
     # paths: yearly shares and Lynas; monthly around the controls
     imp_y = imp.assign(year=_year(imp))
@@ -163,7 +182,7 @@ def measure(run: RunOutput, model: RareEarthModel) -> Measures:
     monthly = pd.DataFrame(
         {
             "date": months["date"].to_numpy(),
-            "world_unmet_t": months["unmet_demand_t"].to_numpy(),
+            "jp_unmet_t": months["date"].map(jp.set_index("date")["unmet_t"]).to_numpy(),
             "price_dytb_oxide": months["price_dytb_oxide"].to_numpy(),
             "jp_controlled_from_china_t": months["date"].map(by_month).fillna(0.0).to_numpy(),
         }
@@ -222,8 +241,8 @@ CHECKS = (
         "no_response", "jp_china_share_oxides_2024", versus="baseline", lo=0.1, target="higher",
     ),
     Check(
-        "without its response world unmet demand under the 2025 controls is larger (t)", "no_response",
-        "world_unmet_controls_t", versus="baseline", lo=1e-6, target="larger",
+        "without its response Japan's customers are left shorter under the 2025 controls (unmet demand, t)",
+        "no_response", "jp_unmet_controls_t", versus="baseline", lo=1e-6, target="larger",
     ),
     Check(
         "without its response Lynas never opens (year of Mount Weld's opening)", "no_response",
@@ -234,11 +253,12 @@ CHECKS = (
         versus="baseline", lo=0.1, target="higher",
     ),
     Check(
-        "without Lynas world unmet demand under the 2025 controls is larger (t)", "no_lynas",
-        "world_unmet_controls_t", versus="baseline", lo=1e-6, target="larger",
+        "without Lynas Japan's customers are left shorter under the 2025 controls (unmet demand, t)", "no_lynas",
+        "jp_unmet_controls_t", versus="baseline", lo=1e-6, target="larger",
         why_if_fail=(
-            "Lynas's effect on unmet demand is small and varies with the seed: Mount Weld's output has fallen to a "
-            "few kt by 2024, and the higher inventory targets that cushion buyers stay in this world"
+            "no Japanese customer goes short in either world: the rest of Japan's response stays in this world, and "
+            "its higher inventory targets and risk premium on China carry Japan's customers through the first "
+            "months of the licences (without them, with the stockpile alone, they go short)"
         ),
     ),
     Check(
@@ -246,16 +266,16 @@ CHECKS = (
         "jp_china_share_oxides_2014_19", versus="baseline", lo=0.1, target="higher",
     ),
     Check(
-        "with the stockpile alone world unmet demand under the 2025 controls is larger (t)", "stockpile_only",
-        "world_unmet_controls_t", versus="baseline", lo=1e-6, target="larger",
+        "with the stockpile alone Japan's customers are left shorter under the 2025 controls (unmet demand, t)",
+        "stockpile_only", "jp_unmet_controls_t", versus="baseline", lo=1e-6, target="larger",
     ),
     Check(
-        "the stockpile alone leaves less unmet demand under the 2025 controls than no response (t)",
-        "stockpile_only", "world_unmet_controls_t", versus="no_response", hi=-1e-6, target="smaller",
+        "the stockpile alone leaves Japan's customers less short under the 2025 controls than no response (t)",
+        "stockpile_only", "jp_unmet_controls_t", versus="no_response", hi=-1e-6, target="smaller",
         why_if_fail=(
-            "the shock rule fires again in 2025 and raises the stockpile target in the middle of the shortage, "
-            "so Japan's state buys magnets and oxides against its own customers while it releases its 2010 stock, "
-            "and without the higher inventory targets of 2010 those customers have little stock of their own"
+            "the state releases its magnets only once their import price has doubled over its three-year mean, a "
+            "sixth of the stock a month, and its shock rule fires again in mid-2025 and raises its stockpile "
+            "targets, so it also buys while its customers are short"
         ),
     ),
 )  # fmt: skip
@@ -273,6 +293,7 @@ INDICATORS = {
     "jp_china_share_oxides_2024": "China's share of Japan's concentrate and oxide imports (t), 2024",
     "jp_china_share_controlled_2024": "China's share of Japan's DyTb oxide and magnet imports (t), 2024",
     "jp_shock_2010": "1 if Japan's shock rule fires in 2010-11",
+    "jp_shock_2025": "1 if Japan's shock rule fires in 2025-01..2026-12",
     "lynas_finance_year": "year Japan co-finances Lynas Mount Weld (the year after the run if never)",
     "lynas_mount_weld_open_year": "year Lynas Mount Weld opens (the year after the run if never)",
     "lynas_malaysia_open_year": "year Lynas Malaysia opens (the year after the run if never)",
@@ -286,9 +307,12 @@ INDICATORS = {
         "Japan's DyTb oxide imports (all origins, with its stockpile), monthly mean 2025-04..2026-12 over 2024"
     ),
     "jp_magnet_output_2025_26_over_2024": "Japanese magnet makers' output, mean of 2025-26 over 2024",
-    "world_unmet_controls_t": (
-        "customers' unmet demand world-wide, 2025-04..2026-12, t (the model keeps no per-country record)"
+    "jp_unmet_controls_t": "Japan's customers' unmet demand, 2025-04..2026-12, t",
+    "jp_need_controls_t": (
+        "Japan's customers' need (what they would use, after their response to prices), 2025-04..2026-12, t"
     ),
+    "jp_unmet_share_controls": "Japan's customers' unmet demand over their need, 2025-04..2026-12",
+    "jp_unmet_2010_11_t": "Japan's customers' unmet demand, 2010-09..2011-12 (the embargo and its aftermath), t",
 }
 
 
@@ -299,23 +323,27 @@ def narrative(r: Result) -> str:
     def b(v: str, k: str) -> str:
         return r.summary(v, k)
 
+    def some(v: str, k: str) -> str:
+        return f"{r.share(v, k):.0%}"
+
     base = "baseline"
     lines = [
         f"**Before 2010.** China supplies {b(base, 'jp_china_share_oxides_2005_09')} of Japan's imports of "
-        "concentrate and oxides in 2005-09 (median [90% band] across seeds; real: about 90%, F14): once Mountain "
-        "Pass has stopped no one else mines in quantity. Of Japan's magnet imports China supplies "
+        "concentrate and oxides in 2005-09 (median [90% band] across seeds; F14): once Mountain Pass has stopped "
+        "no one else mines in quantity. Of Japan's magnet imports China supplies "
         f"{m(base, 'jp_china_share_magnets_2005_09')}.",
         "",
-        f"**The response.** Japan's shock rule fires in 2010-11 in {r.share(base, 'jp_shock_2010'):.0%} of seeds, "
-        "when China's embargo hits: Japan raises its buyers' inventory targets by three months, adds a risk "
-        "premium to Chinese supply, sets a stockpile target and co-finances half of the two Lynas projects, "
-        f"which were waiting for finance (in {m(base, 'lynas_finance_year')}; real: 2010-11, F15). Mount Weld "
+        f"**The response.** Japan's shock rule fires in 2010-11 in {some(base, 'jp_shock_2010')} of seeds, when "
+        "China's embargo hits: Japan raises its buyers' inventory targets, adds a risk premium to Chinese supply, "
+        "sets a stockpile target and co-finances the two Lynas projects, which were waiting for finance (in "
+        f"{m(base, 'lynas_finance_year')}; F15). Its customers are left short of "
+        f"{b(base, 'jp_unmet_2010_11_t')} t in 2010-09..2011-12 (see the embargo_2010 experiment). Mount Weld "
         f"opens in {b(base, 'lynas_mount_weld_open_year')} and the Malaysian refinery in "
         f"{b(base, 'lynas_malaysia_open_year')} (real: first feed 2012-11, F16). China's share of Japan's "
         f"concentrate and oxide imports falls to {b(base, 'jp_china_share_oxides_2014_19')} in 2014-19 and "
         f"{b(base, 'jp_china_share_oxides_2020_24')} in 2020-24; around 2018-20 it is "
-        f"{m(base, 'jp_china_share_oxides_2018_20')}, against about 60% reported. By 2024 Mount Weld produces "
-        f"{b(base, 'lynas_mount_weld_output_2024_t')} t while Lynas Malaysia separates "
+        f"{m(base, 'jp_china_share_oxides_2018_20')}, below the share reported in the press. By 2024 Mount Weld "
+        f"produces {b(base, 'lynas_mount_weld_output_2024_t')} t while Lynas Malaysia separates "
         f"{m(base, 'lynas_malaysia_output_2024_t')} t of feed. Magnets go the other way in every world: China "
         f"supplies {m(base, 'jp_china_share_magnets_2014_19')} of Japan's magnet imports in 2014-19 "
         f"({m('no_response', 'jp_china_share_magnets_2014_19')} without the response). Japan's response changed "
@@ -325,9 +353,11 @@ def narrative(r: Result) -> str:
         "Japan's imports of DyTb oxide and magnets, the goods the licences cover. Under the controls Japan's "
         "monthly imports of them from China fall to "
         f"{b(base, 'jp_controlled_from_china_2025_26_over_2024')} of their 2024 level, and Japan's magnet makers "
-        f"produce {m(base, 'jp_magnet_output_2025_26_over_2024')} times their 2024 output. World unmet demand "
-        f"in 2025-04..2026-12 is {b(base, 'world_unmet_controls_t')} t. Japan's shock rule fires again in 2025: "
-        "it raises inventory targets and the stockpile target in the shortage.",
+        f"produce {m(base, 'jp_magnet_output_2025_26_over_2024')} times their 2024 output. Japan's customers are "
+        f"left short of {b(base, 'jp_unmet_controls_t')} t in 2025-04..2026-12, out of a need of "
+        f"{m(base, 'jp_need_controls_t')} t (short at all in {some(base, 'jp_unmet_controls_t')} of seeds). "
+        f"Japan's shock rule fires again in 2025-26 in {some(base, 'jp_shock_2025')} of seeds: it raises "
+        "inventory targets and the stockpile target in the shortage.",
         "",
         "Each counterfactual (to 2026):",
         "",
@@ -339,21 +369,22 @@ def narrative(r: Result) -> str:
             f"in 2024; Mount Weld opens in {m(v.name, 'lynas_mount_weld_open_year')} (2027: never); Japan's imports "
             "of the controlled goods from China under the controls "
             f"{m(v.name, 'jp_controlled_from_china_2025_26_over_2024')} of 2024; its magnet output "
-            f"{m(v.name, 'jp_magnet_output_2025_26_over_2024')} of 2024; world unmet demand "
-            f"{b(v.name, 'world_unmet_controls_t')} t."
+            f"{m(v.name, 'jp_magnet_output_2025_26_over_2024')} of 2024; its customers' unmet demand "
+            f"{b(v.name, 'jp_unmet_controls_t')} t ({m(v.name, 'jp_unmet_share_controls')} of their need; short at "
+            f"all in {some(v.name, 'jp_unmet_controls_t')} of seeds)."
         )
     lines += [
         "",
         "Lynas is what diversifies Japan's raw materials: without it, whether or not Japan responds otherwise, "
         "China's share of Japan's concentrate and oxide imports is back to "
         f"{m('no_lynas', 'jp_china_share_oxides_2024')} by 2024 (baseline {m(base, 'jp_china_share_oxides_2024')}). "
-        "What cushions Japan's buyers under the 2025 "
-        "controls is mostly the rest of the response, the higher inventory targets and the risk premium: without "
-        f"Lynas but with them world unmet demand is {m('no_lynas', 'world_unmet_controls_t')} t, against "
-        f"{m('stockpile_only', 'world_unmet_controls_t')} t with the stockpile alone and "
-        f"{m('no_response', 'world_unmet_controls_t')} t with no response. The stockpile alone is worse than no "
-        "response: the shock rule fires again under the controls and raises the stockpile target in the shortage, "
-        "so the state buys against its own customers.",
+        "What keeps Japan's customers supplied under the 2025 controls is the rest of the response, the higher "
+        "inventory targets and the risk premium: without Lynas but with them Japan's customers are short of "
+        f"{m('no_lynas', 'jp_unmet_controls_t')} t, against {m('stockpile_only', 'jp_unmet_controls_t')} t with the "
+        f"stockpile alone and {m('no_response', 'jp_unmet_controls_t')} t with no response. The stockpile alone "
+        "protects them little: the state releases its magnets only once their import price has doubled over its "
+        "three-year mean, a sixth of the stock a month, and its shock rule fires again in mid-2025 and raises the "
+        "stockpile targets, so it also buys while its customers are short.",
     ]
     return "\n".join(lines)
 
@@ -385,7 +416,7 @@ def figures(r: Result, out: Path) -> list[tuple[str, str]]:
         r,
         {
             "jp_controlled_from_china_t": "DyTb, magnets from China, t/mo",
-            "world_unmet_t": "world unmet demand, t/mo",
+            "jp_unmet_t": "Japan's unmet demand, t/mo",
             "price_dytb_oxide": "DyTb oxide, USD/kg",
         },
         out / "controls_2025.png",
@@ -400,7 +431,7 @@ def figures(r: Result, out: Path) -> list[tuple[str, str]]:
         ("lynas.png", "Output of Lynas Mount Weld and Lynas Malaysia per year (zero where never built)."),
         (
             "controls_2025.png",
-            "Japan's imports of the controlled goods from China, world unmet demand and the DyTb price.",
+            "Japan's imports of the controlled goods from China, its customers' unmet demand and the DyTb price.",
         ),
     ]
 

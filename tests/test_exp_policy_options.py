@@ -1,10 +1,13 @@
-"""policy_options, reduced (2 seeds; the options run to 2035, the stress variants to 2030): the
-mobilisation lowers US dependence on China at a higher state cost, the deal keeps prices lower and
-steadier and dependence high, and a 2030 Chinese embargo on the USA hurts most after the deal."""
+"""policy_options, reduced (2 seeds; the options run to 2035, the stress variants to 2030): in the
+status quo the licences' export premium fades and China keeps most of the US magnet market; the
+mobilisation lowers US dependence on China at a higher state cost; the deal keeps prices lower and
+steadier and dependence a little higher; and a 2030 Chinese embargo on the USA raises what US
+buyers pay, most after the deal, without leaving US customers short."""
 
 from __future__ import annotations
 
 from functools import cache
+from statistics import mean
 
 from experiments import policy_options
 from experiments.experiment import Result, run_experiment
@@ -25,28 +28,49 @@ def pairs(variant: str, versus: str, indicator: str) -> list[tuple[float, float]
     return list(zip(values(variant, indicator), values(versus, indicator), strict=True))
 
 
-def test_status_quo_still_depends_on_china_for_oxides_in_2035() -> None:
-    assert all(s >= 0.5 for s in values("baseline", "us_oxide_china_share_2035"))
+def test_status_quo_the_premium_fades_and_china_keeps_most_of_the_us_market() -> None:
+    assert mean(values("baseline", "us_oxide_china_share_2035")) >= 0.5
+    assert all(s >= 0.8 for s in values("baseline", "us_magnet_china_share_2035"))
+    # the licences stay, but what US buyers pay over China's price falls from 2029 to 2035
+    assert all(
+        y35 < y29
+        for y35, y29 in zip(
+            values("baseline", "china_magnet_rent_2035"), values("baseline", "china_magnet_rent_2029"), strict=True
+        )
+    )
 
 
 def test_mobilisation_lowers_dependence_at_a_cost() -> None:
-    assert all(m <= b - 0.1 for m, b in pairs("mobilisation", "baseline", "us_oxide_china_share_2035"))
-    assert all(m < b for m, b in pairs("mobilisation", "baseline", "us_magnet_china_share_2035"))
+    # fewer oxides from China on average (not in every seed)
+    assert mean(values("mobilisation", "us_oxide_china_share_2035")) < mean(
+        values("baseline", "us_oxide_china_share_2035")
+    )
+    assert all(m <= b - 0.5 for m, b in pairs("mobilisation", "baseline", "us_magnet_china_share_2035"))
     assert all(m > b + 1000 for m, b in pairs("mobilisation", "baseline", "us_magnet_output_2035_t"))
     assert all(m > b + 1.0 for m, b in pairs("mobilisation", "baseline", "us_cost_bn_usd"))
 
 
-def test_the_deal_keeps_prices_lower_and_steadier_and_dependence_high() -> None:
-    assert all(d < b for d, b in pairs("deal", "baseline", "magnet_price_mean_2026_35_usd_per_kg"))
+def test_the_deal_keeps_prices_lower_and_steadier_and_dependence_higher() -> None:
+    # lower on average (not in every seed), steadier in every seed
+    assert mean(values("deal", "magnet_price_mean_2026_35_usd_per_kg")) < mean(
+        values("baseline", "magnet_price_mean_2026_35_usd_per_kg")
+    )
     assert all(d < b for d, b in pairs("deal", "baseline", "magnet_price_swing_2026_35"))
-    assert all(d >= b + 0.2 for d, b in pairs("deal", "baseline", "us_magnet_china_share_2035"))
-    assert all(d >= b + 0.2 for d, b in pairs("deal", "baseline", "us_magnet_china_share_2029"))
+    # what is left of the premium goes, and a little more of the US market goes to China
+    assert all(d < b for d, b in pairs("deal", "baseline", "china_magnet_rent_2035"))
+    assert all(d > b for d, b in pairs("deal", "baseline", "us_magnet_china_share_2035"))
+    assert all(d > b for d, b in pairs("deal", "baseline", "us_magnet_china_share_2029"))
 
 
-def test_the_2030_embargo_raises_what_us_buyers_pay() -> None:
+def test_the_2030_embargo_raises_what_us_buyers_pay_without_leaving_them_short() -> None:
     assert all(e > b for e, b in pairs("status_quo_embargo", "baseline", "us_magnet_price_2030_usd_per_kg"))
-    # with the mobilisation's plants US buyers pay less during the embargo than in the status quo
-    assert all(m < s for m, s in pairs("mobilisation_embargo", "status_quo_embargo", "us_magnet_price_2030_usd_per_kg"))
+    # with the mobilisation's plants US buyers pay less during the embargo than in the status quo (on average)
+    assert mean(values("mobilisation_embargo", "us_magnet_price_2030_usd_per_kg")) < mean(
+        values("status_quo_embargo", "us_magnet_price_2030_usd_per_kg")
+    )
+    # trade diversion: other countries' buyers turn to China, US buyers take the magnets they leave
+    assert all(u < 1.0 for u in values("status_quo_embargo", "us_unmet_demand_2030_t"))
+    assert all(e > b for e, b in pairs("status_quo_embargo", "baseline", "others_magnet_china_share_2030"))
 
 
 def test_after_the_deal_the_embargo_hits_hardest() -> None:
