@@ -120,7 +120,8 @@ class RareEarthModel(mesa.Model):
         # tables hold only world-wide; see `unmet_demand_by_country`
         self.unmet_by_country_t: list[np.ndarray] = []
         self.need_by_country_t: list[np.ndarray] = []
-        self.alarms: dict[str, list[tuple[int, float]]] = {}  # tier -> (month, severity) of supply-cut news
+        self.alarms: dict[str, list[tuple[int, float]]] = {}
+        self._alarm_cache: dict[tuple[int, str], float] = {}  # tier -> (month, severity) of supply-cut news
         self.causes: list[Any] = []
         for e in spec.events:
             step = month_index(e.date, self.start)
@@ -722,11 +723,20 @@ class RareEarthModel(mesa.Model):
         """News of a supply cut in `tiers` (severity 0-1): buyers of those goods stock up."""
         for t in tiers:
             self.alarms.setdefault(t, []).append((self.month, severity))
+        self._alarm_cache.clear()
 
     def alarm_level(self, tier: str) -> float:
-        """The standing alarm on `tier`: the severities of past news, each fading with time."""
-        decay = self.params.alarm_fade_months
-        return sum(s * math.exp(-(self.month - m) / decay) for m, s in self.alarms.get(tier, ()))
+        """The standing alarm on `tier`: the severities of past news, each fading with time
+        (computed once a month per tier)."""
+        key = (self.month, tier)
+        level = self._alarm_cache.get(key)
+        if level is None:
+            decay = self.params.alarm_fade_months
+            level = sum(s * math.exp(-(self.month - m) / decay) for m, s in self.alarms.get(tier, ()))
+            if len(self._alarm_cache) > 8:
+                self._alarm_cache.clear()
+            self._alarm_cache[key] = level
+        return level
 
     def raise_inventory_targets(self, country: str, months: float) -> None:
         """Add `months` to the inventory targets of a country's customers."""
