@@ -41,7 +41,7 @@ def fmt(x: float, digits: int = 3) -> str:
     if abs(x) >= 10**digits:
         if abs(x) >= 10000:
             return f"{x:,.0f}"
-        return f"{x:.0f}" if float(x).is_integer() else f"{x:.1f}"
+        return f"{x:.0f}" if abs(x - round(x)) < 1e-6 else f"{x:.1f}"
     return f"{x:.{digits}g}"
 
 

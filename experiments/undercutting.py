@@ -53,6 +53,8 @@ def measure(run: RunOutput, model: RareEarthModel) -> Measures:
     ev = run.events
     stops = ev[(ev["actor"] == MINE) & ev["kind"].isin(STOP_KINDS)]
     stop_year = float(stops["date"].iloc[0][:4]) if len(stops) else run.after_end
+    restarts = ev[(ev["actor"] == MINE) & (ev["kind"] == "restart")]
+    restart_year = float(restarts["date"].iloc[0][:4]) if len(restarts) else run.after_end
     by_losses = float(len(stops) > 0 and "losses" in str(stops["detail"].iloc[0]))
     s = run.series
     year = s["date"].str[:4].astype(int)
@@ -72,6 +74,7 @@ def measure(run: RunOutput, model: RareEarthModel) -> Measures:
         "mine_stop_year": stop_year,
         "mine_stops_1998_2004": float(1998 <= stop_year <= 2004),
         "mine_stops_by_2010": float(stop_year <= 2010),
+        "mine_restart_year": restart_year,
         "first_stop_for_losses": by_losses,
         "china_mining_share_1990": mean("china_share_mining", 1990, 1990),
         "china_mining_share_2004_06": mean("china_share_mining", 2004, 2006),
@@ -126,6 +129,15 @@ CHECKS = (
         target="price competition (F06)",
     ),
     Check(
+        "Mountain Pass restarts once prices are high again, after the 2010 shock", "baseline", "mine_restart_year",
+        lo=2011, hi=2013, fact="F23", target="2012-08 (Molycorp restarts mining)",
+        why_if_fail=(
+            "the mine restarts only after its market price has stood above `restart_margin` times its full "
+            "cost for `restart_months`, and then takes `restart_lead_months` (12) to produce; the 2010-12 "
+            "price rise, slower than the real one, clears that bar only in 2012-13, so output resumes in 2014"
+        ),
+    ),
+    Check(
         "China's share of world mining around 1990 is a minority", "baseline", "china_mining_share_1990", hi=0.4,
         target="about a quarter (F04, calibration)",
     ),
@@ -175,6 +187,7 @@ INDICATORS = {
     "mine_stops_1998_2004": "1 if that year is 1998-2004",
     "mine_stops_by_2010": "1 if the mine stops by 2010",
     "first_stop_for_losses": "1 if the first stop's reason is losses",
+    "mine_restart_year": "year Mountain Pass first produces again after a stop (the year after the horizon if never)",
     "china_mining_share_1990": "China's share of world mining, 1990 mean",
     "china_mining_share_2004_06": "China's share of world mining, 2004-06 mean",
     "china_mining_share_2010": "China's share of world mining, 2010 mean",
