@@ -277,7 +277,7 @@ CHECKS = (
         stat="share", fact="F27", target="most seeds", why_if_fail="as above: it stops in 2015-2017 or not by 2025",
     ),
     Check(
-        "the plant stops by 2025 in most seeds", "baseline", "plant_survives_to_2025", hi=0.2, stat="share",
+        "the plant stops by 2025 in at least 80% of seeds", "baseline", "plant_survives_to_2025", hi=0.2, stat="share",
         fact="F27", target="closed (share of seeds it survives to 2025 at most 20%)",
         why_if_fail=(
             "as above: where its rivals of its grade ask far more than it when it opens (after the 2011-12 oxide "

@@ -121,10 +121,11 @@ def band_figure(
         for ax in list(axes.flat)[n:]:
             ax.set_visible(False)
         leg = axes.flat[0].get_legend()
-        if leg is not None:
-            leg.set_title("")
-            for t in leg.get_texts():
-                t.set_fontsize(8)
+        if leg is not None:  # one legend for all panels, below them, so that it hides no line
+            handles, labels = axes.flat[0].get_legend_handles_labels()
+            leg.remove()
+            fig.legend(handles, labels, loc="outside lower center", ncol=1 if ncols == 1 else 2, fontsize=8,
+                       frameon=False)  # fmt: skip
         k = len(result.seeds)
         fig.suptitle(f"{title}{': ' if title else ''}median and 5-95% band of {k} seeds", fontsize=11)
         fig.savefig(path, dpi=DPI, metadata=PNG_META)
