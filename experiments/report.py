@@ -19,6 +19,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
@@ -223,7 +224,7 @@ def report_text(result: Result, figures: Sequence[tuple[str, str]], command: str
         {
             "variant": f"`{v.name}`",
             "what differs from the scenario": v.label,
-            "horizon": f"{e.scenario} to {v.until or 'its end'}",
+            "horizon": f"{Path(e.scenario).stem} to {v.until or 'its end'}",
         }
         for v in e.variants
     ]
@@ -260,6 +261,7 @@ def write_result(result: Result, out_dir: str | os.PathLike[str], command: str |
         result.indicators.to_csv(tmp / "indicators.csv", index=False)
         result.paths.to_csv(tmp / "paths.csv", index=False)
         pd.DataFrame([c.row for c in result.checks]).to_csv(tmp / "checks.csv", index=False)
+        np.random.seed(0)  # a figure that jitters (seaborn's global random state) draws the same jitter each time
         figures = e.figures(result, tmp) if e.figures is not None else []
         result.figures = list(figures)
         (tmp / "report.md").write_text(report_text(result, figures, command), encoding="utf-8")

@@ -276,7 +276,7 @@ def stop_figure(r: Result, path: Path) -> None:
     sns.set_theme(style="whitegrid", context="notebook")
     fig, ax = plt.subplots(figsize=(7.5, 3.8), constrained_layout=True)
     try:
-        sns.stripplot(data=df, x="mine_stop_year", y="variant", ax=ax, jitter=0.25, alpha=0.7, size=5)
+        sns.swarmplot(data=df, x="mine_stop_year", y="variant", ax=ax, alpha=0.8, size=5)  # no random jitter
         ax.axvline(2002, color="0.3", ls=":", lw=1)
         ax.text(2002, -0.6, " real closure 2002", fontsize=8, va="bottom")
         ax.set_xlabel("year Mountain Pass first stops (2011 = survives to 2010)")

@@ -28,13 +28,18 @@ def measure(run: RunOutput, model: object) -> Measures:
 
 
 def figures(result: Result, out: Path) -> list[tuple[str, str]]:
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
     band_figure(
-        result,
-        {"price_concentrate": "USD/kg", "china_share_mining": "share"},
-        out / "paths.png",
+        result, {"price_concentrate": "USD/kg", "china_share_mining": "share"}, out / "paths.png",
         logy=("price_concentrate",),
-    )
-    return [("paths.png", "prices and shares")]
+    )  # fmt: skip
+    fig, ax = plt.subplots()
+    sns.stripplot(data=result.indicators, x="share_1990", y="variant", jitter=0.3, ax=ax)  # random jitter
+    fig.savefig(out / "strip.png", metadata={"Software": None})
+    plt.close(fig)
+    return [("paths.png", "prices and shares"), ("strip.png", "shares by seed")]
 
 
 def tiny(name: str = "tiny") -> Experiment:
@@ -108,6 +113,7 @@ def test_report_is_written_and_a_failed_write_leaves_the_folder(tmp_path: Path) 
         "paths.csv",
         "paths.png",
         "report.md",
+        "strip.png",
     ]
     assert "![prices and shares](paths.png)" in text
     before = {p.name: p.read_bytes() for p in out.iterdir()}
