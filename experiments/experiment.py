@@ -235,6 +235,21 @@ class Result:
         v = self.values(variant, indicator)
         return float(((v != 0) & v.notna()).mean()) if len(v) else math.nan
 
+    def pairs(self, variant: str, indicator: str, versus: str = "baseline") -> list[tuple[float, float]]:
+        """(variant, versus) values of the indicator for each seed both ran, in seed order."""
+        a, b = self.values(variant, indicator), self.values(versus, indicator)
+        return [(float(a[s]), float(b[s])) for s in a.index if s in b.index]
+
+    def text(self, variant: str, indicator: str) -> str:
+        """The median across seeds, formatted for a report."""
+        from experiments.report import fmt
+
+        return fmt(self.median(variant, indicator))
+
+    def percent(self, variant: str, indicator: str) -> str:
+        """The share of seeds in which the indicator is true, as a percentage for a report."""
+        return f"{self.share(variant, indicator):.0%}"
+
     def summary(self, variant: str, indicator: str) -> str:
         """'median [lo, hi]': the median and the 5-95% range across seeds, for a report."""
         from experiments.report import fmt

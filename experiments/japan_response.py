@@ -25,7 +25,7 @@ import pandas as pd
 from experiments import edits
 from experiments.experiment import Check, Experiment, Measures, Result, Variant
 from experiments.metrics import RunOutput
-from experiments.report import band_figure, fmt
+from experiments.report import band_figure
 
 if TYPE_CHECKING:
     from model.model import RareEarthModel
@@ -317,14 +317,7 @@ INDICATORS = {
 
 
 def narrative(r: Result) -> str:
-    def m(v: str, k: str) -> str:
-        return fmt(r.median(v, k))
-
-    def b(v: str, k: str) -> str:
-        return r.summary(v, k)
-
-    def some(v: str, k: str) -> str:
-        return f"{r.share(v, k):.0%}"
+    m, b, some = r.text, r.summary, r.percent  # median; median [band]; share of seeds
 
     base = "baseline"
     lines = [

@@ -33,7 +33,7 @@ def values(variant: str, indicator: str) -> list[float]:
 
 
 def pairs(variant: str, indicator: str) -> list[tuple[float, float]]:
-    return list(zip(values(variant, indicator), values("baseline", indicator), strict=True))
+    return result().pairs(variant, indicator)
 
 
 def test_a_cheaper_entrant_wins_half_its_share_within_months() -> None:

@@ -26,7 +26,7 @@ def values(variant: str, indicator: str) -> list[float]:
 
 def pairs(variant: str, indicator: str) -> list[tuple[float, float]]:
     """(counterfactual, baseline) per seed."""
-    return list(zip(values(variant, indicator), values("baseline", indicator), strict=True))
+    return result().pairs(variant, indicator)
 
 
 def test_licences_cut_may_2025_magnet_exports_by_more_than_half_and_exports_recover() -> None:

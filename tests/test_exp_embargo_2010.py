@@ -28,7 +28,7 @@ def values(variant: str, indicator: str) -> list[float]:
 
 def pairs(variant: str, indicator: str) -> list[tuple[float, float]]:
     """(counterfactual, baseline) of each seed."""
-    return list(zip(values(variant, indicator), values("baseline", indicator), strict=True))
+    return result().pairs(variant, indicator)
 
 
 def median(variant: str, indicator: str) -> float:

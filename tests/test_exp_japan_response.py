@@ -27,7 +27,7 @@ def values(variant: str, indicator: str) -> list[float]:
 
 def pairs(variant: str, indicator: str, versus: str = "baseline") -> list[tuple[float, float]]:
     """(variant, versus) of each seed."""
-    return list(zip(values(variant, indicator), values(versus, indicator), strict=True))
+    return result().pairs(variant, indicator, versus)
 
 
 def test_japan_finances_lynas_and_turns_away_from_china() -> None:

@@ -25,7 +25,7 @@ def values(variant: str, indicator: str) -> list[float]:
 
 
 def pairs(variant: str, versus: str, indicator: str) -> list[tuple[float, float]]:
-    return list(zip(values(variant, indicator), values(versus, indicator), strict=True))
+    return result().pairs(variant, indicator, versus)
 
 
 def test_status_quo_the_premium_fades_and_china_keeps_most_of_the_us_market() -> None:
