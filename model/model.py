@@ -334,32 +334,45 @@ class RareEarthModel(mesa.Model):
         another tier's prices while clearing, so all tiers are repriced in one array pass."""
         p = self.params
         markets = list(self.markets.values())
-        n = sum(len(market.sellers) for market in markets)
-        cost, floor, stock, target = [0.0] * n, [p.min_markup] * n, [0.0] * n, [0.0] * n
-        spare = [0.0] * n
-        dumping = [False] * n
-        j = 0
+        cost: list[float] = []
+        floor: list[float] = []
+        stock: list[float] = []
+        target: list[float] = []
+        spare: list[float] = []
+        dumping: list[bool] = []
+        min_markup, stock_months, directed_factor = p.min_markup, p.stock_target_months, p.directed_price_factor
+        inf = math.inf
         for market in markets:
             tier = market.tier
             for s in market.sellers:
-                cost[j] = s.reference_cost(tier)
+                cost.append(s.reference_cost(tier))
                 kind = s.kind
                 if kind == "state":
-                    stock[j], target[j], floor[j] = s.stock_t[tier], np.inf, 1.0
-                elif kind == "smuggler":
-                    stock[j], target[j] = s.stock_t, s.capacity_t / 12
+                    stock.append(s.stock_t[tier])
+                    target.append(inf)
+                    floor.append(1.0)
+                    spare.append(0.0)
+                    dumping.append(False)
+                    continue
+                if kind == "smuggler":
+                    stock.append(s.stock_t)
+                    target.append(s.capacity_t / 12)
+                    floor.append(min_markup)
+                    spare.append(0.0)
+                    dumping.append(False)
+                    continue
+                stock.append(s.inventory_t[tier])
+                cap_m = s.capacity_t / 12 * (s.yields()[tier] if kind == "refiner" else 1.0)
+                target.append(stock_months * cap_m)
+                spare.append(s.spare_share() if s.status == "operating" and s.capacity_t > 0 else 0.0)
+                if s.directed:
+                    floor.append(directed_factor)
+                    # a state-directed firm undercuts, unless it ran short of input: no state order
+                    # makes a separator without feed answer its orders with output
+                    dumping.append(not s.starved())
                 else:
-                    stock[j] = s.inventory_t[tier]
-                    cap_m = s.capacity_t / 12 * (s.yields()[tier] if kind == "refiner" else 1.0)
-                    target[j] = p.stock_target_months * cap_m
-                    if s.status == "operating" and s.capacity_t > 0:
-                        spare[j] = s.spare_share()
-                    if s.directed:
-                        floor[j] = p.directed_price_factor
-                        # a state-directed firm undercuts, unless it ran short of input: no state order
-                        # makes a separator without feed answer its orders with output
-                        dumping[j] = not s.starved()
-                j += 1
+                    floor.append(min_markup)
+                    dumping.append(False)
         cost_a = np.array(cost, dtype=float)
         prices = reprice_markets(
             markets,
@@ -371,6 +384,9 @@ class RareEarthModel(mesa.Model):
             np.array(dumping, dtype=bool) if any(dumping) else None,
         )
         cost, new = cost_a.tolist(), prices.tolist()
+        if self._policy_month != self.month:
+            self._refresh_policy_cache()
+        floors = self._floors  # (firm, tier) -> the price floor, as `Firm.floor_usd_per_kg` reads it
         j = 0
         for market in markets:
             tier = market.tier
@@ -381,7 +397,7 @@ class RareEarthModel(mesa.Model):
                     new[j] = cost[j]
                 elif kind == "smuggler":  # contraband sells just below the legal goods it replaces
                     new[j] = max(cost[j], s.undercut_price())
-                elif kind in FIRM_CLASSES and s.floor_usd_per_kg(tier) >= cost[j]:
+                elif floors and kind in FIRM_CLASSES and floors.get((s.name, tier), 0.0) >= cost[j]:
                     # the state tops sales up to the floor: the firm matches the market's price
                     new[j] = float(min(new[j], max(self.last_price_index.get(tier, new[j]), 0.01)))
                 s.price[tier] = new[j]
