@@ -373,7 +373,7 @@ class RareEarthModel(mesa.Model):
                     dumping.append(False)
                     continue
                 stock.append(s.inventory_t[tier])
-                cap_m = s.capacity_t / 12 * (s.yields()[tier] if kind == "refiner" else 1.0)
+                cap_m = s.capacity_t / 12 * (s.yield_of(tier) if kind == "refiner" else 1.0)
                 target.append(stock_months * cap_m)
                 spare.append(s.spare_share() if s.status == "operating" and s.capacity_t > 0 else 0.0)
                 if s.directed:
