@@ -58,6 +58,12 @@ class Refiner(Firm):
             return {"ndpr_oxide": self.feed_ndpr_t / self.feed_t, "dytb_oxide": self.feed_dytb_t / self.feed_t}
         return dict(self.expected_yield)
 
+    def yield_of(self, tier: str) -> float:
+        """Oxide of `tier` (NdPr or DyTb) per t of feed: `yields()[tier]` without building the dict."""
+        if self.feed_t > 1e-9:
+            return (self.feed_ndpr_t if tier == "ndpr_oxide" else self.feed_dytb_t) / self.feed_t
+        return self.expected_yield[tier]
+
     def value_per_kg_feed(self) -> float:
         """What one kg of feed yields at the refiner's own asking prices, USD."""
         y = self.yields()
@@ -66,11 +72,10 @@ class Refiner(Firm):
     def reference_cost(self, tier: str) -> float:
         """Feed plus processing cost per kg of feed, split over the two oxides by the fixed
         `dytb_cost_share`, per kg of oxide (joint products have no cost of their own)."""
-        y = self.yields()
         per_feed = self.decision_cost() + self.feed_cost_usd_per_kg
         share = self.model.params.dytb_cost_share
         share = share if tier == "dytb_oxide" else 1.0 - share
-        return max(per_feed * share / max(y[tier], 1e-4), 0.01)
+        return max(per_feed * share / max(self.yield_of(tier), 1e-4), 0.01)
 
     def worth_producing(self) -> bool:
         """Separate while the oxides are worth more than feed plus processing."""
@@ -99,14 +104,14 @@ class Refiner(Firm):
     def planned_output_t(self, tier: str) -> float:
         """Oxide output to aim for, with the stock target scaled by the oxide's yield."""
         p = self.model.params
-        y = self.yields()[tier]
+        y = self.yield_of(tier)
         target = p.stock_target_months * self.capacity_t / 12 * y
         want = self.orders_ema_t[tier] + (target - self.inventory_t[tier]) / p.output_adjust_months
         return min(max(want, 0.0), self.usable_capacity_t() * y)
 
     def planned_feed_t(self) -> float:
         """Feed to process: what the NdPr sales plan needs (DyTb follows as a co-product)."""
-        y = self.yields()["ndpr_oxide"]
+        y = self.yield_of("ndpr_oxide")
         out = self.planned_output_t("ndpr_oxide")
         return out / y if y > 0 else self.capacity_t / 12
 

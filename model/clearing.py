@@ -110,6 +110,12 @@ class TierMarket:
         self.c_allowed = ok
         self.any_domestic_premium = bool(np.any(classes[:, 4] != 0))
         self.buyer_countries = [int(c) for c in np.unique(self.c_country)]
+        # the states of the sellers' and of the buyers' countries (fixed with the market)
+        self._seller_states = [model.state_list[c] for c in self.seller_countries]
+        self._buyer_states = [(d, model.state_list[d]) for d in self.buyer_countries]
+        # per exporting country: the buyers abroad and the sellers under its export rules (fixed
+        # with the market; built on a cap's first month)
+        self._cap_sides: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         # (buyer's country, seller's country) pairs where an embargo would bite
         cls_idx, sel_idx = np.nonzero(ok & cross & ~self.s_smuggler)
         self.embargo_pairs = sorted(
@@ -148,10 +154,12 @@ class TierMarket:
         states, countries, index = m.state_list, m.countries, m.country_index
         # export premium and duty of each seller's state (none for sellers outside export rules)
         any_premium = any_duty = False
-        for c in self.seller_countries:
-            pol = states[c].policy
-            any_premium = any_premium or bool(pol.export_premium.get(tier, 0.0))
-            any_duty = any_duty or bool(pol.export_duty.get(tier, 0.0))
+        for st in self._seller_states:
+            pol = st.policy
+            if pol.export_premium.get(tier, 0.0):
+                any_premium = True
+            if pol.export_duty.get(tier, 0.0):
+                any_duty = True
         premium = duty = None
         if any_premium:
             premium = np.array([states[c].policy.export_premium.get(tier, 0.0) for c in self.s_country_list])
@@ -162,16 +170,18 @@ class TierMarket:
         # per (buyer's country, seller's country): import tariff and risk premium, when any
         n_k = len(countries)
         tariff_k = risk_k = None
-        for d in self.buyer_countries:
-            pol = states[d].policy
-            for (origin, t), rate in pol.import_tariff.items():
-                if t == tier and origin in index:
-                    tariff_k = np.zeros((n_k, n_k)) if tariff_k is None else tariff_k
-                    tariff_k[d, index[origin]] = rate
-            for origin, rate in pol.risk_premium.items():
-                if origin in index:
-                    risk_k = np.zeros((n_k, n_k)) if risk_k is None else risk_k
-                    risk_k[d, index[origin]] = rate
+        for d, st in self._buyer_states:
+            pol = st.policy
+            if pol.import_tariff:
+                for (origin, t), rate in pol.import_tariff.items():
+                    if t == tier and origin in index:
+                        tariff_k = np.zeros((n_k, n_k)) if tariff_k is None else tariff_k
+                        tariff_k[d, index[origin]] = rate
+            if pol.risk_premium:
+                for origin, rate in pol.risk_premium.items():
+                    if origin in index:
+                        risk_k = np.zeros((n_k, n_k)) if risk_k is None else risk_k
+                        risk_k[d, index[origin]] = rate
         cross, cls_c = self.c_cross, self.c_country[:, None]
         if premium is not None:
             fob = np.where(cross, self.price * (1.0 + premium), self.price)
@@ -205,8 +215,8 @@ class TierMarket:
             embargo_k = np.zeros((n_k, n_k), dtype=bool)
             embargo_k[tuple(np.array(blocked).T)] = True
             ok = ok & ~(cross & ~self.s_smuggler & embargo_k[cls_c, self.s_country])
-        for d in self.buyer_countries:
-            for sec, origin, t in states[d].policy.mandates:
+        for d, st in self._buyer_states:
+            for sec, origin, t in st.policy.mandates:
                 if t == tier:
                     rows = (
                         (self.c_role == ROLE_CUSTOMER) & (self.c_country == d) & (self.c_sector == SECTORS.index(sec))
@@ -237,10 +247,11 @@ class TierMarket:
             cap = m.export_allowance_t(m.state_list[c], self.tier)
             if cap is None:
                 continue
-            sellers = np.flatnonzero((self.s_country == c) & ~self.s_smuggler & ~self.s_state)
-            caps.append(
-                ExportCap(buyers=self.b_country != c, sellers=sellers, cap_t=cap, key=(m.countries[c], self.tier))
-            )
+            sides = self._cap_sides.get(c)
+            if sides is None:
+                sellers = np.flatnonzero((self.s_country == c) & ~self.s_smuggler & ~self.s_state)
+                sides = self._cap_sides[c] = (self.b_country != c, sellers)
+            caps.append(ExportCap(buyers=sides[0], sellers=sides[1], cap_t=cap, key=(m.countries[c], self.tier)))
         return caps
 
     # --- clearing ------------------------------------------------------------------------------
@@ -301,7 +312,7 @@ class TierMarket:
         no_levies = paid is received  # no export duty and no import tariff (see class_matrices)
         if no_levies:
             recv_c = pay_c
-            duty_c = tariff_c = np.zeros(qc.shape)
+            duty_c = tariff_c = None
         else:
             recv_c = qc * received * kg
             duty_c = qc * duty * kg
@@ -317,16 +328,12 @@ class TierMarket:
         else:
             ordered = np.bincount(self.b_country, weights=demand_t, minlength=n_k)
             filled = np.bincount(self.b_country, weights=bought, minlength=n_k)
-        self.month = MonthBook(
-            qty,
-            val,
-            float(pay_c.sum()),
-            float(recv_c.sum()),
-            float(duty_c.sum()),
-            float(tariff_c.sum()),
-            ordered,
-            filled,
-        )
+        paid_usd = float(pay_c.sum())
+        if duty_c is None or tariff_c is None:  # no levies: what buyers paid, sellers received
+            received_usd, duty_usd, tariff_usd = paid_usd, 0.0, 0.0
+        else:
+            received_usd, duty_usd, tariff_usd = float(recv_c.sum()), float(duty_c.sum()), float(tariff_c.sum())
+        self.month = MonthBook(qty, val, paid_usd, received_usd, duty_usd, tariff_usd, ordered, filled)
         # per-seller receipts and per-buyer payments
         self.sold_t = q.sum(axis=0)
         self.seller_receipts_usd = recv_c.sum(axis=0)
@@ -334,7 +341,7 @@ class TierMarket:
         self.buyer_paid_usd = (group_paid if alloc.alone else group_paid[alloc.group]) * alloc.member_share
         self.bought_t = bought
         # duties and tariffs go to the states
-        if no_levies:
+        if duty_c is None or tariff_c is None:
             return
         if duty_c.any():
             for c in self.seller_countries:

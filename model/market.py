@@ -183,14 +183,16 @@ class _Groups:
         self, group: np.ndarray, want: np.ndarray, n_rows: int, caps: list[ExportCap], n_sellers: int, alone: bool
     ) -> None:
         self.group, self.want, self.alone = group, want, alone
-        self.origin = np.arange(n_rows)
+        self.origin = group if alone else np.arange(n_rows)  # alone: both are 0 .. B-1
         self.in_cap: list[np.ndarray] = []
-        if caps:
+        if caps and alone:  # no group to split: a buyer falls under a cap or not
+            self.in_cap = [np.asarray(cap.buyers, dtype=bool) for cap in caps]
+        elif caps:
             self._place(caps)
         self.mass = want if alone else np.bincount(self.group, weights=want, minlength=self.size)
         self.quantity = np.zeros((self.size, n_sellers))
         self.rest = self.mass.copy()
-        self.live = ~np.zeros(self.size, dtype=bool)
+        self.live = np.ones(self.size, dtype=bool)
         self.shared: np.ndarray | None = None  # groups of more than one buyer, counted when needed
         self.want_min = 0.0  # the smallest positive demand of a buyer
         if not alone and want.size:

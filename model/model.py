@@ -104,6 +104,9 @@ class RareEarthModel(mesa.Model):
         self.import_months: list[np.ndarray] = []  # the last 15 months of (origin, destination) t
         self.legal_exports: deque[np.ndarray] = deque(maxlen=12)  # the last 12 months of (tier, origin) t
         self.orders_by_country: dict[str, np.ndarray] = {t: np.zeros(len(self.countries)) for t in TIERS}
+        # this month's books stacked by tier, (tier, origin, destination, channel), set by `_observe`
+        self.month_quantity_t = np.zeros((len(TIERS), len(self.countries), len(self.countries), len(CHANNELS)))
+        self.month_value_usd = np.zeros_like(self.month_quantity_t)
         self.quota_used: dict[tuple[str, frozenset[str], int], float] = {}  # (country, tiers, period) -> t
         # this month's part of a quota, split over the tiers sharing it: (country, tier) -> (month, t)
         self.quota_month: dict[tuple[str, str], tuple[int, float]] = {}
@@ -226,16 +229,19 @@ class RareEarthModel(mesa.Model):
     def _demand(self, market: TierMarket) -> np.ndarray:
         demand = np.zeros(len(market.agents))
         tier = market.tier
-        agent_demand = [0.0] * len(market.agent_list)
-        for j, a in enumerate(market.agent_list):
-            if a.kind == "refiner":
-                agent_demand[j] = a.feed_demand_t()
-            elif a.kind == "magnet_maker":
-                agent_demand[j] = a.input_demand_t(tier)
-            elif a.kind == "smuggler":
-                agent_demand[j] = a.demand_t()
-            elif a.kind == "state":
-                agent_demand[j] = a.stockpile_demand_t(tier)
+        agent_demand = []
+        for a in market.agent_list:
+            kind = a.kind
+            if kind == "state":
+                agent_demand.append(a.stockpile_demand_t(tier))
+            elif kind == "magnet_maker":
+                agent_demand.append(a.input_demand_t(tier))
+            elif kind == "refiner":
+                agent_demand.append(a.feed_demand_t())
+            elif kind == "smuggler":
+                agent_demand.append(a.demand_t())
+            else:
+                agent_demand.append(0.0)
         demand[market.agent_pos] = agent_demand
         if market.cust_rows.size:
             orders = self.customers.orders_t(self.params.inventory_adjust_months)
@@ -244,13 +250,15 @@ class RareEarthModel(mesa.Model):
 
     def _clear(self, tier: str) -> None:
         market = self.markets[tier]
-        offers = np.array([s.offer_t(tier) if s.kind != "state" else s.stockpile_offer_t(tier) for s in market.sellers])
+        sellers = market.sellers
+        offers = np.array([s.offer_t(tier) if s.kind != "state" else s.stockpile_offer_t(tier) for s in sellers])
         demand = self._demand(market)
-        taking_orders = np.array([s.kind in FIRM_CLASSES and s.status == "operating" for s in market.sellers])
+        taking_orders = np.array([s.kind in FIRM_CLASSES and s.status == "operating" for s in sellers])
         market.clear(demand, offers, taking_orders)
         market.offered_t = offers
         self.orders_by_country[tier] = market.month.ordered_by_country
-        for cap in market.allocation.caps:
+        caps = market.allocation.caps
+        for cap in caps:
             self.export_requests.setdefault(cap.key, {})[self.month] = cap.requested_t
             self._update_export_premium(cap)
             pol = self.states[cap.key[0]].policy
@@ -259,30 +267,32 @@ class RareEarthModel(mesa.Model):
                 key = (cap.key[0], group, self._quota_period(pol, tier))
                 self.quota_used[key] = self.quota_used.get(key, 0.0) + cap.shipped_t
                 self._use_month_quota(cap.key[0], tier, group, cap.shipped_t)
-        capped = {cap.key[0] for cap in market.allocation.caps}
-        for c in self.countries:
-            if c not in capped:
-                pol = self.states[c].policy
-                if pol.export_premium.get(tier, 0.0) > 0:
-                    pol.export_premium[tier] *= 1.0 - self.params.export_premium_decay
+        capped = {cap.key[0] for cap in caps}
+        decay = 1.0 - self.params.export_premium_decay
+        for st in self.state_list:
+            if st.country not in capped:
+                premium = st.policy.export_premium
+                if premium.get(tier, 0.0) > 0:
+                    premium[tier] *= decay
         # deliveries to sellers' and buyers' books
         sold, receipts = market.sold_t, market.seller_receipts_usd
         asked = market.allocation.asked_t.tolist()
         # quantities and money stay numpy floats (agents' sums of them depend on the type)
-        for j, (s, sold_none) in enumerate(zip(market.sellers, (sold <= 0).tolist(), strict=True)):
-            if s.kind in FIRM_CLASSES:
+        for j, (s, sold_none) in enumerate(zip(sellers, (sold <= 0).tolist(), strict=True)):
+            kind = s.kind
+            if kind in FIRM_CLASSES:
                 s.asked_t[tier] = asked[j]
             if sold_none:
                 continue
             sold_j, receipts_j = sold[j], receipts[j]
-            if s.kind == "state":
+            if kind == "state":
                 avg = s.stock_value_usd[tier] / max(s.stock_t[tier], 1e-12)
                 s.stock_t[tier] = max(s.stock_t[tier] - sold_j, 0.0)
                 s.stock_value_usd[tier] = max(s.stock_value_usd[tier] - avg * sold_j, 0.0)
                 s.policy.stockpile_release_t[tier] = max(s.policy.stockpile_release_t.get(tier, 0.0) - sold_j, 0.0)
                 s.receive("stockpile_sales", receipts_j)
                 s.sold_t[tier] += sold_j
-            elif s.kind == "smuggler":
+            elif kind == "smuggler":
                 s.stock_t = max(s.stock_t - sold_j, 0.0)
                 s.sold_t[tier] += sold_j
                 s.revenue_usd += receipts_j
@@ -297,16 +307,17 @@ class RareEarthModel(mesa.Model):
         for i, a in zip(market.agent_pos.tolist(), market.agent_list, strict=True):
             if bought_none[i]:
                 continue
-            if a.kind == "refiner":
+            kind = a.kind
+            if kind == "magnet_maker":
+                a.receive_input(tier, bought[i], paid[i])
+                a.cost_usd += paid[i]
+            elif kind == "refiner":
                 contents = self.concentrate_content(market)
                 a.receive_feed(bought[i], float(q[i] @ contents[0]), float(q[i] @ contents[1]), paid[i])
                 a.cost_usd += paid[i]
-            elif a.kind == "magnet_maker":
-                a.receive_input(tier, bought[i], paid[i])
-                a.cost_usd += paid[i]
-            elif a.kind == "smuggler":
+            elif kind == "smuggler":
                 a.receive(bought[i], paid[i])
-            elif a.kind == "state":
+            elif kind == "state":
                 a.stock_t[tier] += bought[i]
                 a.stock_value_usd[tier] += paid[i]
                 a.bought_t[tier] += bought[i]
@@ -334,32 +345,45 @@ class RareEarthModel(mesa.Model):
         another tier's prices while clearing, so all tiers are repriced in one array pass."""
         p = self.params
         markets = list(self.markets.values())
-        n = sum(len(market.sellers) for market in markets)
-        cost, floor, stock, target = [0.0] * n, [p.min_markup] * n, [0.0] * n, [0.0] * n
-        spare = [0.0] * n
-        dumping = [False] * n
-        j = 0
+        cost: list[float] = []
+        floor: list[float] = []
+        stock: list[float] = []
+        target: list[float] = []
+        spare: list[float] = []
+        dumping: list[bool] = []
+        min_markup, stock_months, directed_factor = p.min_markup, p.stock_target_months, p.directed_price_factor
+        inf = math.inf
         for market in markets:
             tier = market.tier
             for s in market.sellers:
-                cost[j] = s.reference_cost(tier)
+                cost.append(s.reference_cost(tier))
                 kind = s.kind
                 if kind == "state":
-                    stock[j], target[j], floor[j] = s.stock_t[tier], np.inf, 1.0
-                elif kind == "smuggler":
-                    stock[j], target[j] = s.stock_t, s.capacity_t / 12
+                    stock.append(s.stock_t[tier])
+                    target.append(inf)
+                    floor.append(1.0)
+                    spare.append(0.0)
+                    dumping.append(False)
+                    continue
+                if kind == "smuggler":
+                    stock.append(s.stock_t)
+                    target.append(s.capacity_t / 12)
+                    floor.append(min_markup)
+                    spare.append(0.0)
+                    dumping.append(False)
+                    continue
+                stock.append(s.inventory_t[tier])
+                cap_m = s.capacity_t / 12 * (s.yield_of(tier) if kind == "refiner" else 1.0)
+                target.append(stock_months * cap_m)
+                spare.append(s.spare_share() if s.status == "operating" and s.capacity_t > 0 else 0.0)
+                if s.directed:
+                    floor.append(directed_factor)
+                    # a state-directed firm undercuts, unless it ran short of input: no state order
+                    # makes a separator without feed answer its orders with output
+                    dumping.append(not s.starved())
                 else:
-                    stock[j] = s.inventory_t[tier]
-                    cap_m = s.capacity_t / 12 * (s.yields()[tier] if kind == "refiner" else 1.0)
-                    target[j] = p.stock_target_months * cap_m
-                    if s.status == "operating" and s.capacity_t > 0:
-                        spare[j] = s.spare_share()
-                    if s.directed:
-                        floor[j] = p.directed_price_factor
-                        # a state-directed firm undercuts, unless it ran short of input: no state order
-                        # makes a separator without feed answer its orders with output
-                        dumping[j] = not s.starved()
-                j += 1
+                    floor.append(min_markup)
+                    dumping.append(False)
         cost_a = np.array(cost, dtype=float)
         prices = reprice_markets(
             markets,
@@ -371,6 +395,9 @@ class RareEarthModel(mesa.Model):
             np.array(dumping, dtype=bool) if any(dumping) else None,
         )
         cost, new = cost_a.tolist(), prices.tolist()
+        if self._policy_month != self.month:
+            self._refresh_policy_cache()
+        floors = self._floors  # (firm, tier) -> the price floor, as `Firm.floor_usd_per_kg` reads it
         j = 0
         for market in markets:
             tier = market.tier
@@ -381,7 +408,7 @@ class RareEarthModel(mesa.Model):
                     new[j] = cost[j]
                 elif kind == "smuggler":  # contraband sells just below the legal goods it replaces
                     new[j] = max(cost[j], s.undercut_price())
-                elif kind in FIRM_CLASSES and s.floor_usd_per_kg(tier) >= cost[j]:
+                elif floors and kind in FIRM_CLASSES and floors.get((s.name, tier), 0.0) >= cost[j]:
                     # the state tops sales up to the floor: the firm matches the market's price
                     new[j] = float(min(new[j], max(self.last_price_index.get(tier, new[j]), 0.01)))
                 s.price[tier] = new[j]
@@ -513,36 +540,40 @@ class RareEarthModel(mesa.Model):
 
     def _observe(self) -> None:
         """Price indices and the observations agents use next month."""
-        k = len(self.countries)
-        imports = np.zeros((k, k))
-        by_tier = np.zeros((len(TIERS), k, k))
-        exports = np.zeros((len(TIERS), k))
-        for t_idx, (tier, market) in enumerate(self.markets.items()):
-            mb = market.month
-            q, v = mb.quantity_t, mb.value_usd
-            q2, v2 = q.sum(axis=2), v.sum(axis=2)  # (origin, destination)
-            recorded = q > 1e-9  # the cells the flows table records
-            total_q = float(q[recorded].sum())
+        books = [market.month for market in self.markets.values()]
+        # this month's books, stacked by tier: (tier, origin, destination, channel); after the
+        # month's offtakes, so `Recorder.record_month` records these arrays as they are
+        q = self.month_quantity_t = np.array([mb.quantity_t for mb in books])
+        v = self.month_value_usd = np.array([mb.value_usd for mb in books])
+        q2, v2 = q.sum(axis=3), v.sum(axis=3)  # (tier, origin, destination)
+        into_q, into_v = q2.sum(axis=1), v2.sum(axis=1)  # (tier, destination)
+        imp_q = (into_q - q2.diagonal(axis1=1, axis2=2)).tolist()
+        imp_v = (into_v - v2.diagonal(axis1=1, axis2=2)).tolist()
+        for t_idx, tier in enumerate(self.markets):
+            q_t, v_t = q[t_idx], v[t_idx]
+            recorded = q_t > 1e-9  # the cells the flows table records
+            total_q = float(q_t[recorded].sum())
             if total_q > 1e-9:
-                self.last_price_index[tier] = float(v[recorded].sum() / (total_q * KG_PER_T))
+                self.last_price_index[tier] = float(v_t[recorded].sum() / (total_q * KG_PER_T))
             home = self._smugglers_home[tier]
-            if q[home, home, 0] > 1e-9:  # legal trade inside the smugglers' home country
-                self.domestic_price[tier] = float(v[home, home, 0] / (q[home, home, 0] * KG_PER_T))
-            into_q, into_v = q2.sum(axis=0), v2.sum(axis=0)
-            abroad_q = into_q.sum() - into_q[home]
+            if q_t[home, home, 0] > 1e-9:  # legal trade inside the smugglers' home country
+                self.domestic_price[tier] = float(v_t[home, home, 0] / (q_t[home, home, 0] * KG_PER_T))
+            into_q_t, into_v_t = into_q[t_idx], into_v[t_idx]
+            abroad_q = into_q_t.sum() - into_q_t[home]
             if abroad_q > 1e-9:  # what buyers outside the home country pay
-                self.export_price[tier] = float((into_v.sum() - into_v[home]) / (abroad_q * KG_PER_T))
-            imp_q, imp_v = (into_q - q2.diagonal()).tolist(), (into_v - v2.diagonal()).tolist()
+                self.export_price[tier] = float((into_v_t.sum() - into_v_t[home]) / (abroad_q * KG_PER_T))
+            imp_q_t, imp_v_t = imp_q[t_idx], imp_v[t_idx]
             for c, st in enumerate(self.state_list):
                 hist = st.import_price_history[tier]
-                hist.append(float(imp_v[c] / (imp_q[c] * KG_PER_T)) if imp_q[c] > 1e-9 else (hist[-1] if hist else 0.0))
-            imports += q2
-            by_tier[t_idx] = q2
-            legal = q[:, :, 0]
-            exports[t_idx] = legal.sum(axis=1) - legal.diagonal()
+                if imp_q_t[c] > 1e-9:
+                    hist.append(float(imp_v_t[c] / (imp_q_t[c] * KG_PER_T)))
+                else:
+                    hist.append(hist[-1] if hist else 0.0)
+        legal = q[:, :, :, 0]
+        exports = legal.sum(axis=2) - legal.diagonal(axis1=1, axis2=2)  # (tier, origin)
         keep = 1.0 - 1.0 / self.params.supplier_memory_months
-        self.imports_by_origin = keep * self.imports_by_origin + imports
-        self.import_months.append(by_tier)
+        self.imports_by_origin = keep * self.imports_by_origin + q2.sum(axis=0)
+        self.import_months.append(q2)
         self.legal_exports.append(exports)
         if len(self.import_months) > 15:
             self.import_months.pop(0)

@@ -51,15 +51,13 @@ class Recorder:
         m = self.model
         date = m.date
         smuggled = 0.0
-        books = [m.markets[tier].month for tier in TIERS]
-        for mb in books:
-            smuggled += float(mb.quantity_t[:, :, 1].sum())
-        q = np.array([mb.quantity_t for mb in books])  # (tier, origin, destination, channel)
+        q = m.month_quantity_t  # (tier, origin, destination, channel), stacked by `_observe`
+        for q_t in q:
+            smuggled += float(q_t[:, :, 1].sum())
         traded = (q > 1e-9).ravel()
         cells = traded.nonzero()[0]
         if cells.size:
-            v = np.array([mb.value_usd for mb in books])
-            self.flow_months.append((date, cells, q.ravel()[traded], v.ravel()[traded]))
+            self.flow_months.append((date, cells, q.ravel()[traded], m.month_value_usd.ravel()[traded]))
         out = {t: 0.0 for t in TIERS}
         home = {t: 0.0 for t in TIERS}
         for f in m.firms:
