@@ -1,10 +1,11 @@
 """Controls 2025: what did China's 2025 export licences on heavy rare earths and magnets do to its
 magnet exports, and what does the MP Materials / DoD price floor do?
 
-From 2025-04 China's exports of DyTb oxide and magnets need a licence (F34): in the model nothing
-is licensed for the first two months, then a share of the applications made two months earlier,
-a share that rises from `licence_approval` toward all of them (time constant
-`licence_ease_months`). While the licences leave applications unserved the export premium on
+From 2025-04 China's exports of DyTb oxide and magnets need a licence (F34): in the model an
+application waits two months on average (at least one; each month a share 1/2 of those waiting
+is decided), so nothing is licensed in the first month and licences then trickle in; a share of
+the decided applications is approved, rising from `licence_approval` toward all of them (time
+constant `licence_ease_months`). While the licences leave applications unserved the export premium on
 Chinese magnets rises; once they leave little unserved it decays. From 2025-07 the USA guarantees
 Mountain Pass Separation 110 USD/kg for its NdPr oxide for 10 years (F36), and buys all the output
 of the MP 10X magnet plant (built from 2026-01) from 2028-07. The experiment measures China's
@@ -429,8 +430,8 @@ CHECKS = (
         "some magnet exports still leave China in May 2025 (the fall is not total)", "baseline",
         "china_magnet_exports_change_2025_05", lo=-0.9, fact="F35", target="-74%: a quarter still shipped",
         why_if_fail=(
-            "the model's licence regime licenses nothing in its first two months (the delay), so May 2025 exports "
-            "stop entirely, where real licences were granted in a trickle"
+            "the model's licences trickle in too slowly in the regime's first months (half the waiting "
+            "applications decided a month, a share `licence_approval` of them approved)"
         ),
     ),
     Check(
@@ -584,14 +585,15 @@ def narrative(r: Result) -> str:
     lines = [
         f"In the history world China's magnet exports are {fmt(r.median(b, 'china_magnet_exports_2024_05_t'))} t "
         f"in May 2024 and {fmt(may)} t in May 2025, a change of {pct(b, 'china_magnet_exports_change_2025_05')} "
-        f"(median; real 1,238 t, -74%). The model licenses nothing in the first {LICENCE_DELAY_MONTHS} months of "
-        f"the regime, so foreign buyers' orders for Chinese magnets go unserved"
-        + (" and May 2025 exports stop entirely, where real licences were granted in a trickle" if may == 0 else "")
+        f"(median; real 1,238 t, -74%). The model licenses nothing in the regime's first month and then "
+        f"decides each month a share 1/{LICENCE_DELAY_MONTHS} of the applications still waiting, so most of "
+        f"foreign buyers' orders for Chinese magnets go unserved at first"
+        + (" and May 2025 exports stop entirely" if may == 0 else "")
         + ". Exports reach 75% of the year-earlier month again "
         f"{fmt(r.median(b, 'recovery_months'))} months after May 2025 (90% of seeds "
         f"{fmt(r.band(b, 'recovery_months')[0])} to {fmt(r.band(b, 'recovery_months')[1])}), once the first "
-        f"licences come: {fmt(100 * LICENCE_APPROVAL)}% of the applications made {LICENCE_DELAY_MONTHS} months "
-        f"earlier (`licence_approval`), a share that rises toward all of them with a time constant of "
+        f"licences come: {fmt(100 * LICENCE_APPROVAL)}% of the decided applications "
+        f"(`licence_approval`) at first, a share that rises toward all of them with a time constant of "
         f"{fmt(LICENCE_EASE_MONTHS)} months (`licence_ease_months`); in 2026 China's licensed exports are "
         f"{pct(b, 'licensed_share_2026')} of its applications.",
         "",

@@ -34,6 +34,7 @@ from model.scenario import Scenario, load_scenario
 from model.tables import Recorder
 
 FIRM_CLASSES: dict[str, type[Firm]] = {"miner": Miner, "refiner": Refiner, "magnet_maker": MagnetMaker}
+LICENCE_WEIGHT_MIN = 1e-6  # applications still waiting with less weight than this are left out (a numerical cut)
 
 
 class EmbargoEnd:
@@ -419,12 +420,15 @@ class RareEarthModel(mesa.Model):
         """The quota rent on a capped tier: the price abroad rises while applications exceed
         the month's allowance and falls while they leave it unused, in proportion to the gap;
         once the cap leaves at most `export_premium_tolerance` of applications unserved there is
-        no scarcity left to price, and the rent decays as on an uncapped tier."""
+        no scarcity left to price, and the rent decays as on an uncapped tier. Only a quota
+        prices its scarcity: a licence regime rations by the queue of applications waiting for
+        a decision, not by price, so under licences alone the rent only decays."""
         p = self.params
         pol = self.states[cap.key[0]].policy
         tier = cap.key[1]
         factor = 1.0 + pol.export_premium.get(tier, 0.0)
-        gap = (cap.requested_t - cap.allowance_t) / max(cap.requested_t, cap.allowance_t, 1e-9)
+        quota = tier in pol.export_quota_t and self.month < pol.quota_batch.get(tier, (0, self.n_months + 1))[1]
+        gap = (cap.requested_t - cap.allowance_t) / max(cap.requested_t, cap.allowance_t, 1e-9) if quota else 0.0
         if gap <= p.export_premium_tolerance:
             factor = 1.0 + (factor - 1.0) * (1.0 - p.export_premium_decay)
         factor = max(factor * (1.0 + p.export_premium_gain * gap), 1.0)
@@ -433,8 +437,7 @@ class RareEarthModel(mesa.Model):
     def export_allowance_t(self, state: State, tier: str) -> float | None:
         """This month's cap on exports of `tier` by `state` (None = no cap): the quota left for
         the year (or the batch) spread over the months left, split over the tiers that share the
-        quota; and licences approved for applications made `delay` months ago (none in the
-        first `delay` months of a licence regime)."""
+        quota; and the licences granted this month (`licensed_t`)."""
         pol = state.policy
         cap: float | None = None
         if tier in pol.export_quota_t and self.month < pol.quota_batch.get(tier, (0, self.n_months + 1))[1]:
@@ -447,17 +450,33 @@ class RareEarthModel(mesa.Model):
                     cap += left if month == self.month else 0.0
         delay = pol.licence_delay_months.get(tier)
         if delay:
-            applied = self.export_requests.get((state.country, tier), {}).get(self.month - delay, 0.0)
-            settled = self.month - delay - pol.licence_since[tier]  # months of approvals so far
-            licensed = self.licence_approval_share(settled) * applied if settled >= 0 else 0.0
+            licensed = self.licensed_t(state, tier, delay)
             cap = licensed if cap is None else min(cap, licensed)
             # record applications even when nothing is licensed yet
             self.export_requests.setdefault((state.country, tier), {})
         return cap
 
+    def licensed_t(self, state: State, tier: str, delay: int) -> float:
+        """Exports of `tier` licensed this month under a licence regime whose applications take
+        `delay` months on average: each month's applications (what buyers abroad asked for) are
+        decided from the next month on, a share 1/`delay` of those still waiting each month (a
+        geometric waiting time of at least one month), and a share `licence_approval_share` of
+        the decided ones is approved. Nothing is licensed in the regime's first month; with
+        `delay` 1 all of last month's applications are decided."""
+        since = state.policy.licence_since[tier]
+        requests = self.export_requests.get((state.country, tier), {})
+        decided_share = 1.0 / max(delay, 1)
+        decided_t, weight = 0.0, decided_share
+        for month in range(self.month - 1, since - 1, -1):  # last month's applications first
+            decided_t += weight * requests.get(month, 0.0)
+            weight *= 1.0 - decided_share
+            if weight < LICENCE_WEIGHT_MIN:
+                break
+        return self.licence_approval_share(self.month - since - 1) * decided_t if self.month > since else 0.0
+
     def licence_approval_share(self, months_settled: int) -> float:
-        """Share of applications approved `months_settled` months after the first approvals of a
-        licence regime: `licence_approval` at first, rising toward all of them as the licensing
+        """Share of decided applications approved `months_settled` months after the first
+        decisions of a licence regime: `licence_approval` at first, rising toward all of them as the licensing
         office and exporters settle into the procedure (time constant `licence_ease_months`)."""
         p = self.params
         return 1.0 - (1.0 - p.licence_approval) * math.exp(-months_settled / p.licence_ease_months)

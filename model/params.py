@@ -229,7 +229,7 @@ class ModelParams(BaseModel):
         6.0, 1.0, 60.0, "months over which a state would empty its stockpile into a price spike", "months"
     )
     licence_approval: float = _f(
-        0.6, 0.0, 1.0, "share of applied exports approved in the first month after a licence delay has elapsed"
+        0.6, 0.0, 1.0, "share of decided export applications approved in a licence regime's first month of decisions"
     )
     licence_ease_months: float = _f(
         6.0,
