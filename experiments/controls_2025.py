@@ -5,12 +5,13 @@ From 2025-04 China's exports of DyTb oxide and magnets need a licence (F34): in 
 application waits two months on average (at least one; each month a share 1/2 of those waiting
 is decided), so nothing is licensed in the first month and licences then trickle in; a share of
 the decided applications is approved, rising from `licence_approval` toward all of them (time
-constant `licence_ease_months`). While the licences leave applications unserved the export premium on
-Chinese magnets rises; once they leave little unserved it decays. From 2025-07 the USA guarantees
+constant `licence_ease_months`). Licences ration by the queue, not by price: no export premium
+builds (unlike under a quota), so what buyers abroad cannot get is left unmet or bought from
+other makers. From 2025-07 the USA guarantees
 Mountain Pass Separation 110 USD/kg for its NdPr oxide for 10 years (F36), and buys all the output
 of the MP 10X magnet plant (built from 2026-01) from 2028-07. The experiment measures China's
 magnet exports in May 2025 against May 2024 (F35), how soon they recover and whether the recovery
-lasts, the export premium's rise and decay, whether the MP separation plant keeps producing to
+lasts, who goes short, whether the MP separation plant keeps producing to
 2035, what the floor costs the US state, how much of the USA's magnet and oxide purchases still
 come from China in 2028 and 2035, and the size of MP's Texas magnet plant against China's output
 (F38). The counterfactuals remove the controls, remove the floor and offtake (and the 10X plant),
@@ -65,10 +66,6 @@ LICENCE_APPROVAL = ModelParams().licence_approval
 """The model's share of applications licensed at first (the variants leave the parameters at their defaults)."""
 LICENCE_EASE_MONTHS = ModelParams().licence_ease_months
 """Time constant with which the licensed share rises toward all applications."""
-MAX_PREMIUM = ModelParams().max_markup
-"""The export premium's ceiling (the premium is capped at the highest markup)."""
-PREMIUM_TOLERANCE = ModelParams().export_premium_tolerance
-"""Share of applications a cap may leave unserved before the export premium rises."""
 LICENSED_CHANNELS = ("legal", "stockpile")
 """Exports that need a licence (smuggled ones do not)."""
 RENT_WINDOW = ("2025-04", "2026-12")
@@ -380,6 +377,7 @@ def measure(run: RunOutput, model: RareEarthModel) -> Measures:
             "china_magnet_exports_t": exports.reindex(s.loc[window, "date"]).to_numpy(),
             "magnet_price_usd_per_kg": s.loc[window, "price_magnet"].to_numpy(),
             "china_magnet_rent": rent.reindex(s.loc[window, "date"]).to_numpy(),
+            "unmet_demand_t": s.loc[window, "unmet_demand_t"].to_numpy(),
         }
     )
     years = np.arange(PATH_YEARS[0], min(PATH_YEARS[1], last) + 1)
@@ -442,11 +440,7 @@ CHECKS = (
         "the recovery lasts: exports June 2025-May 2026 at least 75% of the year before the licences", "baseline",
         "exports_year_after_over_year_before", lo=SUSTAINED_SHARE,
         target="H2 2025 near 2024 levels (press; not in the facts file)",
-        why_if_fail=(
-            "the licences soon cover nearly all applications, but the export premium that climbed to its ceiling "
-            "while they left most of them unserved decays only gradually, so Chinese magnets stay several times "
-            "dearer abroad into 2026 and foreign buyers apply for fewer of them"
-        ),
+        why_if_fail="buyers abroad who turned to other makers while they waited do not come back",
     ),
     Check(
         "with the floor, Mountain Pass Separation produces every year 2026-2035", "baseline",
@@ -466,16 +460,16 @@ CHECKS = (
         "china_magnet_exports_change_2025_05", versus="baseline", lo=0.5, target="smaller fall",
     ),
     Check(
-        "without the controls the 2025 magnet price does not jump (ratio to 2024)", "no_controls",
-        "magnet_price_2025_over_2024", versus="baseline", hi=-0.2, target="lower",
+        "without the controls fewer customers go short in 2025 (world unmet demand, t)", "no_controls",
+        "unmet_demand_2025_t", versus="baseline", hi=-1.0, target="less unmet (2025 line stoppages abroad: press)",
     ),
     Check(
         "without the controls China keeps more of the US magnet market in 2028 (share)", "no_controls",
         "us_magnet_china_share_2028", versus="baseline", lo=0.01, target="more dependent",
     ),
     Check(
-        "the export premium fades: US buyers pay less over China's price for Chinese magnets in 2035 than in 2026",
-        "baseline", "china_magnet_rent_fall_2026_35", lo=0.0, target="the premium decays once licences cover demand",
+        "licences ration by the queue: US buyers pay about China's price for Chinese magnets in 2026 (ratio)",
+        "baseline", "china_magnet_rent_2026", lo=0.9, hi=1.1, target="no quota rent",
     ),
     Check(
         "without the floor the US state pays no floor (bn USD)", "no_floor", "us_floor_cost_bn_usd",
@@ -562,12 +556,6 @@ INDICATORS = {
 }
 
 
-def share_positive(r: Result, variant: str, indicator: str) -> float:
-    """Share of seeds in which the indicator is above 0."""
-    v = r.values(variant, indicator).dropna()
-    return float((v > 0).mean()) if len(v) else math.nan
-
-
 def narrative(r: Result) -> str:
     b, nc = "baseline", "no_controls"
 
@@ -579,8 +567,6 @@ def narrative(r: Result) -> str:
     rent_26, rent_35 = r.median(b, "china_magnet_rent_2026"), r.median(b, "china_magnet_rent_2035")
     floor_cost = r.median(b, "us_floor_cost_bn_usd")
     ndpr_2030 = r.median(b, "ndpr_price_2030_usd_per_kg")
-    peak = r.median(b, "china_magnet_rent_peak")
-    at_ceiling = " (the ceiling set by `max_markup`)" if abs(peak - 1.0 - MAX_PREMIUM) < 0.01 else ""
     dependence_gap = r.median(nc, "us_magnet_china_share_2028") - r.median(b, "us_magnet_china_share_2028")
     lines = [
         f"In the history world China's magnet exports are {fmt(r.median(b, 'china_magnet_exports_2024_05_t'))} t "
@@ -597,27 +583,20 @@ def narrative(r: Result) -> str:
         f"{fmt(LICENCE_EASE_MONTHS)} months (`licence_ease_months`); in 2026 China's licensed exports are "
         f"{pct(b, 'licensed_share_2026')} of its applications.",
         "",
-        f"While the licences leave applications unserved the export premium on Chinese magnets rises: in the "
-        f"dearest month (median across seeds) US buyers pay {fmt(peak)} times what Chinese buyers pay for the same "
-        f"magnets{at_ceiling}, and the magnet price index for 2025 is "
-        f"{fmt(r.median(b, 'magnet_price_2025_over_2024'))} times its 2024 mean. Once the licences leave at most "
-        f"{fmt(100 * PREMIUM_TOLERANCE)}% of applications unserved the premium decays, "
-        + ("gradually" if rent_26 > 1.5 else "quickly")
-        + f": US buyers pay {fmt(rent_26)} times China's price in 2026, "
-        f"{fmt(r.median(b, 'china_magnet_rent_2028'))} times in 2028 and {fmt(rent_35)} times in 2035 "
-        f"(it is lower in 2035 than in 2026 in {share_positive(r, b, 'china_magnet_rent_fall_2026_35'):.0%} of "
-        f"seeds). "
+        f"The licences ration by the queue, not by price: US buyers pay {fmt(rent_26)} times what Chinese buyers "
+        f"pay for the same magnets in 2026 and {fmt(rent_35)} times in 2035, and the magnet price index for 2025 "
+        f"is {fmt(r.median(b, 'magnet_price_2025_over_2024'))} times its 2024 mean (without the licences "
+        f"{fmt(r.median(nc, 'magnet_price_2025_over_2024'))}). What buyers abroad cannot get while their "
+        f"applications wait goes unmet: customers in the world are "
+        f"{fmt(r.median(b, 'unmet_demand_2025_t'))} t short in 2025 (without the licences "
+        f"{fmt(r.median(nc, 'unmet_demand_2025_t'))} t), US customers {fmt(r.median(b, 'us_unmet_demand_2025_t'))} t "
+        f"({pct(b, 'us_unmet_share_2025')} of their need). "
         + ("The recovery does not last: " if sustained < SUSTAINED_SHARE else "The recovery lasts: ")
         + f"China's exports from June 2025 to May 2026 are {fmt(sustained)} times those of the year before the "
         f"licences, and in 2026 {fmt(r.median(b, 'china_magnet_exports_2026_over_2024'))} times those of 2024 "
         f"(without the licences {fmt(r.median(nc, 'exports_year_after_over_year_before'))} and "
         f"{fmt(r.median(nc, 'china_magnet_exports_2026_over_2024'))}). "
-        + (
-            "With the licences covering nearly all applications, what holds exports down is the premium: "
-            if r.median(b, "licensed_share_2026") >= 0.9
-            else ""
-        )
-        + f"buyers outside China get {pct(b, 'china_share_foreign_magnets_2026')} of their magnets from China in "
+        + f"Buyers outside China get {pct(b, 'china_share_foreign_magnets_2026')} of their magnets from China in "
         f"2026 (without the licences {pct(nc, 'china_share_foreign_magnets_2026')})"
         + (
             " and buy Japanese, European and US magnets instead."
@@ -631,8 +610,8 @@ def narrative(r: Result) -> str:
         f"{pct(nc, 'us_magnet_china_share_2035')} in 2035, against {pct(b, 'us_magnet_china_share_2028')} and "
         f"{pct(b, 'us_magnet_china_share_2035')} with the licences"
         + (
-            ": as the premium fades US buyers return to Chinese magnets, and by 2028 the licences leave little "
-            "mark on US dependence"
+            ": once the licences cover nearly all applications US buyers are back with Chinese magnets, and by "
+            "2028 the licences leave little mark on US dependence"
             if dependence_gap < 0.1
             else ""
         )
@@ -665,8 +644,8 @@ def narrative(r: Result) -> str:
         f"({fmt(r.median(b, 'texas_days_of_china_2025'))} days in its part-year 2025; F38: about one day).",
         "",
         f"A {LONG_DELAY_MONTHS}-month licence delay (`long_delay`) puts the recovery at "
-        f"{fmt(r.median('long_delay', 'recovery_months'))} months and the 2026 premium at "
-        f"{fmt(r.median('long_delay', 'china_magnet_rent_2026'))} times China's price. A {EMBARGO_MONTHS}-month "
+        f"{fmt(r.median('long_delay', 'recovery_months'))} months and world unmet demand in 2025 at "
+        f"{fmt(r.median('long_delay', 'unmet_demand_2025_t'))} t. A {EMBARGO_MONTHS}-month "
         f"Chinese magnet embargo on the USA on top of the licences (`us_magnet_embargo`) leaves US customers "
         f"{fmt(r.median('us_magnet_embargo', 'us_unmet_demand_2025_t'))} t short in 2025 "
         f"({pct('us_magnet_embargo', 'us_unmet_share_2025')} of their need), against "
@@ -755,12 +734,12 @@ def figures(r: Result, out: Path) -> list[tuple[str, str]]:
         {
             "china_magnet_exports_t": "China's magnet exports, t/month",
             "magnet_price_usd_per_kg": "magnet price index, USD/kg",
-            "china_magnet_rent": "export premium: US / Chinese price",
+            "unmet_demand_t": "customers' unmet demand, t/month",
         },
         out / "exports_2025.png",
         start=WINDOW[0],
         end=WINDOW[1],
-        logy=("magnet_price_usd_per_kg", "china_magnet_rent"),
+        logy=("magnet_price_usd_per_kg",),
         title="China's 2025 licences",
         mark={"2025-04": "licences", "2025-07": "US floor"},
     )
@@ -783,9 +762,8 @@ def figures(r: Result, out: Path) -> list[tuple[str, str]]:
     return [
         (
             "exports_2025.png",
-            "China's monthly magnet exports, the magnet price index and the export premium US buyers pay on Chinese "
-            "magnets (their price over Chinese buyers'; months without US purchases of Chinese magnets are left "
-            "out) around the 2025 licences.",
+            "China's monthly magnet exports, the magnet price index and customers' unmet demand in the world "
+            "around the 2025 licences.",
         ),
         (
             "floor_dependence.png",

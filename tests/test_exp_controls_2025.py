@@ -1,7 +1,7 @@
 """controls_2025, reduced (2 seeds; the full horizon is needed for 2035, the shock variants stop in
 2030): China's 2025 licences cut its May 2025 magnet exports by more than half and exports
-recover within months; the export premium peaks while the licences leave applications unserved
-and fades once they cover nearly all of them; the MP-DoD floor keeps Mountain Pass Separation
+recover within months; the licences ration by the queue (no export premium), so customers abroad
+go short while their applications wait; the MP-DoD floor keeps Mountain Pass Separation
 producing at a cost to the US state; and each counterfactual moves its outcome for the stated reason."""
 
 from __future__ import annotations
@@ -30,36 +30,26 @@ def pairs(variant: str, indicator: str) -> list[tuple[float, float]]:
 
 
 def test_licences_cut_may_2025_magnet_exports_by_more_than_half_and_exports_recover() -> None:
-    assert all(c <= -0.5 for c in values("baseline", "china_magnet_exports_change_2025_05"))
+    # F35: -74%; licences trickle in from the regime's second month, so the fall is not total
+    assert all(-0.9 <= c <= -0.5 for c in values("baseline", "china_magnet_exports_change_2025_05"))
     assert all(m <= controls_2025.RECOVERY_MONTHS_MAX for m in values("baseline", "recovery_months"))
-    # the licences raise the magnet price index abroad
-    assert all(p > 1.2 for p in values("baseline", "magnet_price_2025_over_2024"))
+    assert all(s >= controls_2025.SUSTAINED_SHARE for s in values("baseline", "exports_year_after_over_year_before"))
 
 
-def test_the_export_premium_peaks_then_fades_as_the_licences_cover_the_applications() -> None:
-    # the premium climbs while the first licences leave applications unserved ...
-    assert all(p > 5.0 for p in values("baseline", "china_magnet_rent_peak"))
-    # ... by 2026 the licences cover nearly all applications, and the premium falls year after year
+def test_the_licences_ration_by_the_queue_so_customers_go_short_not_pay_more() -> None:
+    # no quota rent: US buyers pay China's price for Chinese magnets, and by 2026 nearly all is licensed
+    assert all(0.9 <= c <= 1.1 for c in values("baseline", "china_magnet_rent_2026"))
     assert all(s >= 0.9 for s in values("baseline", "licensed_share_2026"))
-    for y26, y28, y35 in zip(
-        values("baseline", "china_magnet_rent_2026"),
-        values("baseline", "china_magnet_rent_2028"),
-        values("baseline", "china_magnet_rent_2035"),
-        strict=True,
-    ):
-        assert y26 > y28 > y35 >= 1.0
-    # while it lasts, buyers outside China buy fewer Chinese magnets than without the licences
-    assert all(cf > base + 0.1 for cf, base in pairs("no_controls", "china_share_foreign_magnets_2026"))
-    assert all(cf > base for cf, base in pairs("no_controls", "exports_year_after_over_year_before"))
+    # what cannot be had while the applications wait goes unmet (none without the licences)
+    assert all(cf <= base - 500 for cf, base in pairs("no_controls", "unmet_demand_2025_t"))
+    assert all(cf <= base - 100 for cf, base in pairs("no_controls", "us_unmet_demand_2025_t"))
 
 
 def test_without_the_licences_the_fall_does_not_happen() -> None:
     # the cause of the fall is the licence regime: without it May 2025 exports grow as before
     assert all(c > -0.2 for c in values("no_controls", "china_magnet_exports_change_2025_05"))
     assert all(cf < base for cf, base in pairs("no_controls", "magnet_price_2025_over_2024"))
-    # and no premium: US buyers pay what Chinese buyers pay
-    assert all(abs(c - 1.0) < 0.01 for c in values("no_controls", "china_magnet_rent_2026"))
-    # US buyers keep buying a little more from China in 2028 (the premium has faded by then)
+    # US buyers buy a little more from China in 2028 without the licences' interruption
     assert all(cf > base for cf, base in pairs("no_controls", "us_magnet_china_share_2028"))
 
 
