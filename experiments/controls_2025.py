@@ -70,6 +70,8 @@ LICENSED_CHANNELS = ("legal", "stockpile")
 """Exports that need a licence (smuggled ones do not)."""
 RENT_WINDOW = ("2025-04", "2026-12")
 """Months in which the export premium's peak is looked for."""
+SHARE_GAP_NOTED = 0.02
+"""A difference in shares the narrative calls a move to other suppliers."""
 DAYS_PER_YEAR = 365.0
 KG_PER_T = 1000.0
 LONG_DELAY_MONTHS = 6
@@ -402,7 +404,7 @@ VARIANTS = (
     Variant("no_deal", "no MP-DoD deal: no floor, no offtake, no MP 10X plant", (no_deal,)),
     Variant(
         "long_delay",
-        f"licences take {LONG_DELAY_MONTHS} months instead of {LICENCE_DELAY_MONTHS}",
+        f"licence applications wait {LONG_DELAY_MONTHS} months on average instead of {LICENCE_DELAY_MONTHS}",
         (long_delay,),
         until=CF_UNTIL,
     ),
@@ -583,8 +585,8 @@ def narrative(r: Result) -> str:
         f"{fmt(LICENCE_EASE_MONTHS)} months (`licence_ease_months`); in 2026 China's licensed exports are "
         f"{pct(b, 'licensed_share_2026')} of its applications.",
         "",
-        f"The licences ration by the queue, not by price: US buyers pay {fmt(rent_26)} times what Chinese buyers "
-        f"pay for the same magnets in 2026 and {fmt(rent_35)} times in 2035, and the magnet price index for 2025 "
+        f"The licences ration by the queue, not by price: US buyers pay {rent_26:.2f} times what Chinese buyers "
+        f"pay for the same magnets in 2026 and {rent_35:.2f} times in 2035, and the magnet price index for 2025 "
         f"is {fmt(r.median(b, 'magnet_price_2025_over_2024'))} times its 2024 mean (without the licences "
         f"{fmt(r.median(nc, 'magnet_price_2025_over_2024'))}). What buyers abroad cannot get while their "
         f"applications wait goes unmet: customers in the world are "
@@ -600,7 +602,8 @@ def narrative(r: Result) -> str:
         f"2026 (without the licences {pct(nc, 'china_share_foreign_magnets_2026')})"
         + (
             " and buy Japanese, European and US magnets instead."
-            if r.median(b, "china_share_foreign_magnets_2026") < r.median(nc, "china_share_foreign_magnets_2026")
+            if r.median(b, "china_share_foreign_magnets_2026")
+            < r.median(nc, "china_share_foreign_magnets_2026") - SHARE_GAP_NOTED
             else "."
         ),
         "",
