@@ -486,9 +486,9 @@ def narrative(r: Result) -> str:
         "",
         "These are model outcomes for the future, not facts. In the status quo China's 2025 licences stay "
         "to 2035; they ration by the queue of applications, not by price, and the licensed share of "
-        f"applications rises toward all of them, so US buyers pay {fmt(r.median(b, 'china_magnet_rent_2029'))} "
+        f"applications rises toward all of them, so US buyers pay {r.median(b, 'china_magnet_rent_2029'):.2f} "
         f"times what Chinese buyers pay for Chinese magnets in 2029 and "
-        f"{fmt(r.median(b, 'china_magnet_rent_2035'))} times in 2035. China supplies "
+        f"{r.median(b, 'china_magnet_rent_2035'):.2f} times in 2035. China supplies "
         f"{pct(b, 'us_magnet_china_share_2035')} of US magnet purchases in 2035 and "
         f"{pct(b, 'us_oxide_china_share_2035')} of its NdPr and DyTb oxide purchases (medians across seeds). "
         f"The magnet price index averages {fmt(r.median(b, 'magnet_price_mean_2026_35_usd_per_kg'))} USD/kg over "
