@@ -257,8 +257,16 @@ class TierMarket:
     # --- clearing ------------------------------------------------------------------------------
     def clear(self, demand_t: np.ndarray, offer_t: np.ndarray, open_sellers: np.ndarray | None = None) -> Allocation:
         """Clear the month and book the trades."""
-        m = self.model
-        p = m.params
+        weights, caps, prices = self.prepare()
+        group = self.b_pattern if self.grouped else None
+        alloc = allocate(weights, demand_t, offer_t, self.model.params.spill_rounds, caps, open_sellers, group=group)
+        self.settle(alloc, demand_t, prices)
+        return alloc
+
+    def prepare(self) -> tuple[np.ndarray, list[ExportCap], tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """This month's choice weights (one row per row of `pattern`), export caps, and what
+        buyers pay, sellers receive and states levy per class and seller (see `class_matrices`)."""
+        p = self.model.params
         perceived, paid, received, duty = self.class_matrices()
         w_cls = choice_weights(perceived, p.logit_beta)
         key = (p.logit_beta, p.switching_cost_frac)
@@ -266,13 +274,15 @@ class TierMarket:
             self._switch = (key, float(np.exp(-p.logit_beta * p.switching_cost_frac)))
         switch = self._switch[1]
         weights = w_cls[self.pattern_class] * loyalty_factor(self.pattern, p.loyalty, switch)
-        caps = self.export_caps()
-        group = self.b_pattern if self.grouped else None
-        alloc = allocate(weights, demand_t, offer_t, p.spill_rounds, caps, open_sellers, group=group)
+        return weights, self.export_caps(), (paid, received, duty)
+
+    def settle(
+        self, alloc: Allocation, demand_t: np.ndarray, prices: tuple[np.ndarray, np.ndarray, np.ndarray]
+    ) -> None:
+        """Book a clearing's result and remember its supplier shares for next month."""
         self.allocation = alloc
-        self._book(alloc, demand_t, paid, received, duty)
+        self._book(alloc, demand_t, *prices)
         self._remember_shares(alloc)
-        return alloc
 
     def _remember_shares(self, alloc: Allocation) -> None:
         """Each buyer that bought keeps this month's shares by seller for next month's loyalty."""

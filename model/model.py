@@ -28,6 +28,7 @@ from model import accounting
 from model.clearing import CHANNELS, ROLE_CUSTOMER, TierMarket, reprice_markets
 from model.collector import main_series_collector
 from model.goods import TIERS, month_index, month_label, parse_month
+from model.market import allocate_markets, stackable
 from model.params import ModelParams
 from model.policy import Cause
 from model.scenario import Scenario, load_scenario
@@ -199,8 +200,7 @@ class RareEarthModel(mesa.Model):
         )
         self.customers.bought_t = np.zeros(len(self.customers))
         self.customers.paid_usd = np.zeros(len(self.customers))
-        for tier in TIERS:
-            self._clear(tier)
+        self._clear_markets()
         self._reprice()
         self.customers.receive(
             self.customers.bought_t,
@@ -248,13 +248,65 @@ class RareEarthModel(mesa.Model):
             demand[market.cust_pos] = orders[market.cust_rows]
         return demand
 
-    def _clear(self, tier: str) -> None:
-        market = self.markets[tier]
+    def _clear_markets(self) -> None:
+        """Clear the four tiers in order. A tier's offers, orders, landed costs and caps do not
+        depend on the tiers cleared before it in the month, except through an export quota
+        shared with an earlier tier (its unused part passes on); without one, and with every
+        market small enough that each buyer keeps its own row, the tiers are allocated in one
+        stacked pass (`allocate_markets`), then booked and delivered in order as one by one."""
+        markets = [self.markets[tier] for tier in TIERS]
+        stacked = stackable([len(market.sellers) for market in markets])
+        if not stacked or any(market.grouped for market in markets) or self._quota_passes_on():
+            for tier in TIERS:
+                self._clear(tier)
+            return
+        orders = [self._orders(market) for market in markets]
+        prepared = [market.prepare() for market in markets]
+        allocs = allocate_markets(
+            [w for w, _, _ in prepared],
+            [demand for _, demand, _ in orders],
+            [offers for offers, _, _ in orders],
+            self.params.spill_rounds,
+            [caps for _, caps, _ in prepared],
+            [taking for _, _, taking in orders],
+        )
+        for market, (offers, demand, _), (_, _, prices), alloc in zip(markets, orders, prepared, allocs, strict=True):
+            market.settle(alloc, demand, prices)
+            self._deliver(market, offers)
+
+    def _quota_passes_on(self) -> bool:
+        """True when an export quota in force this month is shared by a tier with a tier cleared
+        before it (whose unused allowance the later tier may use: see `export_allowance_t`)."""
+        month = self.month
+        for st in self.state_list:
+            pol = st.policy
+            for tier in pol.export_quota_t:
+                in_force = month < pol.quota_batch.get(tier, (0, self.n_months + 1))[1]
+                if in_force and any(TIERS.index(o) < TIERS.index(tier) for o in pol.quota_tiers.get(tier, ())):
+                    return True
+        return False
+
+    def _orders(self, market: TierMarket) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """A tier's offers by seller, demand by buyer and which sellers take orders."""
+        tier = market.tier
         sellers = market.sellers
         offers = np.array([s.offer_t(tier) if s.kind != "state" else s.stockpile_offer_t(tier) for s in sellers])
         demand = self._demand(market)
         taking_orders = np.array([s.kind in FIRM_CLASSES and s.status == "operating" for s in sellers])
+        return offers, demand, taking_orders
+
+    def _clear(self, tier: str) -> None:
+        """Clear one tier and deliver its trades."""
+        market = self.markets[tier]
+        offers, demand, taking_orders = self._orders(market)
         market.clear(demand, offers, taking_orders)
+        self._deliver(market, offers)
+
+    def _deliver(self, market: TierMarket, offers: np.ndarray) -> None:
+        """After a tier clears: its caps' records and export premia, and deliveries to sellers'
+        and buyers' books."""
+        tier = market.tier
+        sellers = market.sellers
         market.offered_t = offers
         self.orders_by_country[tier] = market.month.ordered_by_country
         caps = market.allocation.caps
