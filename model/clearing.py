@@ -269,12 +269,16 @@ class TierMarket:
         p = self.model.params
         perceived, paid, received, duty = self.class_matrices()
         w_cls = choice_weights(perceived, p.logit_beta)
-        key = (p.logit_beta, p.switching_cost_frac)
-        if self._switch[0] != key:  # the switching penalty, kept while the parameters stay
-            self._switch = (key, float(np.exp(-p.logit_beta * p.switching_cost_frac)))
-        switch = self._switch[1]
-        weights = w_cls[self.pattern_class] * loyalty_factor(self.pattern, p.loyalty, switch)
+        weights = w_cls[self.pattern_class] * loyalty_factor(self.pattern, p.loyalty, self.switch_penalty())
         return weights, self.export_caps(), (paid, received, duty)
+
+    def switch_penalty(self) -> float:
+        """exp(-beta * switching cost), the weight multiplier on a seller not bought from."""
+        p = self.model.params
+        key = (p.logit_beta, p.switching_cost_frac)
+        if self._switch[0] != key:  # kept while the parameters stay
+            self._switch = (key, float(np.exp(-p.logit_beta * p.switching_cost_frac)))
+        return self._switch[1]
 
     def settle(
         self, alloc: Allocation, demand_t: np.ndarray, prices: tuple[np.ndarray, np.ndarray, np.ndarray]
@@ -363,6 +367,41 @@ class TierMarket:
             c_country, tariffs = self.c_country.tolist(), tariff.tolist()
             for i in tariff.nonzero()[0].tolist():
                 m.state_list[c_country[i]].receive("import_tariff", tariffs[i])
+
+
+class StackedMarkets:
+    """Markets with one row of weights per buyer, stacked for one pass of
+    `model.market.allocate_markets`: (market, buyer, seller) arrays, zero-padded to the
+    largest market (a padded buyer uses an extra class that may buy from nobody)."""
+
+    def __init__(self, markets: list[TierMarket]) -> None:
+        assert not any(market.grouped for market in markets)
+        self.markets = markets
+        self.sizes = [(len(market.agents), len(market.sellers)) for market in markets]
+        self.n_buyers = max(b for b, _ in self.sizes)
+        self.n_sellers = max(s for _, s in self.sizes)
+        self.n_classes = max(len(market.classes) for market in markets) + 1  # the last: padded buyers'
+        # each buyer's class (fixed with the markets: one row per buyer never changes its class)
+        self.buyer_class = np.full((len(markets), self.n_buyers), self.n_classes - 1, dtype=np.int64)
+        for k, market in enumerate(markets):
+            self.buyer_class[k, : self.sizes[k][0]] = market.pattern_class
+        self.market_index = np.arange(len(markets))[:, None]
+
+    def weights(self, perceived: list[np.ndarray]) -> np.ndarray:
+        """(market, buyer, seller) choice weights from each market's perceived landed costs by
+        class and its last month's supplier shares (what `TierMarket.prepare` computes market by
+        market, cell by cell the same)."""
+        p = self.markets[0].model.params
+        n_m, n_s = len(self.markets), self.n_sellers
+        landed = np.full((n_m, self.n_classes, n_s), np.inf)
+        shares = np.zeros((n_m, self.n_buyers, n_s))
+        for k, (market, cost) in enumerate(zip(self.markets, perceived, strict=True)):
+            n_c, s = cost.shape
+            landed[k, :n_c, :s] = cost
+            shares[k, : self.sizes[k][0], :s] = market.pattern
+        w_cls = choice_weights(landed.reshape(-1, n_s), p.logit_beta).reshape(landed.shape)
+        penalty = self.markets[0].switch_penalty()
+        return w_cls[self.market_index, self.buyer_class] * loyalty_factor(shares, p.loyalty, penalty)
 
 
 def reprice_markets(

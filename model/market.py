@@ -378,7 +378,8 @@ def stackable(n_sellers: list[int]) -> bool:
 
 
 def allocate_markets(
-    weights: list[np.ndarray],
+    weights: np.ndarray,
+    sizes: list[tuple[int, int]],
     demand_t: list[np.ndarray],
     offer_t: list[np.ndarray],
     rounds: int,
@@ -387,21 +388,17 @@ def allocate_markets(
 ) -> list[Allocation]:
     """`allocate` for several independent markets at once, each with one row of weights per
     buyer: the markets are stacked, zero-padded to the largest, into (market, buyer, seller)
-    arrays, so that a round costs one array operation per step for all of them rather than one
-    per market. Gives exactly what `allocate` gives market by market: padded cells hold zeros,
-    a buyer without demand left orders nothing, and sums over sellers and buyers add the zeros
-    after the real terms (for markets that are `stackable`). A market none of whose buyers can
-    still buy does nothing in the rounds left, as in `allocate`; the rounds stop once that holds
-    for all."""
-    n_m = len(weights)
-    n_b = max(w.shape[0] for w in weights)
-    n_s = max(w.shape[1] for w in weights)
-    sizes = [w.shape for w in weights]
-    w_all = np.zeros((n_m, n_b, n_s))
+    arrays (`weights`; market k has `sizes[k]` = (buyers, sellers)), so that a round costs one
+    array operation per step for all of them rather than one per market. Gives exactly what
+    `allocate` gives market by market: padded cells hold zeros, a buyer without demand left
+    orders nothing, and sums over sellers and buyers add the zeros after the real terms (for
+    markets that are `stackable`). A market none of whose buyers can still buy does nothing in
+    the rounds left, as in `allocate`; the rounds stop once that holds for all."""
+    w_all = weights
+    n_m, n_b, n_s = weights.shape
     want = np.zeros((n_m, n_b))
     stock = np.zeros((n_m, n_s))
     for k, (b, s) in enumerate(sizes):
-        w_all[k, :b, :s] = weights[k]
         want[k, :b] = np.maximum(np.asarray(demand_t[k], dtype=float), 0.0)
         stock[k, :s] = np.maximum(np.asarray(offer_t[k], dtype=float), 0.0)
     # each market's caps with their buyer masks padded to the stacked buyers

@@ -25,7 +25,7 @@ from agents.refiner import Refiner
 from agents.smuggler import Smuggler
 from agents.state import State
 from model import accounting
-from model.clearing import CHANNELS, ROLE_CUSTOMER, TierMarket, reprice_markets
+from model.clearing import CHANNELS, ROLE_CUSTOMER, StackedMarkets, TierMarket, reprice_markets
 from model.collector import main_series_collector
 from model.goods import TIERS, month_index, month_label, parse_month
 from model.market import allocate_markets, stackable
@@ -119,6 +119,7 @@ class RareEarthModel(mesa.Model):
         self._floors: dict[tuple[str, str], float] = {}
         self._embargo_in_force = False
         self.markets = self._build_markets()
+        self._stacked: StackedMarkets | None = None  # the markets stacked for one allocation pass
         self._smugglers_home = {t: self.country_index[self.home_of_smugglers(t)] for t in TIERS}
         # customers' unmet need and need per month, t, by country (in `countries` order): what the
         # tables hold only world-wide; see `unmet_demand_by_country`
@@ -260,18 +261,22 @@ class RareEarthModel(mesa.Model):
             for tier in TIERS:
                 self._clear(tier)
             return
+        if self._stacked is None:  # built on first use (the markets are fixed for the run)
+            self._stacked = StackedMarkets(markets)
         orders = [self._orders(market) for market in markets]
-        prepared = [market.prepare() for market in markets]
+        matrices = [market.class_matrices() for market in markets]
+        caps = [market.export_caps() for market in markets]
         allocs = allocate_markets(
-            [w for w, _, _ in prepared],
+            self._stacked.weights([perceived for perceived, _, _, _ in matrices]),
+            self._stacked.sizes,
             [demand for _, demand, _ in orders],
             [offers for offers, _, _ in orders],
             self.params.spill_rounds,
-            [caps for _, caps, _ in prepared],
+            caps,
             [taking for _, _, taking in orders],
         )
-        for market, (offers, demand, _), (_, _, prices), alloc in zip(markets, orders, prepared, allocs, strict=True):
-            market.settle(alloc, demand, prices)
+        for market, (offers, demand, _), levies, alloc in zip(markets, orders, matrices, allocs, strict=True):
+            market.settle(alloc, demand, levies[1:])
             self._deliver(market, offers)
 
     def _quota_passes_on(self) -> bool:
