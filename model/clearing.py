@@ -386,6 +386,42 @@ class StackedMarkets:
         for k, market in enumerate(markets):
             self.buyer_class[k, : self.sizes[k][0]] = market.pattern_class
         self.market_index = np.arange(len(markets))[:, None]
+        # last month's supplier shares of every market's buyers: each market's `pattern` becomes
+        # a view of its block, so that clearing stacked or one market at a time updates one table
+        self.shares = np.zeros((len(markets), self.n_buyers, self.n_sellers))
+        for k, market in enumerate(markets):
+            b, s = self.sizes[k]
+            self.shares[k, :b, :s] = market.pattern
+            market.pattern = self.shares[k, :b, :s]
+        # the books' bins (fixed with the markets): each (class, seller) cell's place in its
+        # market's (origin, destination, channel) flow table and each buyer's country, offset by
+        # market; padded cells and buyers go to one spare bin at the end
+        model = markets[0].model
+        n_k = len(model.countries)
+        self.n_flow = n_k * n_k * len(CHANNELS)
+        self.flow_bin = np.full((len(markets), self.n_classes, self.n_sellers), len(markets) * self.n_flow)
+        self.country_bin = np.full((len(markets), self.n_buyers), len(markets) * n_k)
+        for k, market in enumerate(markets):
+            b, s = self.sizes[k]
+            n_c = len(market.classes)
+            self.flow_bin[k, :n_c, :s] = k * self.n_flow + market.flow_index.reshape(n_c, s)
+            self.country_bin[k, :b] = k * n_k + market.b_country
+        self.flow_bin = self.flow_bin.ravel()
+        self.country_bin = self.country_bin.ravel()
+        # where each market's classes start among the stacked buyers (a padded block starts one more)
+        starts, rows = [], []
+        for k, market in enumerate(markets):
+            first = k * self.n_buyers
+            rows += list(range(len(starts), len(starts) + len(market.classes)))
+            starts += (first + market.class_starts).tolist()
+            if self.sizes[k][0] < self.n_buyers:
+                starts.append(first + self.sizes[k][0])
+        self.class_starts = np.array(starts, dtype=np.int64)
+        # the stacked classes' rows in the class sums, and their places in (market, class)
+        self.class_rows = np.array(rows, dtype=np.int64)
+        self.class_cells = np.concatenate(
+            [k * self.n_classes + np.arange(len(market.classes)) for k, market in enumerate(markets)]
+        )
 
     def weights(self, perceived: list[np.ndarray]) -> np.ndarray:
         """(market, buyer, seller) choice weights from each market's perceived landed costs by
@@ -394,14 +430,71 @@ class StackedMarkets:
         p = self.markets[0].model.params
         n_m, n_s = len(self.markets), self.n_sellers
         landed = np.full((n_m, self.n_classes, n_s), np.inf)
-        shares = np.zeros((n_m, self.n_buyers, n_s))
-        for k, (market, cost) in enumerate(zip(self.markets, perceived, strict=True)):
+        for k, cost in enumerate(perceived):
             n_c, s = cost.shape
             landed[k, :n_c, :s] = cost
-            shares[k, : self.sizes[k][0], :s] = market.pattern
         w_cls = choice_weights(landed.reshape(-1, n_s), p.logit_beta).reshape(landed.shape)
         penalty = self.markets[0].switch_penalty()
-        return w_cls[self.market_index, self.buyer_class] * loyalty_factor(shares, p.loyalty, penalty)
+        return w_cls[self.market_index, self.buyer_class] * loyalty_factor(self.shares, p.loyalty, penalty)
+
+    def settle(
+        self, allocs: list[Allocation], quantity_t: np.ndarray, demand_t: list[np.ndarray], paid: list[np.ndarray]
+    ) -> None:
+        """Book the stacked markets' trades and remember their supplier shares, as
+        `TierMarket.settle` does market by market when no market levies duties or tariffs
+        (what buyers pay, `paid` per class and seller, is what sellers receive); cell by cell
+        the same sums, in the same order."""
+        n_m, n_b, n_s = quantity_t.shape
+        n_k = len(self.markets[0].model.countries)
+        kg = 1000.0
+        price = np.zeros((n_m, self.n_classes, n_s))
+        demand = np.zeros((n_m, n_b))
+        for k, (usd, asked) in enumerate(zip(paid, demand_t, strict=True)):
+            n_c, s = usd.shape
+            price[k, :n_c, :s] = usd
+            demand[k, : self.sizes[k][0]] = asked
+        # per class: the sums of its buyers' rows, in buyer order
+        sums = np.add.reduceat(quantity_t.reshape(-1, n_s), self.class_starts, axis=0)
+        qc = np.zeros((n_m * self.n_classes, n_s))
+        qc[self.class_cells] = sums[self.class_rows]
+        qc = qc.reshape(n_m, self.n_classes, n_s)
+        pay_c = qc * price * kg
+        n_bins = n_m * self.n_flow + 1
+        qty = np.bincount(self.flow_bin, weights=qc.ravel(), minlength=n_bins)
+        val = np.bincount(self.flow_bin, weights=pay_c.ravel(), minlength=n_bins)
+        bought = np.add.reduce(quantity_t, axis=2)
+        ordered = np.bincount(self.country_bin, weights=demand.ravel(), minlength=n_m * n_k + 1)
+        filled = np.bincount(self.country_bin, weights=bought.ravel(), minlength=n_m * n_k + 1)
+        sold = np.add.reduce(quantity_t, axis=1)
+        receipts = np.add.reduce(pay_c, axis=1)
+        member = (demand > 0).astype(float)  # each buyer alone in its group (negative demand: none)
+        buyer_paid = np.add.reduce(quantity_t * price[self.market_index, self.buyer_class], axis=2) * kg * member
+        # this month's shares by seller, for next month's loyalty
+        had = bought > 1e-12
+        share = np.divide(quantity_t, bought[:, :, None], out=np.zeros(quantity_t.shape), where=had[:, :, None])
+        self.shares[had] = share[had]
+        flow_shape = (n_k, n_k, len(CHANNELS))
+        for k, (market, alloc) in enumerate(zip(self.markets, allocs, strict=True)):
+            b, s = self.sizes[k]
+            n_c = len(market.classes)
+            paid_usd = float(pay_c[k, :n_c, :s].copy().sum())
+            flows = slice(k * self.n_flow, (k + 1) * self.n_flow)
+            by_country = slice(k * n_k, (k + 1) * n_k)
+            market.allocation = alloc
+            alloc.__dict__["bought_t"] = market.bought_t = bought[k, :b]  # the cached `Allocation.bought_t`
+            market.month = MonthBook(
+                qty[flows].reshape(flow_shape),
+                val[flows].reshape(flow_shape),
+                paid_usd,
+                paid_usd,
+                0.0,
+                0.0,
+                ordered[by_country],
+                filled[by_country],
+            )
+            market.sold_t = sold[k, :s]
+            market.seller_receipts_usd = receipts[k, :s]
+            market.buyer_paid_usd = buyer_paid[k, :b]
 
 
 def reprice_markets(

@@ -385,7 +385,7 @@ def allocate_markets(
     rounds: int,
     caps: list[list[ExportCap]],
     open_sellers: list[np.ndarray | None],
-) -> list[Allocation]:
+) -> tuple[list[Allocation], np.ndarray]:
     """`allocate` for several independent markets at once, each with one row of weights per
     buyer: the markets are stacked, zero-padded to the largest, into (market, buyer, seller)
     arrays (`weights`; market k has `sizes[k]` = (buyers, sellers)), so that a round costs one
@@ -393,7 +393,8 @@ def allocate_markets(
     `allocate` gives market by market: padded cells hold zeros, a buyer without demand left
     orders nothing, and sums over sellers and buyers add the zeros after the real terms (for
     markets that are `stackable`). A market none of whose buyers can still buy does nothing in
-    the rounds left, as in `allocate`; the rounds stop once that holds for all."""
+    the rounds left, as in `allocate`; the rounds stop once that holds for all. Returns each
+    market's `Allocation` and the stacked (market, buyer, seller) quantities, t."""
     w_all = weights
     n_m, n_b, n_s = weights.shape
     want = np.zeros((n_m, n_b))
@@ -489,7 +490,7 @@ def allocate_markets(
         want_k = want[k, :b].copy()
         q_k = quantity[k, :b, :s].copy()
         out.append(Allocation(asked[k, :s].copy(), want_k, buyers, buyers, q_k, want_k, caps[k], alone=True))
-    return out
+    return out, quantity
 
 
 def update_prices(

@@ -266,7 +266,7 @@ class RareEarthModel(mesa.Model):
         orders = [self._orders(market) for market in markets]
         matrices = [market.class_matrices() for market in markets]
         caps = [market.export_caps() for market in markets]
-        allocs = allocate_markets(
+        allocs, quantity = allocate_markets(
             self._stacked.weights([perceived for perceived, _, _, _ in matrices]),
             self._stacked.sizes,
             [demand for _, demand, _ in orders],
@@ -275,8 +275,15 @@ class RareEarthModel(mesa.Model):
             caps,
             [taking for _, _, taking in orders],
         )
+        demands = [demand for _, demand, _ in orders]
+        if all(paid is received for _, paid, received, _ in matrices):  # no duties nor tariffs (class_matrices)
+            # booking touches no agent's books then: all tiers at once, then the deliveries in order
+            self._stacked.settle(allocs, quantity, demands, [paid for _, paid, _, _ in matrices])
+            for market, (offers, _, _) in zip(markets, orders, strict=True):
+                self._deliver(market, offers)
+            return
         for market, (offers, demand, _), levies, alloc in zip(markets, orders, matrices, allocs, strict=True):
-            market.settle(alloc, demand, levies[1:])
+            market.settle(alloc, demand, levies[1:])  # duties and tariffs go to states as in `_clear`
             self._deliver(market, offers)
 
     def _quota_passes_on(self) -> bool:
