@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from model.goods import SECTORS
-from model.market import Allocation, ExportCap, allocate, choice_weights, loyalty_factor, update_prices
+from model.market import Allocation, ExportCap, allocate, choice_weights, loyalty_factor
 
 if TYPE_CHECKING:
     from model.model import RareEarthModel
@@ -497,45 +497,17 @@ class StackedMarkets:
             market.buyer_paid_usd = buyer_paid[k, :b]
 
 
-def reprice_markets(
-    markets: list[TierMarket],
-    cost: np.ndarray,
-    floor_markup: np.ndarray,
-    stock_after: np.ndarray,
-    target_stock: np.ndarray,
-    spare: np.ndarray | None = None,
-    dumping: np.ndarray | None = None,
-) -> np.ndarray:
-    """Sellers' prices for next month in `markets`, from this month's orders, sales and stock.
+class SellerIndex:
+    """The sellers of several markets in one list, market after market, as `(seller, tier)`,
+    with the positions of firms and of smugglers in it and each market's range (fixed with the
+    markets, which keep their sellers for the run)."""
 
-    The arrays run over the sellers of all the markets, market after market; each seller's new
-    price depends only on its own values and its market's price index, so one pass of
-    `update_prices` serves them all. Returns the new prices in that order."""
-    m = markets[0].model
-    p = m.params
-    # each seller's market price index
-    sizes = [len(market.sellers) for market in markets]
-    index_price = np.repeat([m.last_price_index.get(market.tier, 0.0) for market in markets], sizes)
-    asked = []
-    for market in markets:
-        assert market.allocation is not None
-        asked.append(market.allocation.asked_t)
-    return update_prices(
-        np.concatenate([market.price for market in markets]),
-        cost,
-        floor_markup,
-        np.concatenate(asked),
-        np.concatenate([market.offered_t for market in markets]),
-        np.concatenate([market.sold_t for market in markets]),
-        stock_after,
-        target_stock,
-        p.price_gain,
-        p.price_step_max,
-        p.target_markup,
-        p.max_markup,
-        p.price_drift,
-        spare,
-        p.spare_tolerance,
-        index_price,
-        dumping,
-    )
+    def __init__(self, markets: list[TierMarket]) -> None:
+        self.pairs = [(s, market.tier) for market in markets for s in market.sellers]
+        self.sizes = [len(market.sellers) for market in markets]
+        ends = np.cumsum(self.sizes).tolist()
+        self.bounds = list(zip([0, *ends[:-1]], ends, strict=True))
+        self.firm_pos_list = [j for j, (s, _) in enumerate(self.pairs) if s.kind not in ("state", "smuggler")]
+        self.firm_pos = np.array(self.firm_pos_list, dtype=np.int64)
+        self.firms = [self.pairs[j] for j in self.firm_pos_list]
+        self.smuggler_pos = [j for j, (s, _) in enumerate(self.pairs) if s.kind == "smuggler"]

@@ -25,10 +25,10 @@ from agents.refiner import Refiner
 from agents.smuggler import Smuggler
 from agents.state import State
 from model import accounting
-from model.clearing import CHANNELS, ROLE_CUSTOMER, StackedMarkets, TierMarket, reprice_markets
+from model.clearing import CHANNELS, ROLE_CUSTOMER, SellerIndex, StackedMarkets, TierMarket
 from model.collector import main_series_collector
 from model.goods import TIERS, month_index, month_label, parse_month
-from model.market import allocate_markets, stackable
+from model.market import allocate_markets, stackable, update_prices
 from model.params import ModelParams
 from model.policy import Cause
 from model.scenario import Scenario, load_scenario
@@ -120,6 +120,7 @@ class RareEarthModel(mesa.Model):
         self._embargo_in_force = False
         self.markets = self._build_markets()
         self._stacked: StackedMarkets | None = None  # the markets stacked for one allocation pass
+        self._sellers: SellerIndex | None = None  # every market's sellers in one list, for `_reprice`
         self._smugglers_home = {t: self.country_index[self.home_of_smugglers(t)] for t in TIERS}
         # customers' unmet need and need per month, t, by country (in `countries` order): what the
         # tables hold only world-wide; see `unmet_demand_by_country`
@@ -406,78 +407,71 @@ class RareEarthModel(mesa.Model):
     def _reprice(self) -> None:
         """Sellers' prices for next month in every tier, once all tiers have cleared. A seller's
         new price depends only on its own month and its tier's price index, and no market reads
-        another tier's prices while clearing, so all tiers are repriced in one array pass."""
+        another tier's prices while clearing, so all tiers are repriced in one array pass. A
+        state's stockpile asks its release price and a smuggler undercuts the legal goods
+        whatever the month did, so only firms' prices go through `update_prices`."""
         p = self.params
         markets = list(self.markets.values())
-        cost: list[float] = []
-        floor: list[float] = []
+        if self._sellers is None:  # built on first use (the markets and their sellers are fixed)
+            self._sellers = SellerIndex(markets)
+        ix = self._sellers
+        cost = [s.reference_cost(tier) for s, tier in ix.pairs]
         stock: list[float] = []
         target: list[float] = []
         spare: list[float] = []
+        floor: list[float] = []
         dumping: list[bool] = []
         min_markup, stock_months, directed_factor = p.min_markup, p.stock_target_months, p.directed_price_factor
-        inf = math.inf
-        for market in markets:
-            tier = market.tier
-            for s in market.sellers:
-                cost.append(s.reference_cost(tier))
-                kind = s.kind
-                if kind == "state":
-                    stock.append(s.stock_t[tier])
-                    target.append(inf)
-                    floor.append(1.0)
-                    spare.append(0.0)
-                    dumping.append(False)
-                    continue
-                if kind == "smuggler":
-                    stock.append(s.stock_t)
-                    target.append(s.capacity_t / 12)
-                    floor.append(min_markup)
-                    spare.append(0.0)
-                    dumping.append(False)
-                    continue
-                stock.append(s.inventory_t[tier])
-                cap_m = s.capacity_t / 12 * (s.yield_of(tier) if kind == "refiner" else 1.0)
-                target.append(stock_months * cap_m)
-                spare.append(s.spare_share() if s.status == "operating" and s.capacity_t > 0 else 0.0)
-                if s.directed:
-                    floor.append(directed_factor)
-                    # a state-directed firm undercuts, unless it ran short of input: no state order
-                    # makes a separator without feed answer its orders with output
-                    dumping.append(not s.starved())
-                else:
-                    floor.append(min_markup)
-                    dumping.append(False)
+        for s, tier in ix.firms:
+            stock.append(s.inventory_t[tier])
+            cap_m = s.capacity_t / 12 * (s.yield_of(tier) if s.kind == "refiner" else 1.0)
+            target.append(stock_months * cap_m)
+            spare.append(s.spare_share() if s.status == "operating" and s.capacity_t > 0 else 0.0)
+            if s.directed:
+                floor.append(directed_factor)
+                # a state-directed firm undercuts, unless it ran short of input: no state order
+                # makes a separator without feed answer its orders with output
+                dumping.append(not s.starved())
+            else:
+                floor.append(min_markup)
+                dumping.append(False)
         cost_a = np.array(cost, dtype=float)
-        prices = reprice_markets(
-            markets,
-            cost_a,
+        f = ix.firm_pos
+        index_price = np.repeat([self.last_price_index.get(market.tier, 0.0) for market in markets], ix.sizes)
+        new_firms = update_prices(
+            np.concatenate([market.price for market in markets])[f],
+            cost_a[f],
             np.array(floor, dtype=float),
+            np.concatenate([market.allocation.asked_t for market in markets])[f],
+            np.concatenate([market.offered_t for market in markets])[f],
+            np.concatenate([market.sold_t for market in markets])[f],
             np.array(stock, dtype=float),
             np.array(target, dtype=float),
+            p.price_gain,
+            p.price_step_max,
+            p.target_markup,
+            p.max_markup,
+            p.price_drift,
             np.array(spare, dtype=float),
+            p.spare_tolerance,
+            index_price[f],
             np.array(dumping, dtype=bool) if any(dumping) else None,
-        )
-        cost, new = cost_a.tolist(), prices.tolist()
+        ).tolist()
         if self._policy_month != self.month:
             self._refresh_policy_cache()
         floors = self._floors  # (firm, tier) -> the price floor, as `Firm.floor_usd_per_kg` reads it
-        j = 0
-        for market in markets:
-            tier = market.tier
-            start = j
-            for s in market.sellers:
-                kind = s.kind
-                if kind == "state":  # a state's stockpile asks its release price outright
-                    new[j] = cost[j]
-                elif kind == "smuggler":  # contraband sells just below the legal goods it replaces
-                    new[j] = max(cost[j], s.undercut_price())
-                elif floors and kind in FIRM_CLASSES and floors.get((s.name, tier), 0.0) >= cost[j]:
-                    # the state tops sales up to the floor: the firm matches the market's price
-                    new[j] = float(min(new[j], max(self.last_price_index.get(tier, new[j]), 0.01)))
-                s.price[tier] = new[j]
-                j += 1
-            market.price = np.array(new[start:j], dtype=float)
+        new = list(cost)  # a state's stockpile asks its release price outright
+        for j, (s, tier), price in zip(ix.firm_pos_list, ix.firms, new_firms, strict=True):
+            if floors and floors.get((s.name, tier), 0.0) >= cost[j]:
+                # the state tops sales up to the floor: the firm matches the market's price
+                price = float(min(price, max(self.last_price_index.get(tier, price), 0.01)))
+            new[j] = price
+        for j in ix.smuggler_pos:  # contraband sells just below the legal goods it replaces
+            new[j] = max(cost[j], ix.pairs[j][0].undercut_price())
+        for (s, tier), price in zip(ix.pairs, new, strict=True):
+            s.price[tier] = price
+        for market, (start, end) in zip(markets, ix.bounds, strict=True):
+            market.price = np.array(new[start:end], dtype=float)
 
     def _update_export_premium(self, cap: Any) -> None:
         """The quota rent on a capped tier: the price abroad rises while applications exceed
