@@ -399,9 +399,14 @@ def allocate_markets(
     n_m, n_b, n_s = weights.shape
     want = np.zeros((n_m, n_b))
     stock = np.zeros((n_m, n_s))
+    taking = np.zeros((n_m, n_s), dtype=bool)  # open sellers (none where a market gives none)
     for k, (b, s) in enumerate(sizes):
-        want[k, :b] = np.maximum(np.asarray(demand_t[k], dtype=float), 0.0)
-        stock[k, :s] = np.maximum(np.asarray(offer_t[k], dtype=float), 0.0)
+        want[k, :b] = demand_t[k]
+        stock[k, :s] = offer_t[k]
+        if open_sellers[k] is not None:
+            taking[k, :s] = open_sellers[k]
+    want = np.maximum(want, 0.0)  # negative demand counts as none
+    stock = np.maximum(stock, 0.0)
     # each market's caps with their buyer masks padded to the stacked buyers
     cap_list: list[tuple[int, ExportCap, np.ndarray]] = []
     for k, market_caps in enumerate(caps):
@@ -450,11 +455,12 @@ def allocate_markets(
             asked = on_seller.copy()
             # orders on open sellers without stock: unless every open seller has stock and no cap
             # changed the weights, when they are the orders just placed
+            waiting = (taking & ~has_stock).any(axis=1).tolist()  # open sellers without stock
             for k, open_k in enumerate(open_sellers):
                 if open_k is None:
                     continue
                 s = sizes[k][1]
-                if capped[k] or (open_k & ~has_stock[k, :s]).any():
+                if capped[k] or waiting[k]:
                     w_open = w_all[k, :, :s] * (open_k | has_stock[k, :s])
                     t_open = reduce(w_open, axis=1)
                     i_open = np.divide(1.0, t_open, out=np.zeros(t_open.size), where=t_open > 1e-200)
@@ -487,9 +493,9 @@ def allocate_markets(
     out = []
     for k, (b, s) in enumerate(sizes):
         buyers = np.arange(b)
-        want_k = want[k, :b].copy()
+        want_k = want[k, :b]
         q_k = quantity[k, :b, :s].copy()
-        out.append(Allocation(asked[k, :s].copy(), want_k, buyers, buyers, q_k, want_k, caps[k], alone=True))
+        out.append(Allocation(asked[k, :s], want_k, buyers, buyers, q_k, want_k, caps[k], alone=True))
     return out, quantity
 
 
