@@ -150,38 +150,7 @@ class TierMarket:
         the buyer, USD/kg received by the seller, and USD/kg going to the exporting state. Without
         export duties and import tariffs, what buyers pay is what sellers receive: one array."""
         m = self.model
-        tier = self.tier
-        states, countries, index = m.state_list, m.countries, m.country_index
-        # export premium and duty of each seller's state (none for sellers outside export rules)
-        any_premium = any_duty = False
-        for st in self._seller_states:
-            pol = st.policy
-            if pol.export_premium.get(tier, 0.0):
-                any_premium = True
-            if pol.export_duty.get(tier, 0.0):
-                any_duty = True
-        premium = duty = None
-        if any_premium:
-            premium = np.array([states[c].policy.export_premium.get(tier, 0.0) for c in self.s_country_list])
-            premium[self.s_free] = 0.0
-        if any_duty:
-            duty = np.array([states[c].policy.export_duty.get(tier, 0.0) for c in self.s_country_list])
-            duty[self.s_free] = 0.0
-        # per (buyer's country, seller's country): import tariff and risk premium, when any
-        n_k = len(countries)
-        tariff_k = risk_k = None
-        for d, st in self._buyer_states:
-            pol = st.policy
-            if pol.import_tariff:
-                for (origin, t), rate in pol.import_tariff.items():
-                    if t == tier and origin in index:
-                        tariff_k = np.zeros((n_k, n_k)) if tariff_k is None else tariff_k
-                        tariff_k[d, index[origin]] = rate
-            if pol.risk_premium:
-                for origin, rate in pol.risk_premium.items():
-                    if origin in index:
-                        risk_k = np.zeros((n_k, n_k)) if risk_k is None else risk_k
-                        risk_k[d, index[origin]] = rate
+        premium, duty, tariff_k, risk_k = self.policy_terms()
         cross, cls_c = self.c_cross, self.c_country[:, None]
         if premium is not None:
             fob = np.where(cross, self.price * (1.0 + premium), self.price)
@@ -201,10 +170,58 @@ class TierMarket:
             abroad *= 1.0 + risk_k[cls_c, self.s_country]
         home = cif / (1.0 + self.classes[:, 4:5]) if self.any_domestic_premium else cif
         seen = np.where(cross, abroad, home)
-        if tier == "concentrate":
+        if self.tier == "concentrate":
             firm = self.c_firm_rows
             seen[firm] = seen[firm] / self.content_value()  # a separator values concentrate by its oxide content
-        # what this month's embargoes and sourcing mandates forbid
+        return np.where(self.allowed_now(), seen, np.inf), cif, fob, duty_c
+
+    def policy_terms(self) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None, np.ndarray | None]:
+        """This month's export premium and export duty by seller (None where no seller's state
+        has one; zero for sellers outside export rules) and import tariff and risk premium by
+        (buyer's country, seller's country) (None where no buyer's state has one)."""
+        m = self.model
+        tier = self.tier
+        states, index = m.state_list, m.country_index
+        # export premium and duty of each seller's state (none for sellers outside export rules)
+        any_premium = any_duty = False
+        for st in self._seller_states:
+            pol = st.policy
+            if pol.export_premium.get(tier, 0.0):
+                any_premium = True
+            if pol.export_duty.get(tier, 0.0):
+                any_duty = True
+        premium = duty = None
+        if any_premium:
+            premium = np.array([states[c].policy.export_premium.get(tier, 0.0) for c in self.s_country_list])
+            premium[self.s_free] = 0.0
+        if any_duty:
+            duty = np.array([states[c].policy.export_duty.get(tier, 0.0) for c in self.s_country_list])
+            duty[self.s_free] = 0.0
+        # per (buyer's country, seller's country): import tariff and risk premium, when any
+        n_k = len(m.countries)
+        tariff_k = risk_k = None
+        for d, st in self._buyer_states:
+            pol = st.policy
+            if pol.import_tariff:
+                for (origin, t), rate in pol.import_tariff.items():
+                    if t == tier and origin in index:
+                        tariff_k = np.zeros((n_k, n_k)) if tariff_k is None else tariff_k
+                        tariff_k[d, index[origin]] = rate
+            if pol.risk_premium:
+                for origin, rate in pol.risk_premium.items():
+                    if origin in index:
+                        risk_k = np.zeros((n_k, n_k)) if risk_k is None else risk_k
+                        risk_k[d, index[origin]] = rate
+        return premium, duty, tariff_k, risk_k
+
+    def allowed_now(self) -> np.ndarray:
+        """(class, seller) who may buy from whom this month: the standing rules (`c_allowed`,
+        returned itself when nothing else applies) less this month's embargoes and sourcing
+        mandates."""
+        m = self.model
+        tier = self.tier
+        states, countries, index = m.state_list, m.countries, m.country_index
+        cross, cls_c = self.c_cross, self.c_country[:, None]
         ok = self.c_allowed
         blocked = (
             [(d, o) for d, o in self.embargo_pairs if states[o].policy.embargoed(countries[d], tier, m.month)]
@@ -212,6 +229,7 @@ class TierMarket:
             else []
         )
         if blocked:
+            n_k = len(countries)
             embargo_k = np.zeros((n_k, n_k), dtype=bool)
             embargo_k[tuple(np.array(blocked).T)] = True
             ok = ok & ~(cross & ~self.s_smuggler & embargo_k[cls_c, self.s_country])
@@ -224,7 +242,7 @@ class TierMarket:
                     if rows.any():
                         ok = ok.copy() if ok is self.c_allowed else ok
                         ok[rows] &= self.s_country != index[origin]
-        return np.where(ok, seen, np.inf), cif, fob, duty_c
+        return ok
 
     def content_value(self) -> np.ndarray:
         """Each concentrate seller's oxide content valued at last month's oxide prices,
@@ -423,35 +441,94 @@ class StackedMarkets:
             [k * self.n_classes + np.arange(len(market.classes)) for k, market in enumerate(markets)]
         )
 
-    def weights(self, perceived: list[np.ndarray]) -> np.ndarray:
-        """(market, buyer, seller) choice weights from each market's perceived landed costs by
-        class and its last month's supplier shares (what `TierMarket.prepare` computes market by
-        market, cell by cell the same)."""
+        # the landed-cost rules' fixed parts, per (market, class, seller): imports, what the
+        # standing rules allow (padded: nothing), classes' and sellers' countries, domestic premia
+        shape = (len(markets), self.n_classes, self.n_sellers)
+        self.cross = np.zeros(shape, dtype=bool)
+        self.allowed = np.zeros(shape, dtype=bool)
+        self.class_country = np.zeros(shape[:2], dtype=np.int64)
+        self.seller_country = np.zeros((len(markets), self.n_sellers), dtype=np.int64)
+        self.domestic_premium = np.zeros((*shape[:2], 1))
+        for k, market in enumerate(markets):
+            n_c, s = len(market.classes), self.sizes[k][1]
+            self.cross[k, :n_c, :s] = market.c_cross
+            self.allowed[k, :n_c, :s] = market.c_allowed
+            self.class_country[k, :n_c] = market.c_country
+            self.seller_country[k, :s] = market.s_country
+            self.domestic_premium[k, :n_c, 0] = market.classes[:, 4]
+        self.any_domestic_premium = any(market.any_domestic_premium for market in markets)
+
+    def landed_costs(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """(market, class, seller) perceived landed costs (inf = not allowed) and USD/kg paid by
+        buyers, as each market's `TierMarket.class_matrices` gives them, cell by cell the same
+        (a missing premium, risk premium or domestic premium is a factor of exactly 1). None when
+        some market levies an export duty or import tariff this month: then what buyers pay
+        differs from what sellers receive, and the markets are booked one by one."""
+        markets = self.markets
+        m = markets[0].model
+        n_m, n_c, n_s = self.cross.shape
+        terms = [market.policy_terms() for market in markets]
+        if any((duty is not None and duty.any()) or tariff is not None for _, duty, tariff, _ in terms):
+            return None
+        price = np.ones((n_m, n_s))
+        premium = np.zeros((n_m, n_s))
+        any_premium = False
+        risk_k = None
+        for k, (market, (prem, _, _, risk)) in enumerate(zip(markets, terms, strict=True)):
+            s = self.sizes[k][1]
+            price[k, :s] = market.price
+            if prem is not None:
+                premium[k, :s] = prem
+                any_premium = True
+            if risk is not None:  # by country pair: the rows of the market's buyers' countries
+                risk_k = np.zeros(risk.shape) if risk_k is None else risk_k
+                rows = market.buyer_countries
+                risk_k[rows] = risk[rows]
+        price = price[:, None, :]
+        if any_premium:
+            cif = np.where(self.cross, price * (1.0 + premium[:, None, :]), price)
+        else:  # price * (1 + 0) is the price
+            cif = np.empty(self.cross.shape)
+            cif[...] = price
+        abroad = cif + m.params.freight_usd_per_kg
+        if risk_k is not None:
+            abroad *= 1.0 + risk_k[self.class_country[:, :, None], self.seller_country[:, None, :]]
+        home = cif / (1.0 + self.domestic_premium) if self.any_domestic_premium else cif
+        seen = np.where(self.cross, abroad, home)
+        ok = self.allowed
+        for k, market in enumerate(markets):
+            if market.tier == "concentrate":
+                firm, s = market.c_firm_rows, self.sizes[k][1]
+                # a separator values concentrate by its oxide content
+                seen[k, firm, :s] = seen[k, firm, :s] / market.content_value()
+            allowed = market.allowed_now()
+            if allowed is not market.c_allowed:  # an embargo or mandate this month
+                ok = ok.copy() if ok is self.allowed else ok
+                ok[k, : len(market.classes), : self.sizes[k][1]] = allowed
+        return np.where(ok, seen, np.inf), cif
+
+    def weights(self, landed: np.ndarray) -> np.ndarray:
+        """(market, buyer, seller) choice weights from the markets' perceived landed costs by
+        (market, class, seller) and their last month's supplier shares (what `TierMarket.prepare`
+        computes market by market, cell by cell the same)."""
         p = self.markets[0].model.params
-        n_m, n_s = len(self.markets), self.n_sellers
-        landed = np.full((n_m, self.n_classes, n_s), np.inf)
-        for k, cost in enumerate(perceived):
-            n_c, s = cost.shape
-            landed[k, :n_c, :s] = cost
+        n_s = self.n_sellers
         w_cls = choice_weights(landed.reshape(-1, n_s), p.logit_beta).reshape(landed.shape)
         penalty = self.markets[0].switch_penalty()
         return w_cls[self.market_index, self.buyer_class] * loyalty_factor(self.shares, p.loyalty, penalty)
 
     def settle(
-        self, allocs: list[Allocation], quantity_t: np.ndarray, demand_t: list[np.ndarray], paid: list[np.ndarray]
+        self, allocs: list[Allocation], quantity_t: np.ndarray, demand_t: list[np.ndarray], price: np.ndarray
     ) -> None:
         """Book the stacked markets' trades and remember their supplier shares, as
         `TierMarket.settle` does market by market when no market levies duties or tariffs
-        (what buyers pay, `paid` per class and seller, is what sellers receive); cell by cell
-        the same sums, in the same order."""
+        (what buyers pay, `price` per (market, class, seller), is what sellers receive); cell by
+        cell the same sums, in the same order."""
         n_m, n_b, n_s = quantity_t.shape
         n_k = len(self.markets[0].model.countries)
         kg = 1000.0
-        price = np.zeros((n_m, self.n_classes, n_s))
         demand = np.zeros((n_m, n_b))
-        for k, (usd, asked) in enumerate(zip(paid, demand_t, strict=True)):
-            n_c, s = usd.shape
-            price[k, :n_c, :s] = usd
+        for k, asked in enumerate(demand_t):
             demand[k, : self.sizes[k][0]] = asked
         # per class: the sums of its buyers' rows, in buyer order
         sums = np.add.reduceat(quantity_t.reshape(-1, n_s), self.class_starts, axis=0)

@@ -265,10 +265,17 @@ class RareEarthModel(mesa.Model):
         if self._stacked is None:  # built on first use (the markets are fixed for the run)
             self._stacked = StackedMarkets(markets)
         orders = [self._orders(market) for market in markets]
-        matrices = [market.class_matrices() for market in markets]
+        landed = self._stacked.landed_costs()
+        if landed is None:  # duties or tariffs: each tier's own matrices (see `class_matrices`)
+            matrices = [market.class_matrices() for market in markets]
+            perceived = np.full(self._stacked.cross.shape, np.inf)
+            for k, (cost, _, _, _) in enumerate(matrices):
+                perceived[k, : cost.shape[0], : cost.shape[1]] = cost
+        else:
+            perceived, paid = landed
         caps = [market.export_caps() for market in markets]
         allocs, quantity = allocate_markets(
-            self._stacked.weights([perceived for perceived, _, _, _ in matrices]),
+            self._stacked.weights(perceived),
             self._stacked.sizes,
             [demand for _, demand, _ in orders],
             [offers for offers, _, _ in orders],
@@ -276,10 +283,9 @@ class RareEarthModel(mesa.Model):
             caps,
             [taking for _, _, taking in orders],
         )
-        demands = [demand for _, demand, _ in orders]
-        if all(paid is received for _, paid, received, _ in matrices):  # no duties nor tariffs (class_matrices)
+        if landed is not None:
             # booking touches no agent's books then: all tiers at once, then the deliveries in order
-            self._stacked.settle(allocs, quantity, demands, [paid for _, paid, _, _ in matrices])
+            self._stacked.settle(allocs, quantity, [demand for _, demand, _ in orders], paid)
             for market, (offers, _, _) in zip(markets, orders, strict=True):
                 self._deliver(market, offers)
             return
