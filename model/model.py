@@ -28,7 +28,7 @@ from model import accounting
 from model.clearing import CHANNELS, ROLE_CUSTOMER, SellerIndex, StackedMarkets, TierMarket
 from model.collector import main_series_collector
 from model.goods import TIERS, month_index, month_label, parse_month
-from model.market import allocate_markets, stackable, update_prices
+from model.market import allocate, allocate_markets, stackable, update_prices
 from model.params import ModelParams
 from model.policy import Cause
 from model.scenario import Scenario, load_scenario
@@ -251,32 +251,50 @@ class RareEarthModel(mesa.Model):
         return demand
 
     def _clear_markets(self) -> None:
-        """Clear the four tiers in order. A tier's offers, orders, landed costs and caps do not
-        depend on the tiers cleared before it in the month, except through an export quota
-        shared with an earlier tier (its unused part passes on); without one, and with every
-        market small enough that each buyer keeps its own row, the tiers are allocated in one
-        stacked pass (`allocate_markets`), then booked and delivered in order as one by one."""
+        """Clear the four tiers in order. A tier's offers, orders and landed costs do not depend
+        on the tiers cleared before it in the month, and nor do its caps, except through an
+        export quota shared with an earlier tier (whose unused part passes on). With every
+        market small enough that each buyer keeps its own row, the tiers' offers, orders,
+        landed costs and choice weights are computed stacked (`StackedMarkets`); without such a
+        quota they are also allocated in one stacked pass (`allocate_markets`), with one each
+        tier's caps follow the deliveries of the tiers before it and it is allocated alone.
+        Either way each tier is booked and delivered in order, as when cleared one by one."""
         markets = [self.markets[tier] for tier in TIERS]
-        stacked = stackable([len(market.sellers) for market in markets])
-        if not stacked or any(market.grouped for market in markets) or self._quota_passes_on():
+        if not stackable([len(market.sellers) for market in markets]) or any(market.grouped for market in markets):
             for tier in TIERS:
                 self._clear(tier)
             return
         if self._stacked is None:  # built on first use (the markets are fixed for the run)
             self._stacked = StackedMarkets(markets)
+        stack = self._stacked
         orders = [self._orders(market) for market in markets]
-        landed = self._stacked.landed_costs()
+        landed = stack.landed_costs()
         if landed is None:  # duties or tariffs: each tier's own matrices (see `class_matrices`)
             matrices = [market.class_matrices() for market in markets]
-            perceived = np.full(self._stacked.cross.shape, np.inf)
+            perceived = np.full(stack.cross.shape, np.inf)
             for k, (cost, _, _, _) in enumerate(matrices):
                 perceived[k, : cost.shape[0], : cost.shape[1]] = cost
+            levies = [matrix[1:] for matrix in matrices]
         else:
             perceived, paid = landed
+            # each tier's USD/kg by class and seller; without levies what buyers pay is what
+            # sellers receive, one array (`TierMarket._book` reads no duty then)
+            usd = [paid[k, : len(market.classes), : stack.sizes[k][1]] for k, market in enumerate(markets)]
+            levies = [(cell, cell, cell) for cell in usd]
+        weights = stack.weights(perceived)
+        if self._quota_passes_on():
+            for k, (market, (offers, demand, taking), (n_b, n_s)) in enumerate(
+                zip(markets, orders, stack.sizes, strict=True)
+            ):
+                caps = market.export_caps()  # after the deliveries of the tiers before it
+                alloc = allocate(weights[k, :n_b, :n_s], demand, offers, self.params.spill_rounds, caps, taking)
+                market.settle(alloc, demand, levies[k])
+                self._deliver(market, offers)
+            return
         caps = [market.export_caps() for market in markets]
         allocs, quantity = allocate_markets(
-            self._stacked.weights(perceived),
-            self._stacked.sizes,
+            weights,
+            stack.sizes,
             [demand for _, demand, _ in orders],
             [offers for offers, _, _ in orders],
             self.params.spill_rounds,
@@ -285,12 +303,12 @@ class RareEarthModel(mesa.Model):
         )
         if landed is not None:
             # booking touches no agent's books then: all tiers at once, then the deliveries in order
-            self._stacked.settle(allocs, quantity, [demand for _, demand, _ in orders], paid)
+            stack.settle(allocs, quantity, [demand for _, demand, _ in orders], paid)
             for market, (offers, _, _) in zip(markets, orders, strict=True):
                 self._deliver(market, offers)
             return
-        for market, (offers, demand, _), levies, alloc in zip(markets, orders, matrices, allocs, strict=True):
-            market.settle(alloc, demand, levies[1:])  # duties and tariffs go to states as in `_clear`
+        for market, (offers, demand, _), levy, alloc in zip(markets, orders, levies, allocs, strict=True):
+            market.settle(alloc, demand, levy)  # duties and tariffs go to states as in `_clear`
             self._deliver(market, offers)
 
     def _quota_passes_on(self) -> bool:
