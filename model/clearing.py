@@ -547,9 +547,8 @@ class StackedMarkets:
         member = (demand > 0).astype(float)  # each buyer alone in its group (negative demand: none)
         buyer_paid = np.add.reduce(quantity_t * price[self.market_index, self.buyer_class], axis=2) * kg * member
         # this month's shares by seller, for next month's loyalty
-        had = bought > 1e-12
-        share = np.divide(quantity_t, bought[:, :, None], out=np.zeros(quantity_t.shape), where=had[:, :, None])
-        self.shares[had] = share[had]
+        # (the buyers that bought nothing keep their rows)
+        np.divide(quantity_t, bought[:, :, None], out=self.shares, where=bought[:, :, None] > 1e-12)
         flow_shape = (n_k, n_k, len(CHANNELS))
         for k, (market, alloc) in enumerate(zip(self.markets, allocs, strict=True)):
             b, s = self.sizes[k]

@@ -466,8 +466,11 @@ def allocate_markets(
                     i_open = np.divide(1.0, t_open, out=np.zeros(t_open.size), where=t_open > 1e-200)
                     asked[k, :s] = reduce((w_open * i_open[:, None]) * rest[k][:, None], axis=0)
         # where a seller is oversubscribed, stock / on_seller < 1, so no clipping at 1 is needed
-        ratio = np.divide(stock, on_seller, out=np.ones(stock.shape), where=on_seller > stock)
-        fill = order * ratio[:, None, :]
+        short = on_seller > stock
+        if short.any():
+            fill = order * np.divide(stock, on_seller, out=np.ones(stock.shape), where=short)[:, None, :]
+        else:  # every order is filled: order * 1 is the order
+            fill = order
         for k, cap, in_cap in cap_list:
             if cap.sellers.size == 0:
                 continue
