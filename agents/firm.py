@@ -303,10 +303,12 @@ class Firm(mesa.Agent):
             losing = self.loss_streak >= p.loss_patience_months
             exhausted = losing and (self.cash_usd < 0 or not self.worth_producing())
             # a state-backed firm is kept running (it cuts output instead) while its state can pay
-            kept = self.directed or (self.state_backed and self.state.can_pay(self.fixed_cost_usd()))
-            ramping = self.model.month < self.grace_until
-            if losing and exhausted and not kept and not ramping:
-                self.mothball(f"{self.loss_streak} months of losses; {self.margin_note()}")
+            # (asked only of a firm that would otherwise close: the answer changes nothing else)
+            if exhausted:
+                kept = self.directed or (self.state_backed and self.state.can_pay(self.fixed_cost_usd()))
+                ramping = self.model.month < self.grace_until
+                if not kept and not ramping:
+                    self.mothball(f"{self.loss_streak} months of losses; {self.margin_note()}")
         elif self.status == "mothballed" and self.phase_end is None:
             self.consider_restart()
         if (self.model.month + 1) % p.invest_interval_months == 0:  # at the end of each interval of the run

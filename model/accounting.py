@@ -101,10 +101,18 @@ def check_month(m: RareEarthModel) -> None:
         prices = m.markets[t].price
         if prices.size and not (prices.min() > 0 and prices.max() < math.inf):
             raise AccountingError(f"{m.date} {t}: a seller's price is not a positive number: {prices.min()}")
+    # all firms at once; only when something fails, firm by firm to name the firm
+    values: list[float] = []
+    stocks: list[float] = []
     for f in m.firms:
-        vals = [f.capacity_t, f.cash_usd, f.output_t, *f.inventory_t.values(), *f.price.values()]
-        if not all(map(math.isfinite, vals)) or f.capacity_t < 0 or min(f.inventory_t.values()) < -1e-6:
-            raise AccountingError(f"{m.date} {f.name}: a negative or non-finite capacity, stock, cash or price")
+        values += (f.capacity_t, f.cash_usd, f.output_t, *f.inventory_t.values(), *f.price.values())
+        stocks += f.inventory_t.values()
+    capacity = min((f.capacity_t for f in m.firms), default=0.0)
+    if not all(map(math.isfinite, values)) or capacity < 0 or min(stocks, default=0.0) < -1e-6:
+        for f in m.firms:
+            vals = [f.capacity_t, f.cash_usd, f.output_t, *f.inventory_t.values(), *f.price.values()]
+            if not all(map(math.isfinite, vals)) or f.capacity_t < 0 or min(f.inventory_t.values()) < -1e-6:
+                raise AccountingError(f"{m.date} {f.name}: a negative or non-finite capacity, stock, cash or price")
     book = m.customers
     if (book.inventory_t < -1e-6).any() or not np.isfinite(book.inventory_t).all():
         raise AccountingError(f"{m.date}: a customer's inventory is negative or not finite")

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from model.goods import SECTORS
-from model.market import Allocation, ExportCap, allocate, choice_weights, loyalty_factor, update_prices
+from model.market import Allocation, ExportCap, allocate, choice_weights, loyalty_factor
 
 if TYPE_CHECKING:
     from model.model import RareEarthModel
@@ -150,38 +150,7 @@ class TierMarket:
         the buyer, USD/kg received by the seller, and USD/kg going to the exporting state. Without
         export duties and import tariffs, what buyers pay is what sellers receive: one array."""
         m = self.model
-        tier = self.tier
-        states, countries, index = m.state_list, m.countries, m.country_index
-        # export premium and duty of each seller's state (none for sellers outside export rules)
-        any_premium = any_duty = False
-        for st in self._seller_states:
-            pol = st.policy
-            if pol.export_premium.get(tier, 0.0):
-                any_premium = True
-            if pol.export_duty.get(tier, 0.0):
-                any_duty = True
-        premium = duty = None
-        if any_premium:
-            premium = np.array([states[c].policy.export_premium.get(tier, 0.0) for c in self.s_country_list])
-            premium[self.s_free] = 0.0
-        if any_duty:
-            duty = np.array([states[c].policy.export_duty.get(tier, 0.0) for c in self.s_country_list])
-            duty[self.s_free] = 0.0
-        # per (buyer's country, seller's country): import tariff and risk premium, when any
-        n_k = len(countries)
-        tariff_k = risk_k = None
-        for d, st in self._buyer_states:
-            pol = st.policy
-            if pol.import_tariff:
-                for (origin, t), rate in pol.import_tariff.items():
-                    if t == tier and origin in index:
-                        tariff_k = np.zeros((n_k, n_k)) if tariff_k is None else tariff_k
-                        tariff_k[d, index[origin]] = rate
-            if pol.risk_premium:
-                for origin, rate in pol.risk_premium.items():
-                    if origin in index:
-                        risk_k = np.zeros((n_k, n_k)) if risk_k is None else risk_k
-                        risk_k[d, index[origin]] = rate
+        premium, duty, tariff_k, risk_k = self.policy_terms()
         cross, cls_c = self.c_cross, self.c_country[:, None]
         if premium is not None:
             fob = np.where(cross, self.price * (1.0 + premium), self.price)
@@ -201,10 +170,58 @@ class TierMarket:
             abroad *= 1.0 + risk_k[cls_c, self.s_country]
         home = cif / (1.0 + self.classes[:, 4:5]) if self.any_domestic_premium else cif
         seen = np.where(cross, abroad, home)
-        if tier == "concentrate":
+        if self.tier == "concentrate":
             firm = self.c_firm_rows
             seen[firm] = seen[firm] / self.content_value()  # a separator values concentrate by its oxide content
-        # what this month's embargoes and sourcing mandates forbid
+        return np.where(self.allowed_now(), seen, np.inf), cif, fob, duty_c
+
+    def policy_terms(self) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None, np.ndarray | None]:
+        """This month's export premium and export duty by seller (None where no seller's state
+        has one; zero for sellers outside export rules) and import tariff and risk premium by
+        (buyer's country, seller's country) (None where no buyer's state has one)."""
+        m = self.model
+        tier = self.tier
+        states, index = m.state_list, m.country_index
+        # export premium and duty of each seller's state (none for sellers outside export rules)
+        any_premium = any_duty = False
+        for st in self._seller_states:
+            pol = st.policy
+            if pol.export_premium.get(tier, 0.0):
+                any_premium = True
+            if pol.export_duty.get(tier, 0.0):
+                any_duty = True
+        premium = duty = None
+        if any_premium:
+            premium = np.array([states[c].policy.export_premium.get(tier, 0.0) for c in self.s_country_list])
+            premium[self.s_free] = 0.0
+        if any_duty:
+            duty = np.array([states[c].policy.export_duty.get(tier, 0.0) for c in self.s_country_list])
+            duty[self.s_free] = 0.0
+        # per (buyer's country, seller's country): import tariff and risk premium, when any
+        n_k = len(m.countries)
+        tariff_k = risk_k = None
+        for d, st in self._buyer_states:
+            pol = st.policy
+            if pol.import_tariff:
+                for (origin, t), rate in pol.import_tariff.items():
+                    if t == tier and origin in index:
+                        tariff_k = np.zeros((n_k, n_k)) if tariff_k is None else tariff_k
+                        tariff_k[d, index[origin]] = rate
+            if pol.risk_premium:
+                for origin, rate in pol.risk_premium.items():
+                    if origin in index:
+                        risk_k = np.zeros((n_k, n_k)) if risk_k is None else risk_k
+                        risk_k[d, index[origin]] = rate
+        return premium, duty, tariff_k, risk_k
+
+    def allowed_now(self) -> np.ndarray:
+        """(class, seller) who may buy from whom this month: the standing rules (`c_allowed`,
+        returned itself when nothing else applies) less this month's embargoes and sourcing
+        mandates."""
+        m = self.model
+        tier = self.tier
+        states, countries, index = m.state_list, m.countries, m.country_index
+        cross, cls_c = self.c_cross, self.c_country[:, None]
         ok = self.c_allowed
         blocked = (
             [(d, o) for d, o in self.embargo_pairs if states[o].policy.embargoed(countries[d], tier, m.month)]
@@ -212,6 +229,7 @@ class TierMarket:
             else []
         )
         if blocked:
+            n_k = len(countries)
             embargo_k = np.zeros((n_k, n_k), dtype=bool)
             embargo_k[tuple(np.array(blocked).T)] = True
             ok = ok & ~(cross & ~self.s_smuggler & embargo_k[cls_c, self.s_country])
@@ -224,7 +242,7 @@ class TierMarket:
                     if rows.any():
                         ok = ok.copy() if ok is self.c_allowed else ok
                         ok[rows] &= self.s_country != index[origin]
-        return np.where(ok, seen, np.inf), cif, fob, duty_c
+        return ok
 
     def content_value(self) -> np.ndarray:
         """Each concentrate seller's oxide content valued at last month's oxide prices,
@@ -257,22 +275,36 @@ class TierMarket:
     # --- clearing ------------------------------------------------------------------------------
     def clear(self, demand_t: np.ndarray, offer_t: np.ndarray, open_sellers: np.ndarray | None = None) -> Allocation:
         """Clear the month and book the trades."""
-        m = self.model
-        p = m.params
+        weights, caps, prices = self.prepare()
+        group = self.b_pattern if self.grouped else None
+        alloc = allocate(weights, demand_t, offer_t, self.model.params.spill_rounds, caps, open_sellers, group=group)
+        self.settle(alloc, demand_t, prices)
+        return alloc
+
+    def prepare(self) -> tuple[np.ndarray, list[ExportCap], tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """This month's choice weights (one row per row of `pattern`), export caps, and what
+        buyers pay, sellers receive and states levy per class and seller (see `class_matrices`)."""
+        p = self.model.params
         perceived, paid, received, duty = self.class_matrices()
         w_cls = choice_weights(perceived, p.logit_beta)
+        weights = w_cls[self.pattern_class] * loyalty_factor(self.pattern, p.loyalty, self.switch_penalty())
+        return weights, self.export_caps(), (paid, received, duty)
+
+    def switch_penalty(self) -> float:
+        """exp(-beta * switching cost), the weight multiplier on a seller not bought from."""
+        p = self.model.params
         key = (p.logit_beta, p.switching_cost_frac)
-        if self._switch[0] != key:  # the switching penalty, kept while the parameters stay
+        if self._switch[0] != key:  # kept while the parameters stay
             self._switch = (key, float(np.exp(-p.logit_beta * p.switching_cost_frac)))
-        switch = self._switch[1]
-        weights = w_cls[self.pattern_class] * loyalty_factor(self.pattern, p.loyalty, switch)
-        caps = self.export_caps()
-        group = self.b_pattern if self.grouped else None
-        alloc = allocate(weights, demand_t, offer_t, p.spill_rounds, caps, open_sellers, group=group)
+        return self._switch[1]
+
+    def settle(
+        self, alloc: Allocation, demand_t: np.ndarray, prices: tuple[np.ndarray, np.ndarray, np.ndarray]
+    ) -> None:
+        """Book a clearing's result and remember its supplier shares for next month."""
         self.allocation = alloc
-        self._book(alloc, demand_t, paid, received, duty)
+        self._book(alloc, demand_t, *prices)
         self._remember_shares(alloc)
-        return alloc
 
     def _remember_shares(self, alloc: Allocation) -> None:
         """Each buyer that bought keeps this month's shares by seller for next month's loyalty."""
@@ -355,45 +387,203 @@ class TierMarket:
                 m.state_list[c_country[i]].receive("import_tariff", tariffs[i])
 
 
-def reprice_markets(
-    markets: list[TierMarket],
-    cost: np.ndarray,
-    floor_markup: np.ndarray,
-    stock_after: np.ndarray,
-    target_stock: np.ndarray,
-    spare: np.ndarray | None = None,
-    dumping: np.ndarray | None = None,
-) -> np.ndarray:
-    """Sellers' prices for next month in `markets`, from this month's orders, sales and stock.
+class StackedMarkets:
+    """Markets with one row of weights per buyer, stacked for one pass of
+    `model.market.allocate_markets`: (market, buyer, seller) arrays, zero-padded to the
+    largest market (a padded buyer uses an extra class that may buy from nobody)."""
 
-    The arrays run over the sellers of all the markets, market after market; each seller's new
-    price depends only on its own values and its market's price index, so one pass of
-    `update_prices` serves them all. Returns the new prices in that order."""
-    m = markets[0].model
-    p = m.params
-    # each seller's market price index
-    sizes = [len(market.sellers) for market in markets]
-    index_price = np.repeat([m.last_price_index.get(market.tier, 0.0) for market in markets], sizes)
-    asked = []
-    for market in markets:
-        assert market.allocation is not None
-        asked.append(market.allocation.asked_t)
-    return update_prices(
-        np.concatenate([market.price for market in markets]),
-        cost,
-        floor_markup,
-        np.concatenate(asked),
-        np.concatenate([market.offered_t for market in markets]),
-        np.concatenate([market.sold_t for market in markets]),
-        stock_after,
-        target_stock,
-        p.price_gain,
-        p.price_step_max,
-        p.target_markup,
-        p.max_markup,
-        p.price_drift,
-        spare,
-        p.spare_tolerance,
-        index_price,
-        dumping,
-    )
+    def __init__(self, markets: list[TierMarket]) -> None:
+        assert not any(market.grouped for market in markets)
+        self.markets = markets
+        self.sizes = [(len(market.agents), len(market.sellers)) for market in markets]
+        self.n_buyers = max(b for b, _ in self.sizes)
+        self.n_sellers = max(s for _, s in self.sizes)
+        self.n_classes = max(len(market.classes) for market in markets) + 1  # the last: padded buyers'
+        # each buyer's class (fixed with the markets: one row per buyer never changes its class)
+        self.buyer_class = np.full((len(markets), self.n_buyers), self.n_classes - 1, dtype=np.int64)
+        for k, market in enumerate(markets):
+            self.buyer_class[k, : self.sizes[k][0]] = market.pattern_class
+        self.market_index = np.arange(len(markets))[:, None]
+        # last month's supplier shares of every market's buyers: each market's `pattern` becomes
+        # a view of its block, so that clearing stacked or one market at a time updates one table
+        self.shares = np.zeros((len(markets), self.n_buyers, self.n_sellers))
+        for k, market in enumerate(markets):
+            b, s = self.sizes[k]
+            self.shares[k, :b, :s] = market.pattern
+            market.pattern = self.shares[k, :b, :s]
+        # the books' bins (fixed with the markets): each (class, seller) cell's place in its
+        # market's (origin, destination, channel) flow table and each buyer's country, offset by
+        # market; padded cells and buyers go to one spare bin at the end
+        model = markets[0].model
+        n_k = len(model.countries)
+        self.n_flow = n_k * n_k * len(CHANNELS)
+        self.flow_bin = np.full((len(markets), self.n_classes, self.n_sellers), len(markets) * self.n_flow)
+        self.country_bin = np.full((len(markets), self.n_buyers), len(markets) * n_k)
+        for k, market in enumerate(markets):
+            b, s = self.sizes[k]
+            n_c = len(market.classes)
+            self.flow_bin[k, :n_c, :s] = k * self.n_flow + market.flow_index.reshape(n_c, s)
+            self.country_bin[k, :b] = k * n_k + market.b_country
+        self.flow_bin = self.flow_bin.ravel()
+        self.country_bin = self.country_bin.ravel()
+        # where each market's classes start among the stacked buyers (a padded block starts one more)
+        starts, rows = [], []
+        for k, market in enumerate(markets):
+            first = k * self.n_buyers
+            rows += list(range(len(starts), len(starts) + len(market.classes)))
+            starts += (first + market.class_starts).tolist()
+            if self.sizes[k][0] < self.n_buyers:
+                starts.append(first + self.sizes[k][0])
+        self.class_starts = np.array(starts, dtype=np.int64)
+        # the stacked classes' rows in the class sums, and their places in (market, class)
+        self.class_rows = np.array(rows, dtype=np.int64)
+        self.class_cells = np.concatenate(
+            [k * self.n_classes + np.arange(len(market.classes)) for k, market in enumerate(markets)]
+        )
+
+        # the landed-cost rules' fixed parts, per (market, class, seller): imports, what the
+        # standing rules allow (padded: nothing), classes' and sellers' countries, domestic premia
+        shape = (len(markets), self.n_classes, self.n_sellers)
+        self.cross = np.zeros(shape, dtype=bool)
+        self.allowed = np.zeros(shape, dtype=bool)
+        self.class_country = np.zeros(shape[:2], dtype=np.int64)
+        self.seller_country = np.zeros((len(markets), self.n_sellers), dtype=np.int64)
+        self.domestic_premium = np.zeros((*shape[:2], 1))
+        for k, market in enumerate(markets):
+            n_c, s = len(market.classes), self.sizes[k][1]
+            self.cross[k, :n_c, :s] = market.c_cross
+            self.allowed[k, :n_c, :s] = market.c_allowed
+            self.class_country[k, :n_c] = market.c_country
+            self.seller_country[k, :s] = market.s_country
+            self.domestic_premium[k, :n_c, 0] = market.classes[:, 4]
+        self.any_domestic_premium = any(market.any_domestic_premium for market in markets)
+
+    def landed_costs(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """(market, class, seller) perceived landed costs (inf = not allowed) and USD/kg paid by
+        buyers, as each market's `TierMarket.class_matrices` gives them, cell by cell the same
+        (a missing premium, risk premium or domestic premium is a factor of exactly 1). None when
+        some market levies an export duty or import tariff this month: then what buyers pay
+        differs from what sellers receive, and the markets are booked one by one."""
+        markets = self.markets
+        m = markets[0].model
+        n_m, n_c, n_s = self.cross.shape
+        terms = [market.policy_terms() for market in markets]
+        if any((duty is not None and duty.any()) or tariff is not None for _, duty, tariff, _ in terms):
+            return None
+        price = np.ones((n_m, n_s))
+        premium = np.zeros((n_m, n_s))
+        any_premium = False
+        risk_k = None
+        for k, (market, (prem, _, _, risk)) in enumerate(zip(markets, terms, strict=True)):
+            s = self.sizes[k][1]
+            price[k, :s] = market.price
+            if prem is not None:
+                premium[k, :s] = prem
+                any_premium = True
+            if risk is not None:  # by country pair: the rows of the market's buyers' countries
+                risk_k = np.zeros(risk.shape) if risk_k is None else risk_k
+                rows = market.buyer_countries
+                risk_k[rows] = risk[rows]
+        price = price[:, None, :]
+        if any_premium:
+            cif = np.where(self.cross, price * (1.0 + premium[:, None, :]), price)
+        else:  # price * (1 + 0) is the price
+            cif = np.empty(self.cross.shape)
+            cif[...] = price
+        abroad = cif + m.params.freight_usd_per_kg
+        if risk_k is not None:
+            abroad *= 1.0 + risk_k[self.class_country[:, :, None], self.seller_country[:, None, :]]
+        home = cif / (1.0 + self.domestic_premium) if self.any_domestic_premium else cif
+        seen = np.where(self.cross, abroad, home)
+        ok = self.allowed
+        for k, market in enumerate(markets):
+            if market.tier == "concentrate":
+                firm, s = market.c_firm_rows, self.sizes[k][1]
+                # a separator values concentrate by its oxide content
+                seen[k, firm, :s] = seen[k, firm, :s] / market.content_value()
+            allowed = market.allowed_now()
+            if allowed is not market.c_allowed:  # an embargo or mandate this month
+                ok = ok.copy() if ok is self.allowed else ok
+                ok[k, : len(market.classes), : self.sizes[k][1]] = allowed
+        return np.where(ok, seen, np.inf), cif
+
+    def weights(self, landed: np.ndarray) -> np.ndarray:
+        """(market, buyer, seller) choice weights from the markets' perceived landed costs by
+        (market, class, seller) and their last month's supplier shares (what `TierMarket.prepare`
+        computes market by market, cell by cell the same)."""
+        p = self.markets[0].model.params
+        n_s = self.n_sellers
+        w_cls = choice_weights(landed.reshape(-1, n_s), p.logit_beta).reshape(landed.shape)
+        penalty = self.markets[0].switch_penalty()
+        return w_cls[self.market_index, self.buyer_class] * loyalty_factor(self.shares, p.loyalty, penalty)
+
+    def settle(
+        self, allocs: list[Allocation], quantity_t: np.ndarray, demand_t: list[np.ndarray], price: np.ndarray
+    ) -> None:
+        """Book the stacked markets' trades and remember their supplier shares, as
+        `TierMarket.settle` does market by market when no market levies duties or tariffs
+        (what buyers pay, `price` per (market, class, seller), is what sellers receive); cell by
+        cell the same sums, in the same order."""
+        n_m, n_b, n_s = quantity_t.shape
+        n_k = len(self.markets[0].model.countries)
+        kg = 1000.0
+        demand = np.zeros((n_m, n_b))
+        for k, asked in enumerate(demand_t):
+            demand[k, : self.sizes[k][0]] = asked
+        # per class: the sums of its buyers' rows, in buyer order
+        sums = np.add.reduceat(quantity_t.reshape(-1, n_s), self.class_starts, axis=0)
+        qc = np.zeros((n_m * self.n_classes, n_s))
+        qc[self.class_cells] = sums[self.class_rows]
+        qc = qc.reshape(n_m, self.n_classes, n_s)
+        pay_c = qc * price * kg
+        n_bins = n_m * self.n_flow + 1
+        qty = np.bincount(self.flow_bin, weights=qc.ravel(), minlength=n_bins)
+        val = np.bincount(self.flow_bin, weights=pay_c.ravel(), minlength=n_bins)
+        bought = np.add.reduce(quantity_t, axis=2)
+        ordered = np.bincount(self.country_bin, weights=demand.ravel(), minlength=n_m * n_k + 1)
+        filled = np.bincount(self.country_bin, weights=bought.ravel(), minlength=n_m * n_k + 1)
+        sold = np.add.reduce(quantity_t, axis=1)
+        receipts = np.add.reduce(pay_c, axis=1)
+        member = (demand > 0).astype(float)  # each buyer alone in its group (negative demand: none)
+        buyer_paid = np.add.reduce(quantity_t * price[self.market_index, self.buyer_class], axis=2) * kg * member
+        # this month's shares by seller, for next month's loyalty
+        # (the buyers that bought nothing keep their rows)
+        np.divide(quantity_t, bought[:, :, None], out=self.shares, where=bought[:, :, None] > 1e-12)
+        flow_shape = (n_k, n_k, len(CHANNELS))
+        for k, (market, alloc) in enumerate(zip(self.markets, allocs, strict=True)):
+            b, s = self.sizes[k]
+            n_c = len(market.classes)
+            paid_usd = float(pay_c[k, :n_c, :s].copy().sum())
+            flows = slice(k * self.n_flow, (k + 1) * self.n_flow)
+            by_country = slice(k * n_k, (k + 1) * n_k)
+            market.allocation = alloc
+            alloc.__dict__["bought_t"] = market.bought_t = bought[k, :b]  # the cached `Allocation.bought_t`
+            market.month = MonthBook(
+                qty[flows].reshape(flow_shape),
+                val[flows].reshape(flow_shape),
+                paid_usd,
+                paid_usd,
+                0.0,
+                0.0,
+                ordered[by_country],
+                filled[by_country],
+            )
+            market.sold_t = sold[k, :s]
+            market.seller_receipts_usd = receipts[k, :s]
+            market.buyer_paid_usd = buyer_paid[k, :b]
+
+
+class SellerIndex:
+    """The sellers of several markets in one list, market after market, as `(seller, tier)`,
+    with the positions of firms and of smugglers in it and each market's range (fixed with the
+    markets, which keep their sellers for the run)."""
+
+    def __init__(self, markets: list[TierMarket]) -> None:
+        self.pairs = [(s, market.tier) for market in markets for s in market.sellers]
+        self.sizes = [len(market.sellers) for market in markets]
+        ends = np.cumsum(self.sizes).tolist()
+        self.bounds = list(zip([0, *ends[:-1]], ends, strict=True))
+        self.firm_pos_list = [j for j, (s, _) in enumerate(self.pairs) if s.kind not in ("state", "smuggler")]
+        self.firm_pos = np.array(self.firm_pos_list, dtype=np.int64)
+        self.firms = [self.pairs[j] for j in self.firm_pos_list]
+        self.smuggler_pos = [j for j, (s, _) in enumerate(self.pairs) if s.kind == "smuggler"]

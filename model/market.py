@@ -365,6 +365,143 @@ def allocate(
     return Allocation(asked, want, g.group, g.origin, g.quantity, g.mass, caps, alone=alone)
 
 
+PAIRWISE_BLOCK = 128
+"""numpy sums up to this many numbers in blocks of 8 partial sums, then the last n % 8 one by one."""
+
+
+def stackable(n_sellers: list[int]) -> bool:
+    """True if markets with these numbers of sellers can be allocated stacked by
+    `allocate_markets` with exactly the sums of `allocate`: padding a row of sellers with zeros
+    then adds the zeros after its real terms, which holds when every count falls in the same
+    block of 8 (numpy's pairwise sum takes the numbers in blocks of 8 and the rest one by one)."""
+    return bool(n_sellers) and max(n_sellers) <= PAIRWISE_BLOCK and len({n // 8 for n in n_sellers}) == 1
+
+
+def allocate_markets(
+    weights: np.ndarray,
+    sizes: list[tuple[int, int]],
+    demand_t: list[np.ndarray],
+    offer_t: list[np.ndarray],
+    rounds: int,
+    caps: list[list[ExportCap]],
+    open_sellers: list[np.ndarray | None],
+) -> tuple[list[Allocation], np.ndarray]:
+    """`allocate` for several independent markets at once, each with one row of weights per
+    buyer: the markets are stacked, zero-padded to the largest, into (market, buyer, seller)
+    arrays (`weights`; market k has `sizes[k]` = (buyers, sellers)), so that a round costs one
+    array operation per step for all of them rather than one per market. Gives exactly what
+    `allocate` gives market by market: padded cells hold zeros, a buyer without demand left
+    orders nothing, and sums over sellers and buyers add the zeros after the real terms (for
+    markets that are `stackable`). A market none of whose buyers can still buy does nothing in
+    the rounds left, as in `allocate`; the rounds stop once that holds for all. Returns each
+    market's `Allocation` and the stacked (market, buyer, seller) quantities, t."""
+    w_all = weights
+    n_m, n_b, n_s = weights.shape
+    want = np.zeros((n_m, n_b))
+    stock = np.zeros((n_m, n_s))
+    taking = np.zeros((n_m, n_s), dtype=bool)  # open sellers (none where a market gives none)
+    for k, (b, s) in enumerate(sizes):
+        want[k, :b] = demand_t[k]
+        stock[k, :s] = offer_t[k]
+        if open_sellers[k] is not None:
+            taking[k, :s] = open_sellers[k]
+    want = np.maximum(want, 0.0)  # negative demand counts as none
+    stock = np.maximum(stock, 0.0)
+    # each market's caps with their buyer masks padded to the stacked buyers
+    cap_list: list[tuple[int, ExportCap, np.ndarray]] = []
+    for k, market_caps in enumerate(caps):
+        for cap in market_caps:
+            mask = np.zeros(n_b, dtype=bool)
+            mask[: sizes[k][0]] = np.asarray(cap.buyers, dtype=bool)
+            cap_list.append((k, cap, mask))
+    quantity = np.zeros((n_m, n_b, n_s))
+    rest = want.copy()
+    live = np.ones((n_m, n_b), dtype=bool)
+    asked = np.zeros((n_m, n_s))
+    reduce = np.add.reduce
+    for r in range(rounds):
+        has_stock = stock > EPS
+        w = w_all * has_stock[:, None, :]
+        if r:
+            live &= rest > EPS
+            ordering = rest * live  # a buyer with EPS or less left stops ordering
+        else:
+            ordering = rest
+        capped = [False] * n_m  # an exhausted cap zeroed some of this round's weights
+        if r == 0 and cap_list:  # applications to a cap already exhausted: all of them go unserved
+            for k, cap, in_cap in cap_list:
+                sub = np.flatnonzero(in_cap)
+                if cap.cap_t <= EPS and sub.size and cap.sellers.size:
+                    w_k = w[k]
+                    t0 = reduce(w_k, axis=1)
+                    i0 = np.divide(1.0, t0, out=np.zeros(t0.size), where=t0 > 1e-200)
+                    cap.requested_t += float(
+                        (w_k[sub[:, None], cap.sellers].sum(axis=1) * i0[sub] * rest[k, sub]).sum()
+                    )
+        for k, cap, in_cap in cap_list:
+            if cap.cap_t <= EPS and cap.sellers.size:
+                sub = np.flatnonzero(in_cap & live[k])
+                if sub.size:
+                    w[k, sub[:, None], cap.sellers] = 0.0
+                    capped[k] = True
+        total = reduce(w, axis=2)
+        reach = total > 1e-200
+        if r and not (reach & live).any():  # nothing left to fill: the rounds left are no-ops
+            break
+        inv = np.divide(1.0, total, out=np.zeros(total.shape), where=reach)
+        order = (w * inv[:, :, None]) * ordering[:, :, None]
+        on_seller = reduce(order, axis=1)
+        if r == 0:
+            asked = on_seller.copy()
+            # orders on open sellers without stock: unless every open seller has stock and no cap
+            # changed the weights, when they are the orders just placed
+            waiting = (taking & ~has_stock).any(axis=1).tolist()  # open sellers without stock
+            for k, open_k in enumerate(open_sellers):
+                if open_k is None:
+                    continue
+                s = sizes[k][1]
+                if capped[k] or waiting[k]:
+                    w_open = w_all[k, :, :s] * (open_k | has_stock[k, :s])
+                    t_open = reduce(w_open, axis=1)
+                    i_open = np.divide(1.0, t_open, out=np.zeros(t_open.size), where=t_open > 1e-200)
+                    asked[k, :s] = reduce((w_open * i_open[:, None]) * rest[k][:, None], axis=0)
+        # where a seller is oversubscribed, stock / on_seller < 1, so no clipping at 1 is needed
+        short = on_seller > stock
+        if short.any():
+            fill = order * np.divide(stock, on_seller, out=np.ones(stock.shape), where=short)[:, None, :]
+        else:  # every order is filled: order * 1 is the order
+            fill = order
+        for k, cap, in_cap in cap_list:
+            if cap.sellers.size == 0:
+                continue
+            sub_rows = np.flatnonzero(in_cap & live[k])
+            if sub_rows.size == 0:
+                continue
+            fill_k = fill[k]
+            idx = (sub_rows[:, None], cap.sellers)
+            block = fill_k[idx]
+            shipped = block.sum()
+            if cap.cap_t > EPS:  # applications: what buyers abroad would take from capped sellers
+                cap.requested_t += float(shipped)
+            if shipped > cap.cap_t:
+                fill_k[idx] = block * (cap.cap_t / shipped) if shipped > 0 else 0.0
+                shipped = cap.cap_t
+            cap.cap_t = max(cap.cap_t - shipped, 0.0)
+            cap.shipped_t += shipped
+        quantity += fill
+        if r == rounds - 1:  # neither stock nor demand left is needed after the last round
+            break
+        stock = np.maximum(stock - reduce(fill, axis=1), 0.0)
+        rest = np.maximum(rest - reduce(fill, axis=2), 0.0)
+    out = []
+    for k, (b, s) in enumerate(sizes):
+        buyers = np.arange(b)
+        want_k = want[k, :b]
+        q_k = quantity[k, :b, :s].copy()
+        out.append(Allocation(asked[k, :s], want_k, buyers, buyers, q_k, want_k, caps[k], alone=True))
+    return out, quantity
+
+
 def update_prices(
     price: np.ndarray,
     cost: np.ndarray,

@@ -25,9 +25,10 @@ from agents.refiner import Refiner
 from agents.smuggler import Smuggler
 from agents.state import State
 from model import accounting
-from model.clearing import CHANNELS, ROLE_CUSTOMER, TierMarket, reprice_markets
+from model.clearing import CHANNELS, ROLE_CUSTOMER, SellerIndex, StackedMarkets, TierMarket
 from model.collector import main_series_collector
 from model.goods import TIERS, month_index, month_label, parse_month
+from model.market import allocate, allocate_markets, stackable, update_prices
 from model.params import ModelParams
 from model.policy import Cause
 from model.scenario import Scenario, load_scenario
@@ -119,6 +120,8 @@ class RareEarthModel(mesa.Model):
         self._floors: dict[tuple[str, str], float] = {}
         self._embargo_in_force = False
         self.markets = self._build_markets()
+        self._stacked: StackedMarkets | None = None  # the markets stacked for one allocation pass
+        self._sellers: SellerIndex | None = None  # every market's sellers in one list, for `_reprice`
         self._smugglers_home = {t: self.country_index[self.home_of_smugglers(t)] for t in TIERS}
         # customers' unmet need and need per month, t, by country (in `countries` order): what the
         # tables hold only world-wide; see `unmet_demand_by_country`
@@ -200,8 +203,7 @@ class RareEarthModel(mesa.Model):
         )
         self.customers.bought_t = np.zeros(len(self.customers))
         self.customers.paid_usd = np.zeros(len(self.customers))
-        for tier in TIERS:
-            self._clear(tier)
+        self._clear_markets()
         self._reprice()
         self.customers.receive(
             self.customers.bought_t,
@@ -249,13 +251,100 @@ class RareEarthModel(mesa.Model):
             demand[market.cust_pos] = orders[market.cust_rows]
         return demand
 
-    def _clear(self, tier: str) -> None:
-        market = self.markets[tier]
+    def _clear_markets(self) -> None:
+        """Clear the four tiers in order. A tier's offers, orders and landed costs do not depend
+        on the tiers cleared before it in the month, and nor do its caps, except through an
+        export quota shared with an earlier tier (whose unused part passes on). With every
+        market small enough that each buyer keeps its own row, the tiers' offers, orders,
+        landed costs and choice weights are computed stacked (`StackedMarkets`); without such a
+        quota they are also allocated in one stacked pass (`allocate_markets`), with one each
+        tier's caps follow the deliveries of the tiers before it and it is allocated alone.
+        Either way each tier is booked and delivered in order, as when cleared one by one."""
+        markets = [self.markets[tier] for tier in TIERS]
+        if not stackable([len(market.sellers) for market in markets]) or any(market.grouped for market in markets):
+            for tier in TIERS:
+                self._clear(tier)
+            return
+        if self._stacked is None:  # built on first use (the markets are fixed for the run)
+            self._stacked = StackedMarkets(markets)
+        stack = self._stacked
+        orders = [self._orders(market) for market in markets]
+        landed = stack.landed_costs()
+        if landed is None:  # duties or tariffs: each tier's own matrices (see `class_matrices`)
+            matrices = [market.class_matrices() for market in markets]
+            perceived = np.full(stack.cross.shape, np.inf)
+            for k, (cost, _, _, _) in enumerate(matrices):
+                perceived[k, : cost.shape[0], : cost.shape[1]] = cost
+            levies = [matrix[1:] for matrix in matrices]
+        else:
+            perceived, paid = landed
+            # each tier's USD/kg by class and seller; without levies what buyers pay is what
+            # sellers receive, one array (`TierMarket._book` reads no duty then)
+            usd = [paid[k, : len(market.classes), : stack.sizes[k][1]] for k, market in enumerate(markets)]
+            levies = [(cell, cell, cell) for cell in usd]
+        weights = stack.weights(perceived)
+        if self._quota_passes_on():
+            for k, (market, (offers, demand, taking), (n_b, n_s)) in enumerate(
+                zip(markets, orders, stack.sizes, strict=True)
+            ):
+                caps = market.export_caps()  # after the deliveries of the tiers before it
+                alloc = allocate(weights[k, :n_b, :n_s], demand, offers, self.params.spill_rounds, caps, taking)
+                market.settle(alloc, demand, levies[k])
+                self._deliver(market, offers)
+            return
+        caps = [market.export_caps() for market in markets]
+        allocs, quantity = allocate_markets(
+            weights,
+            stack.sizes,
+            [demand for _, demand, _ in orders],
+            [offers for offers, _, _ in orders],
+            self.params.spill_rounds,
+            caps,
+            [taking for _, _, taking in orders],
+        )
+        if landed is not None:
+            # booking touches no agent's books then: all tiers at once, then the deliveries in order
+            stack.settle(allocs, quantity, [demand for _, demand, _ in orders], paid)
+            for market, (offers, _, _) in zip(markets, orders, strict=True):
+                self._deliver(market, offers)
+            return
+        for market, (offers, demand, _), levy, alloc in zip(markets, orders, levies, allocs, strict=True):
+            market.settle(alloc, demand, levy)  # duties and tariffs go to states as in `_clear`
+            self._deliver(market, offers)
+
+    def _quota_passes_on(self) -> bool:
+        """True when an export quota in force this month is shared by a tier with a tier cleared
+        before it (whose unused allowance the later tier may use: see `export_allowance_t`)."""
+        month = self.month
+        for st in self.state_list:
+            pol = st.policy
+            for tier in pol.export_quota_t:
+                in_force = month < pol.quota_batch.get(tier, (0, self.n_months + 1))[1]
+                if in_force and any(TIERS.index(o) < TIERS.index(tier) for o in pol.quota_tiers.get(tier, ())):
+                    return True
+        return False
+
+    def _orders(self, market: TierMarket) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """A tier's offers by seller, demand by buyer and which sellers take orders."""
+        tier = market.tier
         sellers = market.sellers
         offers = np.array([s.offer_t(tier) if s.kind != "state" else s.stockpile_offer_t(tier) for s in sellers])
         demand = self._demand(market)
         taking_orders = np.array([s.kind in FIRM_CLASSES and s.status == "operating" for s in sellers])
+        return offers, demand, taking_orders
+
+    def _clear(self, tier: str) -> None:
+        """Clear one tier and deliver its trades."""
+        market = self.markets[tier]
+        offers, demand, taking_orders = self._orders(market)
         market.clear(demand, offers, taking_orders)
+        self._deliver(market, offers)
+
+    def _deliver(self, market: TierMarket, offers: np.ndarray) -> None:
+        """After a tier clears: its caps' records and export premia, and deliveries to sellers'
+        and buyers' books."""
+        tier = market.tier
+        sellers = market.sellers
         market.offered_t = offers
         self.orders_by_country[tier] = market.month.ordered_by_country
         caps = market.allocation.caps
@@ -343,78 +432,71 @@ class RareEarthModel(mesa.Model):
     def _reprice(self) -> None:
         """Sellers' prices for next month in every tier, once all tiers have cleared. A seller's
         new price depends only on its own month and its tier's price index, and no market reads
-        another tier's prices while clearing, so all tiers are repriced in one array pass."""
+        another tier's prices while clearing, so all tiers are repriced in one array pass. A
+        state's stockpile asks its release price and a smuggler undercuts the legal goods
+        whatever the month did, so only firms' prices go through `update_prices`."""
         p = self.params
         markets = list(self.markets.values())
-        cost: list[float] = []
-        floor: list[float] = []
+        if self._sellers is None:  # built on first use (the markets and their sellers are fixed)
+            self._sellers = SellerIndex(markets)
+        ix = self._sellers
+        cost = [s.reference_cost(tier) for s, tier in ix.pairs]
         stock: list[float] = []
         target: list[float] = []
         spare: list[float] = []
+        floor: list[float] = []
         dumping: list[bool] = []
         min_markup, stock_months, directed_factor = p.min_markup, p.stock_target_months, p.directed_price_factor
-        inf = math.inf
-        for market in markets:
-            tier = market.tier
-            for s in market.sellers:
-                cost.append(s.reference_cost(tier))
-                kind = s.kind
-                if kind == "state":
-                    stock.append(s.stock_t[tier])
-                    target.append(inf)
-                    floor.append(1.0)
-                    spare.append(0.0)
-                    dumping.append(False)
-                    continue
-                if kind == "smuggler":
-                    stock.append(s.stock_t)
-                    target.append(s.capacity_t / 12)
-                    floor.append(min_markup)
-                    spare.append(0.0)
-                    dumping.append(False)
-                    continue
-                stock.append(s.inventory_t[tier])
-                cap_m = s.capacity_t / 12 * (s.yield_of(tier) if kind == "refiner" else 1.0)
-                target.append(stock_months * cap_m)
-                spare.append(s.spare_share() if s.status == "operating" and s.capacity_t > 0 else 0.0)
-                if s.directed:
-                    floor.append(directed_factor)
-                    # a state-directed firm undercuts, unless it ran short of input: no state order
-                    # makes a separator without feed answer its orders with output
-                    dumping.append(not s.starved())
-                else:
-                    floor.append(min_markup)
-                    dumping.append(False)
+        for s, tier in ix.firms:
+            stock.append(s.inventory_t[tier])
+            cap_m = s.capacity_t / 12 * (s.yield_of(tier) if s.kind == "refiner" else 1.0)
+            target.append(stock_months * cap_m)
+            spare.append(s.spare_share() if s.status == "operating" and s.capacity_t > 0 else 0.0)
+            if s.directed:
+                floor.append(directed_factor)
+                # a state-directed firm undercuts, unless it ran short of input: no state order
+                # makes a separator without feed answer its orders with output
+                dumping.append(not s.starved())
+            else:
+                floor.append(min_markup)
+                dumping.append(False)
         cost_a = np.array(cost, dtype=float)
-        prices = reprice_markets(
-            markets,
-            cost_a,
+        f = ix.firm_pos
+        index_price = np.repeat([self.last_price_index.get(market.tier, 0.0) for market in markets], ix.sizes)
+        new_firms = update_prices(
+            np.concatenate([market.price for market in markets])[f],
+            cost_a[f],
             np.array(floor, dtype=float),
+            np.concatenate([market.allocation.asked_t for market in markets])[f],
+            np.concatenate([market.offered_t for market in markets])[f],
+            np.concatenate([market.sold_t for market in markets])[f],
             np.array(stock, dtype=float),
             np.array(target, dtype=float),
+            p.price_gain,
+            p.price_step_max,
+            p.target_markup,
+            p.max_markup,
+            p.price_drift,
             np.array(spare, dtype=float),
+            p.spare_tolerance,
+            index_price[f],
             np.array(dumping, dtype=bool) if any(dumping) else None,
-        )
-        cost, new = cost_a.tolist(), prices.tolist()
+        ).tolist()
         if self._policy_month != self.month:
             self._refresh_policy_cache()
         floors = self._floors  # (firm, tier) -> the price floor, as `Firm.floor_usd_per_kg` reads it
-        j = 0
-        for market in markets:
-            tier = market.tier
-            start = j
-            for s in market.sellers:
-                kind = s.kind
-                if kind == "state":  # a state's stockpile asks its release price outright
-                    new[j] = cost[j]
-                elif kind == "smuggler":  # contraband sells just below the legal goods it replaces
-                    new[j] = max(cost[j], s.undercut_price())
-                elif floors and kind in FIRM_CLASSES and floors.get((s.name, tier), 0.0) >= cost[j]:
-                    # the state tops sales up to the floor: the firm matches the market's price
-                    new[j] = float(min(new[j], max(self.last_price_index.get(tier, new[j]), 0.01)))
-                s.price[tier] = new[j]
-                j += 1
-            market.price = np.array(new[start:j], dtype=float)
+        new = list(cost)  # a state's stockpile asks its release price outright
+        for j, (s, tier), price in zip(ix.firm_pos_list, ix.firms, new_firms, strict=True):
+            if floors and floors.get((s.name, tier), 0.0) >= cost[j]:
+                # the state tops sales up to the floor: the firm matches the market's price
+                price = float(min(price, max(self.last_price_index.get(tier, price), 0.01)))
+            new[j] = price
+        for j in ix.smuggler_pos:  # contraband sells just below the legal goods it replaces
+            new[j] = max(cost[j], ix.pairs[j][0].undercut_price())
+        for (s, tier), price in zip(ix.pairs, new, strict=True):
+            s.price[tier] = price
+        for market, (start, end) in zip(markets, ix.bounds, strict=True):
+            market.price = np.array(new[start:end], dtype=float)
 
     def _update_export_premium(self, cap: Any) -> None:
         """The quota rent on a capped tier: the price abroad rises while applications exceed
