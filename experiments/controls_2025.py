@@ -742,7 +742,6 @@ def figures(r: Result, out: Path) -> list[tuple[str, str]]:
         out / "exports_2025.png",
         start=WINDOW[0],
         end=WINDOW[1],
-        logy=("magnet_price_usd_per_kg",),
         title="China's 2025 licences",
         mark={"2025-04": "licences", "2025-07": "US floor"},
     )
