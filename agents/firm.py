@@ -94,10 +94,7 @@ class Firm(mesa.Agent):
             self.inventory_t[t] = 0.5 * p.stock_target_months * self.orders_ema_t[t] / p.initial_utilisation
 
     # --- costs ---------------------------------------------------------------------------------
-    @property
-    def tier(self) -> str:
-        """The firm's main output tier."""
-        return self.outputs[0]
+    tier: str = ""  # the firm's main output tier, what its state's policies are keyed by (subclasses)
 
     def learning_factor(self) -> float:
         """Unit-cost multiplier from cumulative output (experience curve with a floor)."""
@@ -213,12 +210,14 @@ class Firm(mesa.Agent):
         p = self.model.params
         target = p.stock_target_months * self.capacity_t / 12
         want = self.orders_ema_t[tier] + (target - self.inventory_t[tier]) / p.output_adjust_months
-        return min(max(want, 0.0), self.usable_capacity_t())
+        return min(max(want, 0.0), min(self.capacity_t / 12, self.quota_allowance_t))  # `usable_capacity_t`
 
     def expected_price(self, tier: str) -> float:
         """The price the firm expects to sell at: its own ask, or the market's if that is higher
-        (an idle firm watches the market it could sell into)."""
-        return max(self.price[tier], self.market_price(tier), self.floor_usd_per_kg(tier))
+        (an idle firm watches the market it could sell into), or its price floor if higher still.
+        (`market_price` and `floor_usd_per_kg` inlined: this is asked several times a month.)"""
+        m = self.model
+        return max(self.price[tier], m.price_seen_by(self.country, tier), m.price_floor_usd_per_kg(self.name, tier))
 
     def floor_usd_per_kg(self, tier: str) -> float:
         """The highest price floor any state guarantees this firm for `tier` now (0 if none)."""

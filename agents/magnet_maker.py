@@ -23,6 +23,7 @@ class MagnetMaker(Firm):
     kind = "magnet_maker"
     inputs = ("ndpr_oxide", "dytb_oxide")
     outputs = ("magnet",)
+    tier = "magnet"
     default_close_years = 2.0
 
     def __init__(self, model: RareEarthModel, spec: FirmSpec, state: State) -> None:
@@ -40,6 +41,11 @@ class MagnetMaker(Firm):
         """t of each oxide per t of magnet (DyTb less once the firm has learnt to thrift it)."""
         p = self.model.params
         return {"ndpr_oxide": p.ndpr_per_t_magnet, "dytb_oxide": p.dytb_per_t_magnet * self.dytb_intensity}
+
+    def per_t_magnet(self, tier: str) -> float:
+        """t of oxide `tier` per t of magnet: `recipe()[tier]` without building the dict."""
+        p = self.model.params
+        return p.ndpr_per_t_magnet if tier == "ndpr_oxide" else p.dytb_per_t_magnet * self.dytb_intensity
 
     def reference_cost(self, tier: str) -> float:
         """Processing cost plus oxide cost per kg of magnet."""
@@ -81,7 +87,7 @@ class MagnetMaker(Firm):
         ):
             return 0.0
         p = self.model.params
-        per_t = self.recipe()[tier]
+        per_t = self.per_t_magnet(tier)
         need = self.planned_output_t("magnet") * per_t
         extra = min(p.alarm_cap_months, p.alarm_stock_months * self.model.alarm_level(tier))
         target = need * (1.0 + extra)  # a month of planned use, more on news of a supply cut

@@ -22,6 +22,7 @@ class Miner(Firm):
 
     kind = "miner"
     outputs = ("concentrate",)
+    tier = "concentrate"
     default_close_years = 20.0
 
     def __init__(self, model: RareEarthModel, spec: FirmSpec, state: State) -> None:
