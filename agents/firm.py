@@ -59,6 +59,8 @@ class Firm(mesa.Agent):
         self._decision_cost = 0.0
         self._learning_at: float | None = None  # cumulative output the cached learning factor is for
         self._learning = 1.0
+        self._learning_b: float | None = None  # the experience curve's exponent (set on first use)
+        self._unit_cost = 0.0  # `unit_cost()` as `decision_cost()` last computed it, in `_cost_month`
         self.restart_streak = 0
         self.owner_capital_usd = 0.0  # working capital the owners put in at restarts
         self.pending_capacity: list[tuple[int, float]] = []
@@ -102,7 +104,9 @@ class Firm(mesa.Agent):
         if p.learning_rate <= 0:
             return 1.0
         if self._learning_at != self.cum_output_t:  # cached until the cumulative output changes
-            b = -math.log2(1.0 - p.learning_rate)
+            b = self._learning_b
+            if b is None:  # the curve's exponent, fixed for the run (set on first use)
+                b = self._learning_b = -math.log2(1.0 - p.learning_rate)
             self._learning = max(p.learning_floor, (self.cum_output_t / self.cum0_t) ** (-b))
             self._learning_at = self.cum_output_t
         return self._learning
@@ -124,10 +128,19 @@ class Firm(mesa.Agent):
     def _compute_decision_cost(self) -> float:
         """Unit cost net of the production subsidy, what output decisions compare prices with."""
         subsidy = self.state.policy.subsidy_usd_per_kg.get(self.tier, 0.0)
-        cost = self.unit_cost() - subsidy
+        self._unit_cost = unit = self.unit_cost()
+        cost = unit - subsidy
         if self.illegal:
             cost += self.model.params.illegal_penalty_usd_per_kg * self.state.policy.enforcement
         return max(cost, 0.01)
+
+    def month_unit_cost(self) -> float:
+        """`unit_cost()` for this month's output: the value `decision_cost()` computed this month,
+        if it has (its inputs, the cumulative output and the country's compliance cost, change
+        only after output is made, in `settle`, or between months, by dated causes), else anew."""
+        if self._cost_month == self.model.month:
+            return self._unit_cost
+        return self.unit_cost()
 
     def reference_cost(self, tier: str) -> float:
         """Cost per kg of `tier` that prices are anchored to (subclasses add input costs)."""
@@ -356,7 +369,10 @@ class Firm(mesa.Agent):
     def spare_share(self) -> float:
         """Share of this month's capacity left idle that the firm could have used (none when
         inputs ran short or a production quota held it back)."""
-        if self.input_short or self.capacity_t <= 0 or self.quota_bound():
+        if self.input_short or self.capacity_t <= 0:
+            return 0.0
+        # without a quota allotment (infinite) the usable capacity is the capacity: not quota bound
+        if self.quota_allowance_t != math.inf and self.quota_bound():
             return 0.0
         return max(0.0, 1.0 - self.output_t / (self.capacity_t / 12))
 

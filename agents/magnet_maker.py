@@ -125,4 +125,4 @@ class MagnetMaker(Firm):
             self.input_used_t[t] = out * r[t]
         self.inventory_t["magnet"] += out
         self.output_t = out
-        self.cost_usd += self.unit_cost() * out * KG_PER_T
+        self.cost_usd += self.month_unit_cost() * out * KG_PER_T

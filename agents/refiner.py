@@ -137,7 +137,7 @@ class Refiner(Firm):
         self.inventory_t["dytb_oxide"] += dy
         self.output_t = process
         self.oxide_output_t = {"ndpr_oxide": nd, "dytb_oxide": dy}
-        self.cost_usd += self.unit_cost() * process * KG_PER_T
+        self.cost_usd += self.month_unit_cost() * process * KG_PER_T
 
     def produce(self) -> None:
         self.oxide_output_t = {"ndpr_oxide": 0.0, "dytb_oxide": 0.0}

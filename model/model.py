@@ -449,14 +449,16 @@ class RareEarthModel(mesa.Model):
         min_markup, stock_months, directed_factor = p.min_markup, p.stock_target_months, p.directed_price_factor
         for s, tier in ix.firms:
             stock.append(s.inventory_t[tier])
-            cap_m = s.capacity_t / 12 * (s.yield_of(tier) if s.kind == "refiner" else 1.0)
+            capacity = s.capacity_t
+            # a month's capacity, in oxide for a refiner (times 1.0, exactly itself, for the others)
+            cap_m = capacity / 12 * s.yield_of(tier) if s.kind == "refiner" else capacity / 12
             target.append(stock_months * cap_m)
-            spare.append(s.spare_share() if s.status == "operating" and s.capacity_t > 0 else 0.0)
+            spare.append(s.spare_share() if capacity > 0 and s.status == "operating" else 0.0)
             if s.directed:
                 floor.append(directed_factor)
                 # a state-directed firm undercuts, unless it ran short of input: no state order
-                # makes a separator without feed answer its orders with output
-                dumping.append(not s.starved())
+                # makes a separator without feed answer its orders with output (`Firm.starved`)
+                dumping.append(not s.input_short)
             else:
                 floor.append(min_markup)
                 dumping.append(False)
