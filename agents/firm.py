@@ -277,53 +277,61 @@ class Firm(mesa.Agent):
 
     def settle(self) -> None:
         """Book the month's profit, pay out state support, and decide the firm's status."""
-        p = self.model.params
-        subsidy = self.state.policy.subsidy_usd_per_kg.get(self.tier, 0.0) * self.output_t * KG_PER_T
+        m = self.model
+        p = m.params
+        state = self.state
+        output = self.output_t
+        subsidy = state.policy.subsidy_usd_per_kg.get(self.tier, 0.0) * output * KG_PER_T
         if subsidy > 0:
-            self.state.pay("subsidy", subsidy)
+            state.pay("subsidy", subsidy)
             self.support_usd += subsidy
-        profit = self.revenue_usd + self.support_usd - self.cost_usd
-        if profit < 0 and self.directed and self.state.can_pay(-profit):
-            self.state.pay("directed_losses", -profit)
+        revenue = self.revenue_usd
+        profit = revenue + self.support_usd - self.cost_usd
+        if profit < 0 and self.directed and state.can_pay(-profit):
+            state.pay("directed_losses", -profit)
             self.support_usd += -profit
             profit = 0.0
-        self.cash_usd += profit
-        if self.state_backed and self.cash_usd < 0 and self.state.can_pay(-self.cash_usd):
-            self.state.pay("bailout", -self.cash_usd)  # a state-backed firm is kept solvent
-            self.support_usd += -self.cash_usd
-            self.cash_usd = 0.0
+        cash = self.cash_usd = self.cash_usd + profit
+        if self.state_backed and cash < 0 and state.can_pay(-cash):
+            state.pay("bailout", -cash)  # a state-backed firm is kept solvent
+            self.support_usd += -cash
+            self.cash_usd = cash = 0.0
+        ema, asked, sold, memory = self.orders_ema_t, self.asked_t, self.sold_t, p.orders_memory
         for t in self.outputs:
-            orders = max(self.asked_t[t], self.sold_t[t])
-            self.orders_ema_t[t] += p.orders_memory * (orders - self.orders_ema_t[t])
+            ema[t] += memory * (max(asked[t], sold[t]) - ema[t])
 
-        self.cum_output_t += self.output_t
-        if self.status == "operating":
-            entry = (self.output_t, self.capacity_t / 12, profit, self.revenue_usd)
+        self.cum_output_t += output
+        operating = self.status == "operating"
+        if operating:
+            entry = (output, self.capacity_t / 12, profit, revenue)
             o, c, pr, r = self.year_sums
-            if len(self.year_log) == self.year_log.maxlen:  # the month dropping out of the window
-                o0, c0, pr0, r0 = self.year_log[0]
+            log = self.year_log
+            if len(log) == log.maxlen:  # the month dropping out of the window
+                o0, c0, pr0, r0 = log[0]
                 o, c, pr, r = o - o0, c - c0, pr - pr0, r - r0
-            self.year_log.append(entry)
+            log.append(entry)
             self.year_sums = (o + entry[0], c + entry[1], pr + entry[2], r + entry[3])
-        self.ordered_log.append(sum(self.orders_ema_t.values()))
-        if self.status == "operating":
+        self.ordered_log.append(sum(ema.values()))
+        if operating:
             # losses are judged on a year's memory of profit, not on single months
-            self.profit_memory_usd += (profit - self.profit_memory_usd) / p.profit_memory_months
-            self.loss_streak = self.loss_streak + 1 if self.profit_memory_usd < 0 else 0
+            memory_usd = self.profit_memory_usd = (
+                self.profit_memory_usd + (profit - self.profit_memory_usd) / p.profit_memory_months
+            )
+            self.loss_streak = self.loss_streak + 1 if memory_usd < 0 else 0
             # losses alone are not enough: the firm also fails to cover its marginal cost, or
             # has exhausted its cash (asked only once the losses have lasted)
             losing = self.loss_streak >= p.loss_patience_months
-            exhausted = losing and (self.cash_usd < 0 or not self.worth_producing())
+            exhausted = losing and (cash < 0 or not self.worth_producing())
             # a state-backed firm is kept running (it cuts output instead) while its state can pay
             # (asked only of a firm that would otherwise close: the answer changes nothing else)
             if exhausted:
-                kept = self.directed or (self.state_backed and self.state.can_pay(self.fixed_cost_usd()))
-                ramping = self.model.month < self.grace_until
+                kept = self.directed or (self.state_backed and state.can_pay(self.fixed_cost_usd()))
+                ramping = m.month < self.grace_until
                 if not kept and not ramping:
                     self.mothball(f"{self.loss_streak} months of losses; {self.margin_note()}")
         elif self.status == "mothballed" and self.phase_end is None:
             self.consider_restart()
-        if (self.model.month + 1) % p.invest_interval_months == 0:  # at the end of each interval of the run
+        if (m.month + 1) % p.invest_interval_months == 0:  # at the end of each interval of the run
             self.consider_investment()
 
     def mothball(self, reason: str) -> None:
