@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -121,6 +123,9 @@ class RareEarthModel(mesa.Model):
         self._embargo_in_force = False
         self.markets = self._build_markets()
         self._stacked: StackedMarkets | None = None  # the markets stacked for one allocation pass
+        self._demand_calls: dict[str, list[Callable[[], float]]] = {}  # per tier, see `_demand`
+        self._customer_orders: np.ndarray | None = None  # reset each month once customers plan
+        self._offer_calls: dict[str, list[Callable[[], float]]] = {}  # per tier, see `_orders`
         self._sellers: SellerIndex | None = None  # every market's sellers in one list, for `_reprice`
         self._smugglers_home = {t: self.country_index[self.home_of_smugglers(t)] for t in TIERS}
         # customers' unmet need and need per month, t, by country (in `countries` order): what the
@@ -201,6 +206,7 @@ class RareEarthModel(mesa.Model):
             p.short_run_elasticity,
             p.thrift_rebound_max,
         )
+        self._customer_orders = None  # this month's customer orders, computed on first use in `_demand`
         self.customers.bought_t = np.zeros(len(self.customers))
         self.customers.paid_usd = np.zeros(len(self.customers))
         self._clear_markets()
@@ -231,25 +237,29 @@ class RareEarthModel(mesa.Model):
 
     def _demand(self, market: TierMarket) -> np.ndarray:
         demand = np.zeros(len(market.agents))
-        tier = market.tier
-        agent_demand = []
-        for a in market.agent_list:
-            kind = a.kind
-            if kind == "state":
-                agent_demand.append(a.stockpile_demand_t(tier))
-            elif kind == "magnet_maker":
-                agent_demand.append(a.input_demand_t(tier))
-            elif kind == "refiner":
-                agent_demand.append(a.feed_demand_t())
-            elif kind == "smuggler":
-                agent_demand.append(a.demand_t())
-            else:
-                agent_demand.append(0.0)
-        demand[market.agent_pos] = agent_demand
+        calls = self._demand_calls.get(market.tier)
+        if calls is None:  # built on first use (the markets keep their buyers for the run)
+            calls = self._demand_calls[market.tier] = [self._demand_call(a, market.tier) for a in market.agent_list]
+        demand[market.agent_pos] = [call() for call in calls]
         if market.cust_rows.size:
-            orders = self.customers.orders_t(self.params.inventory_adjust_months)
-            demand[market.cust_pos] = orders[market.cust_rows]
+            if self._customer_orders is None:  # once a month: clearing changes no customer's stock
+                self._customer_orders = self.customers.orders_t(self.params.inventory_adjust_months)
+            demand[market.cust_pos] = self._customer_orders[market.cust_rows]
         return demand
+
+    @staticmethod
+    def _demand_call(agent: Any, tier: str) -> Callable[[], float]:
+        """What a non-customer buyer orders of `tier` this month, as a call without arguments."""
+        kind = agent.kind
+        if kind == "state":
+            return partial(agent.stockpile_demand_t, tier)
+        if kind == "magnet_maker":
+            return partial(agent.input_demand_t, tier)
+        if kind == "refiner":
+            return agent.feed_demand_t
+        if kind == "smuggler":
+            return agent.demand_t
+        return float  # float() is 0.0
 
     def _clear_markets(self) -> None:
         """Clear the four tiers in order. A tier's offers, orders and landed costs do not depend
@@ -328,7 +338,12 @@ class RareEarthModel(mesa.Model):
         """A tier's offers by seller, demand by buyer and which sellers take orders."""
         tier = market.tier
         sellers = market.sellers
-        offers = np.array([s.offer_t(tier) if s.kind != "state" else s.stockpile_offer_t(tier) for s in sellers])
+        calls = self._offer_calls.get(tier)
+        if calls is None:  # built on first use (the markets keep their sellers for the run)
+            calls = self._offer_calls[tier] = [
+                partial(s.offer_t if s.kind != "state" else s.stockpile_offer_t, tier) for s in sellers
+            ]
+        offers = np.array([call() for call in calls])
         demand = self._demand(market)
         taking_orders = np.array([s.kind in FIRM_CLASSES and s.status == "operating" for s in sellers])
         return offers, demand, taking_orders
