@@ -125,6 +125,7 @@ class RareEarthModel(mesa.Model):
         self._stacked: StackedMarkets | None = None  # the markets stacked for one allocation pass
         self._demand_calls: dict[str, list[Callable[[], float]]] = {}  # per tier, see `_demand`
         self._customer_orders: np.ndarray | None = None  # reset each month once customers plan
+        self._firm_sellers: dict[str, list[tuple[int, Firm]]] = {}  # per tier, see `_deliver`
         self._offer_calls: dict[str, list[Callable[[], float]]] = {}  # per tier, see `_orders`
         self._sellers: SellerIndex | None = None  # every market's sellers in one list, for `_reprice`
         self._smugglers_home = {t: self.country_index[self.home_of_smugglers(t)] for t in TIERS}
@@ -382,13 +383,15 @@ class RareEarthModel(mesa.Model):
         # deliveries to sellers' and buyers' books
         sold, receipts = market.sold_t, market.seller_receipts_usd
         asked = market.allocation.asked_t.tolist()
+        firm_sellers = self._firm_sellers.get(tier)
+        if firm_sellers is None:  # built on first use (the markets keep their sellers for the run)
+            firm_sellers = self._firm_sellers[tier] = [(j, s) for j, s in enumerate(sellers) if s.kind in FIRM_CLASSES]
+        for j, s in firm_sellers:  # orders received, whatever was sold
+            s.asked_t[tier] = asked[j]
         # quantities and money stay numpy floats (agents' sums of them depend on the type)
-        for j, (s, sold_none) in enumerate(zip(sellers, (sold <= 0).tolist(), strict=True)):
+        for j in np.flatnonzero(sold > 0).tolist():  # the sellers that sold, in order
+            s = sellers[j]
             kind = s.kind
-            if kind in FIRM_CLASSES:
-                s.asked_t[tier] = asked[j]
-            if sold_none:
-                continue
             sold_j, receipts_j = sold[j], receipts[j]
             if kind == "state":
                 avg = s.stock_value_usd[tier] / max(s.stock_t[tier], 1e-12)
@@ -408,10 +411,9 @@ class RareEarthModel(mesa.Model):
                 s.revenue_usd += receipts_j
         bought, paid = market.bought_t, market.buyer_paid_usd
         q = market.allocation.quantity_t
-        bought_none = (bought <= 0).tolist()
-        for i, a in zip(market.agent_pos.tolist(), market.agent_list, strict=True):
-            if bought_none[i]:
-                continue
+        agent_pos, agents = market.agent_pos, market.agent_list
+        for k in np.flatnonzero(bought[agent_pos] > 0).tolist():  # the agents that bought, in order
+            i, a = int(agent_pos[k]), agents[k]
             kind = a.kind
             if kind == "magnet_maker":
                 a.receive_input(tier, bought[i], paid[i])
