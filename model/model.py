@@ -25,7 +25,7 @@ from agents.magnet_maker import MagnetMaker
 from agents.miner import Miner
 from agents.refiner import Refiner
 from agents.smuggler import Smuggler
-from agents.state import State
+from agents.state import State, release_ask_usd_per_kg
 from model import accounting
 from model.clearing import CHANNELS, ROLE_CUSTOMER, SellerIndex, StackedMarkets, TierMarket
 from model.collector import main_series_collector
@@ -457,7 +457,13 @@ class RareEarthModel(mesa.Model):
         if self._sellers is None:  # built on first use (the markets and their sellers are fixed)
             self._sellers = SellerIndex(markets)
         ix = self._sellers
-        cost = [s.reference_cost(tier) for s, tier in ix.pairs]
+        # a state without stock of a tier asks the tier's release price (`State.reference_cost`),
+        # computed once per tier here
+        stockless = {m.tier: max(release_ask_usd_per_kg(self, m.tier), 0.01) for m in markets}
+        cost = [
+            stockless[tier] if s.kind == "state" and s.stock_t[tier] <= 1e-9 else s.reference_cost(tier)
+            for s, tier in ix.pairs
+        ]
         stock: list[float] = []
         target: list[float] = []
         spare: list[float] = []
