@@ -254,14 +254,14 @@ class Firm(mesa.Agent):
         self.cost_usd = 0.0
         self.revenue_usd = 0.0
         self.support_usd = 0.0
+        sold, receipts, asked = self.sold_t, self.receipts_usd, self.asked_t
         for t in self.outputs:
-            self.sold_t[t] = 0.0
-            self.receipts_usd[t] = 0.0
-            self.asked_t[t] = 0.0
-        if self.status == "mothballed":
+            sold[t] = receipts[t] = asked[t] = 0.0
+        status = self.status
+        if status == "mothballed":
             self.cost_usd = self.model.params.mothball_upkeep_frac * self.fixed_cost_usd()
             return
-        if not self.active:
+        if status != "operating":  # not `active`
             return
         self.cost_usd = self.fixed_cost_usd()
         if self.worth_producing():

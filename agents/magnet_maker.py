@@ -32,6 +32,8 @@ class MagnetMaker(Firm):
         self.dytb_intensity = 1.0  # DyTb per t of magnet, as a share of the parameter (thrifting)
         self.input_used_t = {"ndpr_oxide": 0.0, "dytb_oxide": 0.0}  # oxide turned into magnets this month
         self.dytb_price_memory = 0.0  # long memory of the DyTb price paid, USD/kg (0 = none yet)
+        self._planned_month: int | None = None  # the month `_planned_t` is for (see `input_demand_t`)
+        self._planned_t = 0.0
         super().__init__(model, spec, state)
         if self.status == "operating":
             for t, per_t in self.recipe().items():
@@ -86,9 +88,16 @@ class MagnetMaker(Firm):
             self.status == "construction" and self.phase_end and self.phase_end - self.model.month > 1
         ):
             return 0.0
-        p = self.model.params
+        m = self.model
+        p = m.params
         per_t = self.per_t_magnet(tier)
-        need = self.planned_output_t("magnet") * per_t
+        if self._planned_month != m.month:
+            # the month's planned output, once for both oxides: between the two oxide markets'
+            # orders nothing it depends on changes (magnet stock, orders, capacity, quota); set
+            # only here, as output (`make`) changes the magnet stock earlier in the month
+            self._planned_month = m.month
+            self._planned_t = self.planned_output_t("magnet")
+        need = self._planned_t * per_t
         extra = min(p.alarm_cap_months, p.alarm_stock_months * self.model.alarm_level(tier))
         target = need * (1.0 + extra)  # a month of planned use, more on news of a supply cut
         return max(need + (target - self.input_t[tier]) / p.inventory_adjust_months, 0.0)
