@@ -59,6 +59,8 @@ class Firm(mesa.Agent):
         self._decision_cost = 0.0
         self._learning_at: float | None = None  # cumulative output the cached learning factor is for
         self._learning = 1.0
+        self._learning_b: float | None = None  # the experience curve's exponent (set on first use)
+        self._unit_cost = 0.0  # `unit_cost()` as `decision_cost()` last computed it, in `_cost_month`
         self.restart_streak = 0
         self.owner_capital_usd = 0.0  # working capital the owners put in at restarts
         self.pending_capacity: list[tuple[int, float]] = []
@@ -94,10 +96,7 @@ class Firm(mesa.Agent):
             self.inventory_t[t] = 0.5 * p.stock_target_months * self.orders_ema_t[t] / p.initial_utilisation
 
     # --- costs ---------------------------------------------------------------------------------
-    @property
-    def tier(self) -> str:
-        """The firm's main output tier."""
-        return self.outputs[0]
+    tier: str = ""  # the firm's main output tier, what its state's policies are keyed by (subclasses)
 
     def learning_factor(self) -> float:
         """Unit-cost multiplier from cumulative output (experience curve with a floor)."""
@@ -105,7 +104,9 @@ class Firm(mesa.Agent):
         if p.learning_rate <= 0:
             return 1.0
         if self._learning_at != self.cum_output_t:  # cached until the cumulative output changes
-            b = -math.log2(1.0 - p.learning_rate)
+            b = self._learning_b
+            if b is None:  # the curve's exponent, fixed for the run (set on first use)
+                b = self._learning_b = -math.log2(1.0 - p.learning_rate)
             self._learning = max(p.learning_floor, (self.cum_output_t / self.cum0_t) ** (-b))
             self._learning_at = self.cum_output_t
         return self._learning
@@ -127,10 +128,19 @@ class Firm(mesa.Agent):
     def _compute_decision_cost(self) -> float:
         """Unit cost net of the production subsidy, what output decisions compare prices with."""
         subsidy = self.state.policy.subsidy_usd_per_kg.get(self.tier, 0.0)
-        cost = self.unit_cost() - subsidy
+        self._unit_cost = unit = self.unit_cost()
+        cost = unit - subsidy
         if self.illegal:
             cost += self.model.params.illegal_penalty_usd_per_kg * self.state.policy.enforcement
         return max(cost, 0.01)
+
+    def month_unit_cost(self) -> float:
+        """`unit_cost()` for this month's output: the value `decision_cost()` computed this month,
+        if it has (its inputs, the cumulative output and the country's compliance cost, change
+        only after output is made, in `settle`, or between months, by dated causes), else anew."""
+        if self._cost_month == self.model.month:
+            return self._unit_cost
+        return self.unit_cost()
 
     def reference_cost(self, tier: str) -> float:
         """Cost per kg of `tier` that prices are anchored to (subclasses add input costs)."""
@@ -213,12 +223,14 @@ class Firm(mesa.Agent):
         p = self.model.params
         target = p.stock_target_months * self.capacity_t / 12
         want = self.orders_ema_t[tier] + (target - self.inventory_t[tier]) / p.output_adjust_months
-        return min(max(want, 0.0), self.usable_capacity_t())
+        return min(max(want, 0.0), min(self.capacity_t / 12, self.quota_allowance_t))  # `usable_capacity_t`
 
     def expected_price(self, tier: str) -> float:
         """The price the firm expects to sell at: its own ask, or the market's if that is higher
-        (an idle firm watches the market it could sell into)."""
-        return max(self.price[tier], self.market_price(tier), self.floor_usd_per_kg(tier))
+        (an idle firm watches the market it could sell into), or its price floor if higher still.
+        (`market_price` and `floor_usd_per_kg` inlined: this is asked several times a month.)"""
+        m = self.model
+        return max(self.price[tier], m.price_seen_by(self.country, tier), m.price_floor_usd_per_kg(self.name, tier))
 
     def floor_usd_per_kg(self, tier: str) -> float:
         """The highest price floor any state guarantees this firm for `tier` now (0 if none)."""
@@ -242,14 +254,14 @@ class Firm(mesa.Agent):
         self.cost_usd = 0.0
         self.revenue_usd = 0.0
         self.support_usd = 0.0
+        sold, receipts, asked = self.sold_t, self.receipts_usd, self.asked_t
         for t in self.outputs:
-            self.sold_t[t] = 0.0
-            self.receipts_usd[t] = 0.0
-            self.asked_t[t] = 0.0
-        if self.status == "mothballed":
+            sold[t] = receipts[t] = asked[t] = 0.0
+        status = self.status
+        if status == "mothballed":
             self.cost_usd = self.model.params.mothball_upkeep_frac * self.fixed_cost_usd()
             return
-        if not self.active:
+        if status != "operating":  # not `active`
             return
         self.cost_usd = self.fixed_cost_usd()
         if self.worth_producing():
@@ -265,53 +277,61 @@ class Firm(mesa.Agent):
 
     def settle(self) -> None:
         """Book the month's profit, pay out state support, and decide the firm's status."""
-        p = self.model.params
-        subsidy = self.state.policy.subsidy_usd_per_kg.get(self.tier, 0.0) * self.output_t * KG_PER_T
+        m = self.model
+        p = m.params
+        state = self.state
+        output = self.output_t
+        subsidy = state.policy.subsidy_usd_per_kg.get(self.tier, 0.0) * output * KG_PER_T
         if subsidy > 0:
-            self.state.pay("subsidy", subsidy)
+            state.pay("subsidy", subsidy)
             self.support_usd += subsidy
-        profit = self.revenue_usd + self.support_usd - self.cost_usd
-        if profit < 0 and self.directed and self.state.can_pay(-profit):
-            self.state.pay("directed_losses", -profit)
+        revenue = self.revenue_usd
+        profit = revenue + self.support_usd - self.cost_usd
+        if profit < 0 and self.directed and state.can_pay(-profit):
+            state.pay("directed_losses", -profit)
             self.support_usd += -profit
             profit = 0.0
-        self.cash_usd += profit
-        if self.state_backed and self.cash_usd < 0 and self.state.can_pay(-self.cash_usd):
-            self.state.pay("bailout", -self.cash_usd)  # a state-backed firm is kept solvent
-            self.support_usd += -self.cash_usd
-            self.cash_usd = 0.0
+        cash = self.cash_usd = self.cash_usd + profit
+        if self.state_backed and cash < 0 and state.can_pay(-cash):
+            state.pay("bailout", -cash)  # a state-backed firm is kept solvent
+            self.support_usd += -cash
+            self.cash_usd = cash = 0.0
+        ema, asked, sold, memory = self.orders_ema_t, self.asked_t, self.sold_t, p.orders_memory
         for t in self.outputs:
-            orders = max(self.asked_t[t], self.sold_t[t])
-            self.orders_ema_t[t] += p.orders_memory * (orders - self.orders_ema_t[t])
+            ema[t] += memory * (max(asked[t], sold[t]) - ema[t])
 
-        self.cum_output_t += self.output_t
-        if self.status == "operating":
-            entry = (self.output_t, self.capacity_t / 12, profit, self.revenue_usd)
+        self.cum_output_t += output
+        operating = self.status == "operating"
+        if operating:
+            entry = (output, self.capacity_t / 12, profit, revenue)
             o, c, pr, r = self.year_sums
-            if len(self.year_log) == self.year_log.maxlen:  # the month dropping out of the window
-                o0, c0, pr0, r0 = self.year_log[0]
+            log = self.year_log
+            if len(log) == log.maxlen:  # the month dropping out of the window
+                o0, c0, pr0, r0 = log[0]
                 o, c, pr, r = o - o0, c - c0, pr - pr0, r - r0
-            self.year_log.append(entry)
+            log.append(entry)
             self.year_sums = (o + entry[0], c + entry[1], pr + entry[2], r + entry[3])
-        self.ordered_log.append(sum(self.orders_ema_t.values()))
-        if self.status == "operating":
+        self.ordered_log.append(sum(ema.values()))
+        if operating:
             # losses are judged on a year's memory of profit, not on single months
-            self.profit_memory_usd += (profit - self.profit_memory_usd) / p.profit_memory_months
-            self.loss_streak = self.loss_streak + 1 if self.profit_memory_usd < 0 else 0
+            memory_usd = self.profit_memory_usd = (
+                self.profit_memory_usd + (profit - self.profit_memory_usd) / p.profit_memory_months
+            )
+            self.loss_streak = self.loss_streak + 1 if memory_usd < 0 else 0
             # losses alone are not enough: the firm also fails to cover its marginal cost, or
             # has exhausted its cash (asked only once the losses have lasted)
             losing = self.loss_streak >= p.loss_patience_months
-            exhausted = losing and (self.cash_usd < 0 or not self.worth_producing())
+            exhausted = losing and (cash < 0 or not self.worth_producing())
             # a state-backed firm is kept running (it cuts output instead) while its state can pay
             # (asked only of a firm that would otherwise close: the answer changes nothing else)
             if exhausted:
-                kept = self.directed or (self.state_backed and self.state.can_pay(self.fixed_cost_usd()))
-                ramping = self.model.month < self.grace_until
+                kept = self.directed or (self.state_backed and state.can_pay(self.fixed_cost_usd()))
+                ramping = m.month < self.grace_until
                 if not kept and not ramping:
                     self.mothball(f"{self.loss_streak} months of losses; {self.margin_note()}")
         elif self.status == "mothballed" and self.phase_end is None:
             self.consider_restart()
-        if (self.model.month + 1) % p.invest_interval_months == 0:  # at the end of each interval of the run
+        if (m.month + 1) % p.invest_interval_months == 0:  # at the end of each interval of the run
             self.consider_investment()
 
     def mothball(self, reason: str) -> None:
@@ -357,7 +377,10 @@ class Firm(mesa.Agent):
     def spare_share(self) -> float:
         """Share of this month's capacity left idle that the firm could have used (none when
         inputs ran short or a production quota held it back)."""
-        if self.input_short or self.capacity_t <= 0 or self.quota_bound():
+        if self.input_short or self.capacity_t <= 0:
+            return 0.0
+        # without a quota allotment (infinite) the usable capacity is the capacity: not quota bound
+        if self.quota_allowance_t != math.inf and self.quota_bound():
             return 0.0
         return max(0.0, 1.0 - self.output_t / (self.capacity_t / 12))
 

@@ -23,6 +23,7 @@ class MagnetMaker(Firm):
     kind = "magnet_maker"
     inputs = ("ndpr_oxide", "dytb_oxide")
     outputs = ("magnet",)
+    tier = "magnet"
     default_close_years = 2.0
 
     def __init__(self, model: RareEarthModel, spec: FirmSpec, state: State) -> None:
@@ -31,6 +32,8 @@ class MagnetMaker(Firm):
         self.dytb_intensity = 1.0  # DyTb per t of magnet, as a share of the parameter (thrifting)
         self.input_used_t = {"ndpr_oxide": 0.0, "dytb_oxide": 0.0}  # oxide turned into magnets this month
         self.dytb_price_memory = 0.0  # long memory of the DyTb price paid, USD/kg (0 = none yet)
+        self._planned_month: int | None = None  # the month `_planned_t` is for (see `input_demand_t`)
+        self._planned_t = 0.0
         super().__init__(model, spec, state)
         if self.status == "operating":
             for t, per_t in self.recipe().items():
@@ -40,6 +43,11 @@ class MagnetMaker(Firm):
         """t of each oxide per t of magnet (DyTb less once the firm has learnt to thrift it)."""
         p = self.model.params
         return {"ndpr_oxide": p.ndpr_per_t_magnet, "dytb_oxide": p.dytb_per_t_magnet * self.dytb_intensity}
+
+    def per_t_magnet(self, tier: str) -> float:
+        """t of oxide `tier` per t of magnet: `recipe()[tier]` without building the dict."""
+        p = self.model.params
+        return p.ndpr_per_t_magnet if tier == "ndpr_oxide" else p.dytb_per_t_magnet * self.dytb_intensity
 
     def reference_cost(self, tier: str) -> float:
         """Processing cost plus oxide cost per kg of magnet."""
@@ -80,9 +88,16 @@ class MagnetMaker(Firm):
             self.status == "construction" and self.phase_end and self.phase_end - self.model.month > 1
         ):
             return 0.0
-        p = self.model.params
-        per_t = self.recipe()[tier]
-        need = self.planned_output_t("magnet") * per_t
+        m = self.model
+        p = m.params
+        per_t = self.per_t_magnet(tier)
+        if self._planned_month != m.month:
+            # the month's planned output, once for both oxides: between the two oxide markets'
+            # orders nothing it depends on changes (magnet stock, orders, capacity, quota); set
+            # only here, as output (`make`) changes the magnet stock earlier in the month
+            self._planned_month = m.month
+            self._planned_t = self.planned_output_t("magnet")
+        need = self._planned_t * per_t
         extra = min(p.alarm_cap_months, p.alarm_stock_months * self.model.alarm_level(tier))
         target = need * (1.0 + extra)  # a month of planned use, more on news of a supply cut
         return max(need + (target - self.input_t[tier]) / p.inventory_adjust_months, 0.0)
@@ -119,4 +134,4 @@ class MagnetMaker(Firm):
             self.input_used_t[t] = out * r[t]
         self.inventory_t["magnet"] += out
         self.output_t = out
-        self.cost_usd += self.unit_cost() * out * KG_PER_T
+        self.cost_usd += self.month_unit_cost() * out * KG_PER_T

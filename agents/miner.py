@@ -22,6 +22,7 @@ class Miner(Firm):
 
     kind = "miner"
     outputs = ("concentrate",)
+    tier = "concentrate"
     default_close_years = 20.0
 
     def __init__(self, model: RareEarthModel, spec: FirmSpec, state: State) -> None:
@@ -34,4 +35,4 @@ class Miner(Firm):
         out = self.planned_output_t("concentrate")
         self.inventory_t["concentrate"] += out
         self.output_t = out
-        self.cost_usd += self.unit_cost() * out * 1000.0
+        self.cost_usd += self.month_unit_cost() * out * 1000.0

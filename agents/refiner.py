@@ -23,6 +23,7 @@ class Refiner(Firm):
     kind = "refiner"
     inputs = ("concentrate",)
     outputs = ("ndpr_oxide", "dytb_oxide")
+    tier = "ndpr_oxide"  # policies on separation (subsidy, environmental cost) are keyed by it
     default_close_years = 8.0
 
     def __init__(self, model: RareEarthModel, spec: FirmSpec, state: State) -> None:
@@ -43,11 +44,6 @@ class Refiner(Firm):
                 self.capacity_t / 12 * 1000.0 * self.feed_cost_usd_per_kg,
             )
 
-    @property
-    def tier(self) -> str:
-        """Policies on separation (subsidy, environmental cost) are keyed by the NdPr tier."""
-        return "ndpr_oxide"
-
     def output_ratio(self) -> float:
         """Oxide (NdPr plus DyTb) per t of feed capacity."""
         return sum(self.yields().values())
@@ -66,8 +62,8 @@ class Refiner(Firm):
 
     def value_per_kg_feed(self) -> float:
         """What one kg of feed yields at the refiner's own asking prices, USD."""
-        y = self.yields()
-        return y["ndpr_oxide"] * self.expected_price("ndpr_oxide") + y["dytb_oxide"] * self.expected_price("dytb_oxide")
+        nd, dy = self.yield_of("ndpr_oxide"), self.yield_of("dytb_oxide")  # `yields()` without the dict
+        return nd * self.expected_price("ndpr_oxide") + dy * self.expected_price("dytb_oxide")
 
     def reference_cost(self, tier: str) -> float:
         """Feed plus processing cost per kg of feed, split over the two oxides by the fixed
@@ -141,7 +137,7 @@ class Refiner(Firm):
         self.inventory_t["dytb_oxide"] += dy
         self.output_t = process
         self.oxide_output_t = {"ndpr_oxide": nd, "dytb_oxide": dy}
-        self.cost_usd += self.unit_cost() * process * KG_PER_T
+        self.cost_usd += self.month_unit_cost() * process * KG_PER_T
 
     def produce(self) -> None:
         self.oxide_output_t = {"ndpr_oxide": 0.0, "dytb_oxide": 0.0}

@@ -300,8 +300,7 @@ class State(mesa.Agent):
     def reference_cost(self, tier: str) -> float:
         """A released stockpile is sold to clear, below the market's price index (a state sells
         to calm prices, not for profit); it never asks more than its average purchase cost."""
-        market_usd_per_kg = self.model.last_price_index.get(tier, 1.0)
-        ask = market_usd_per_kg * (1.0 - self.model.params.stockpile_release_discount)
+        ask = release_ask_usd_per_kg(self.model, tier)
         if self.stock_t[tier] > 1e-9:
             ask = min(ask, self.stock_value_usd[tier] / (self.stock_t[tier] * 1000.0))
         return max(ask, 0.01)
@@ -323,3 +322,9 @@ class State(mesa.Agent):
                 # the state buys at the floor, or at the market's price when that is higher
                 usd_per_kg = max(floor.usd_per_kg, self.model.last_price_index.get(floor.tier, 0.0))
                 self.model.offtake(self, firm, floor.tier, qty, usd_per_kg)
+
+
+def release_ask_usd_per_kg(model: RareEarthModel, tier: str) -> float:
+    """What a released stockpile of `tier` asks before its average purchase cost caps it: the
+    market's price index less the release discount (the same for every state)."""
+    return model.last_price_index.get(tier, 1.0) * (1.0 - model.params.stockpile_release_discount)

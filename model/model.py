@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +25,7 @@ from agents.magnet_maker import MagnetMaker
 from agents.miner import Miner
 from agents.refiner import Refiner
 from agents.smuggler import Smuggler
-from agents.state import State
+from agents.state import State, release_ask_usd_per_kg
 from model import accounting
 from model.clearing import CHANNELS, ROLE_CUSTOMER, SellerIndex, StackedMarkets, TierMarket
 from model.collector import main_series_collector
@@ -121,6 +123,10 @@ class RareEarthModel(mesa.Model):
         self._embargo_in_force = False
         self.markets = self._build_markets()
         self._stacked: StackedMarkets | None = None  # the markets stacked for one allocation pass
+        self._demand_calls: dict[str, list[Callable[[], float]]] = {}  # per tier, see `_demand`
+        self._customer_orders: np.ndarray | None = None  # reset each month once customers plan
+        self._firm_sellers: dict[str, list[tuple[int, Firm]]] = {}  # per tier, see `_deliver`
+        self._offer_calls: dict[str, list[Callable[[], float]]] = {}  # per tier, see `_orders`
         self._sellers: SellerIndex | None = None  # every market's sellers in one list, for `_reprice`
         self._smugglers_home = {t: self.country_index[self.home_of_smugglers(t)] for t in TIERS}
         # customers' unmet need and need per month, t, by country (in `countries` order): what the
@@ -201,6 +207,7 @@ class RareEarthModel(mesa.Model):
             p.short_run_elasticity,
             p.thrift_rebound_max,
         )
+        self._customer_orders = None  # this month's customer orders, computed on first use in `_demand`
         self.customers.bought_t = np.zeros(len(self.customers))
         self.customers.paid_usd = np.zeros(len(self.customers))
         self._clear_markets()
@@ -231,25 +238,29 @@ class RareEarthModel(mesa.Model):
 
     def _demand(self, market: TierMarket) -> np.ndarray:
         demand = np.zeros(len(market.agents))
-        tier = market.tier
-        agent_demand = []
-        for a in market.agent_list:
-            kind = a.kind
-            if kind == "state":
-                agent_demand.append(a.stockpile_demand_t(tier))
-            elif kind == "magnet_maker":
-                agent_demand.append(a.input_demand_t(tier))
-            elif kind == "refiner":
-                agent_demand.append(a.feed_demand_t())
-            elif kind == "smuggler":
-                agent_demand.append(a.demand_t())
-            else:
-                agent_demand.append(0.0)
-        demand[market.agent_pos] = agent_demand
+        calls = self._demand_calls.get(market.tier)
+        if calls is None:  # built on first use (the markets keep their buyers for the run)
+            calls = self._demand_calls[market.tier] = [self._demand_call(a, market.tier) for a in market.agent_list]
+        demand[market.agent_pos] = [call() for call in calls]
         if market.cust_rows.size:
-            orders = self.customers.orders_t(self.params.inventory_adjust_months)
-            demand[market.cust_pos] = orders[market.cust_rows]
+            if self._customer_orders is None:  # once a month: clearing changes no customer's stock
+                self._customer_orders = self.customers.orders_t(self.params.inventory_adjust_months)
+            demand[market.cust_pos] = self._customer_orders[market.cust_rows]
         return demand
+
+    @staticmethod
+    def _demand_call(agent: Any, tier: str) -> Callable[[], float]:
+        """What a non-customer buyer orders of `tier` this month, as a call without arguments."""
+        kind = agent.kind
+        if kind == "state":
+            return partial(agent.stockpile_demand_t, tier)
+        if kind == "magnet_maker":
+            return partial(agent.input_demand_t, tier)
+        if kind == "refiner":
+            return agent.feed_demand_t
+        if kind == "smuggler":
+            return agent.demand_t
+        return float  # float() is 0.0
 
     def _clear_markets(self) -> None:
         """Clear the four tiers in order. A tier's offers, orders and landed costs do not depend
@@ -328,7 +339,12 @@ class RareEarthModel(mesa.Model):
         """A tier's offers by seller, demand by buyer and which sellers take orders."""
         tier = market.tier
         sellers = market.sellers
-        offers = np.array([s.offer_t(tier) if s.kind != "state" else s.stockpile_offer_t(tier) for s in sellers])
+        calls = self._offer_calls.get(tier)
+        if calls is None:  # built on first use (the markets keep their sellers for the run)
+            calls = self._offer_calls[tier] = [
+                partial(s.offer_t if s.kind != "state" else s.stockpile_offer_t, tier) for s in sellers
+            ]
+        offers = np.array([call() for call in calls])
         demand = self._demand(market)
         taking_orders = np.array([s.kind in FIRM_CLASSES and s.status == "operating" for s in sellers])
         return offers, demand, taking_orders
@@ -367,13 +383,15 @@ class RareEarthModel(mesa.Model):
         # deliveries to sellers' and buyers' books
         sold, receipts = market.sold_t, market.seller_receipts_usd
         asked = market.allocation.asked_t.tolist()
+        firm_sellers = self._firm_sellers.get(tier)
+        if firm_sellers is None:  # built on first use (the markets keep their sellers for the run)
+            firm_sellers = self._firm_sellers[tier] = [(j, s) for j, s in enumerate(sellers) if s.kind in FIRM_CLASSES]
+        for j, s in firm_sellers:  # orders received, whatever was sold
+            s.asked_t[tier] = asked[j]
         # quantities and money stay numpy floats (agents' sums of them depend on the type)
-        for j, (s, sold_none) in enumerate(zip(sellers, (sold <= 0).tolist(), strict=True)):
+        for j in np.flatnonzero(sold > 0).tolist():  # the sellers that sold, in order
+            s = sellers[j]
             kind = s.kind
-            if kind in FIRM_CLASSES:
-                s.asked_t[tier] = asked[j]
-            if sold_none:
-                continue
             sold_j, receipts_j = sold[j], receipts[j]
             if kind == "state":
                 avg = s.stock_value_usd[tier] / max(s.stock_t[tier], 1e-12)
@@ -393,10 +411,9 @@ class RareEarthModel(mesa.Model):
                 s.revenue_usd += receipts_j
         bought, paid = market.bought_t, market.buyer_paid_usd
         q = market.allocation.quantity_t
-        bought_none = (bought <= 0).tolist()
-        for i, a in zip(market.agent_pos.tolist(), market.agent_list, strict=True):
-            if bought_none[i]:
-                continue
+        agent_pos, agents = market.agent_pos, market.agent_list
+        for k in np.flatnonzero(bought[agent_pos] > 0).tolist():  # the agents that bought, in order
+            i, a = int(agent_pos[k]), agents[k]
             kind = a.kind
             if kind == "magnet_maker":
                 a.receive_input(tier, bought[i], paid[i])
@@ -440,7 +457,13 @@ class RareEarthModel(mesa.Model):
         if self._sellers is None:  # built on first use (the markets and their sellers are fixed)
             self._sellers = SellerIndex(markets)
         ix = self._sellers
-        cost = [s.reference_cost(tier) for s, tier in ix.pairs]
+        # a state without stock of a tier asks the tier's release price (`State.reference_cost`),
+        # computed once per tier here
+        stockless = {m.tier: max(release_ask_usd_per_kg(self, m.tier), 0.01) for m in markets}
+        cost = [
+            stockless[tier] if s.kind == "state" and s.stock_t[tier] <= 1e-9 else s.reference_cost(tier)
+            for s, tier in ix.pairs
+        ]
         stock: list[float] = []
         target: list[float] = []
         spare: list[float] = []
@@ -449,14 +472,16 @@ class RareEarthModel(mesa.Model):
         min_markup, stock_months, directed_factor = p.min_markup, p.stock_target_months, p.directed_price_factor
         for s, tier in ix.firms:
             stock.append(s.inventory_t[tier])
-            cap_m = s.capacity_t / 12 * (s.yield_of(tier) if s.kind == "refiner" else 1.0)
+            capacity = s.capacity_t
+            # a month's capacity, in oxide for a refiner (times 1.0, exactly itself, for the others)
+            cap_m = capacity / 12 * s.yield_of(tier) if s.kind == "refiner" else capacity / 12
             target.append(stock_months * cap_m)
-            spare.append(s.spare_share() if s.status == "operating" and s.capacity_t > 0 else 0.0)
+            spare.append(s.spare_share() if capacity > 0 and s.status == "operating" else 0.0)
             if s.directed:
                 floor.append(directed_factor)
                 # a state-directed firm undercuts, unless it ran short of input: no state order
-                # makes a separator without feed answer its orders with output
-                dumping.append(not s.starved())
+                # makes a separator without feed answer its orders with output (`Firm.starved`)
+                dumping.append(not s.input_short)
             else:
                 floor.append(min_markup)
                 dumping.append(False)
