@@ -383,6 +383,7 @@ def refresh_buyer_classes(model: RareEarthModel) -> None:
         premium[market.b_class[cust]] = book.domestic_premium[market.b_customer_row[cust]]
         market.classes[:, 4] = premium
         market.any_domestic_premium = bool(np.any(premium != 0))
+    model.buyer_classes_changed()
 
 
 # --- helpers ---------------------------------------------------------------------------------------

@@ -924,6 +924,12 @@ class RareEarthModel(mesa.Model):
         book.quantity_t[o, d, CHANNELS.index("stockpile")] += quantity_t
         book.value_usd[o, d, CHANNELS.index("stockpile")] += value
 
+    def buyer_classes_changed(self) -> None:
+        """Drop the stacked copy of the markets' fixed parts (`StackedMarkets`) after the
+        markets' buyer classes changed (a lever that sets customers' domestic premium), so that
+        the next month builds it again from the markets."""
+        self._stacked = None
+
     # --- running -----------------------------------------------------------------------------
     def run(self) -> dict[str, Any]:
         """Run to the end and return the four tables."""
