@@ -269,6 +269,22 @@ class _Groups:
         self.shared = np.bincount(self.group, minlength=self.size) > 1
 
 
+def ship_under_cap(fill: np.ndarray, sub_rows: np.ndarray, cap: ExportCap) -> None:
+    """Hold one round's fills (`fill`, rows × sellers, changed in place) of the buyers in
+    `sub_rows` from the cap's sellers to what is left of the cap: record them as export
+    applications, scale them down pro rata where they exceed the cap, and use up the cap."""
+    idx = (sub_rows[:, None], cap.sellers)
+    block = fill[idx]
+    shipped = block.sum()
+    if cap.cap_t > EPS:  # applications: what buyers abroad would take from capped sellers
+        cap.requested_t += float(shipped)
+    if shipped > cap.cap_t:
+        fill[idx] = block * (cap.cap_t / shipped) if shipped > 0 else 0.0
+        shipped = cap.cap_t
+    cap.cap_t = max(cap.cap_t - shipped, 0.0)
+    cap.shipped_t += shipped
+
+
 def allocate(
     weights: np.ndarray,
     demand_t: np.ndarray,
@@ -347,16 +363,7 @@ def allocate(
             sub_rows = np.flatnonzero(in_cap[rows])
             if sub_rows.size == 0:
                 continue
-            idx = (sub_rows[:, None], cap.sellers)
-            block = fill[idx]
-            shipped = block.sum()
-            if cap.cap_t > EPS:  # applications: what buyers abroad would take from capped sellers
-                cap.requested_t += float(shipped)
-            if shipped > cap.cap_t:
-                fill[idx] = block * (cap.cap_t / shipped) if shipped > 0 else 0.0
-                shipped = cap.cap_t
-            cap.cap_t = max(cap.cap_t - shipped, 0.0)
-            cap.shipped_t += shipped
+            ship_under_cap(fill, sub_rows, cap)
         g.quantity[rows] += fill
         if r == rounds - 1:  # neither stock nor demand left is needed after the last round
             break
@@ -477,17 +484,7 @@ def allocate_markets(
             sub_rows = np.flatnonzero(in_cap & live[k])
             if sub_rows.size == 0:
                 continue
-            fill_k = fill[k]
-            idx = (sub_rows[:, None], cap.sellers)
-            block = fill_k[idx]
-            shipped = block.sum()
-            if cap.cap_t > EPS:  # applications: what buyers abroad would take from capped sellers
-                cap.requested_t += float(shipped)
-            if shipped > cap.cap_t:
-                fill_k[idx] = block * (cap.cap_t / shipped) if shipped > 0 else 0.0
-                shipped = cap.cap_t
-            cap.cap_t = max(cap.cap_t - shipped, 0.0)
-            cap.shipped_t += shipped
+            ship_under_cap(fill[k], sub_rows, cap)  # fill[k] is a view: the cut lands in `fill`
         quantity += fill
         if r == rounds - 1:  # neither stock nor demand left is needed after the last round
             break
