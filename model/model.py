@@ -268,7 +268,7 @@ class RareEarthModel(mesa.Model):
         export quota shared with an earlier tier (whose unused part passes on). With every
         market small enough that each buyer keeps its own row, the tiers' offers, orders,
         landed costs and choice weights are computed stacked (`StackedMarkets`); without such a
-        quota they are also allocated in one stacked pass (`allocate_markets`), with one each
+        quota they are also allocated in one stacked pass (`allocate_markets`); with one, each
         tier's caps follow the deliveries of the tiers before it and it is allocated alone.
         Either way each tier is booked and delivered in order, as when cleared one by one."""
         markets = [self.markets[tier] for tier in TIERS]
