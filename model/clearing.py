@@ -10,6 +10,7 @@ with the number of such groups rather than of buyers. Clearing itself is
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -116,6 +117,7 @@ class TierMarket:
         # per exporting country: the buyers abroad and the sellers under its export rules (fixed
         # with the market; built on a cap's first month)
         self._cap_sides: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._firms_of: dict[int, list[int]] = {}  # per country: its firms' places among the sellers (`cheapest_ask`)
         # (buyer's country, seller's country) pairs where an embargo would bite
         cls_idx, sel_idx = np.nonzero(ok & cross & ~self.s_smuggler)
         self.embargo_pairs = sorted(
@@ -253,6 +255,15 @@ class TierMarket:
         mean = value.mean() if value.size else 0.0
         mean = mean if mean > 0 else 1.0
         return np.maximum(value / mean, 1e-3)
+
+    def cheapest_ask(self, country: int) -> float:
+        """The lowest asking price, USD/kg, of the firms of `country` (not its smugglers or its
+        state) that offered this tier in the market's last month (infinite if none)."""
+        firms = self._firms_of.get(country)
+        if firms is None:  # fixed with the market
+            firms = self._firms_of[country] = np.flatnonzero((self.s_country == country) & ~self.s_free).tolist()
+        price, offered = self.price.tolist(), self.offered_t.tolist()
+        return min((price[j] for j in firms if offered[j] > 1e-9), default=math.inf)
 
     def export_caps(self) -> list[ExportCap]:
         """Export quotas and licence regimes of the sellers' states, as caps for this month."""

@@ -718,11 +718,9 @@ class RareEarthModel(mesa.Model):
         last month (this month's offers are not yet made when smugglers buy; infinite if none)."""
         key = (self.month, country, tier)
         if key not in self._cheapest:  # asked by every network several times a month
-            market = self.markets[tier]
-            firms = (market.s_country == self.country_index[country]) & ~market.s_free & (market.offered_t > 1e-9)
             if len(self._cheapest) > 64:
                 self._cheapest.clear()
-            self._cheapest[key] = float(market.price[firms].min()) if firms.any() else math.inf
+            self._cheapest[key] = self.markets[tier].cheapest_ask(self.country_index[country])
         return self._cheapest[key]
 
     def home_of_smugglers(self, tier: str) -> str:
