@@ -386,8 +386,10 @@ class TierMarket:
         # duties and tariffs go to the states
         if duty_c is None or tariff_c is None:
             return
-        if duty_c.any():
-            for c in self.seller_countries:
+        levied = duty_c.any(axis=0)  # the sellers whose buyers paid export duty
+        if levied.any():
+            # the countries of those sellers (elsewhere each sum is of zeros, and none is paid)
+            for c in np.unique(self.s_country[levied]).tolist():
                 exp_duty = float(duty_c[:, self.s_country == c].sum())
                 if exp_duty:
                     m.state_list[c].receive("export_duty", exp_duty)
