@@ -383,21 +383,25 @@ class TierMarket:
         group_paid = (q * paid[g_class]).sum(axis=1) * kg
         self.buyer_paid_usd = (group_paid if alloc.alone else group_paid[alloc.group]) * alloc.member_share
         self.bought_t = bought
-        # duties and tariffs go to the states
-        if duty_c is None or tariff_c is None:
-            return
+        if duty_c is not None and tariff_c is not None:
+            self.pay_levies(duty_c, tariff_c)
+
+    def pay_levies(self, duty_c: np.ndarray, tariff_c: np.ndarray) -> None:
+        """The month's export duties to the sellers' states and import tariffs to the buyers'
+        states, from what each (class, seller) cell paid of them, USD."""
+        states = self.model.state_list
         levied = duty_c.any(axis=0)  # the sellers whose buyers paid export duty
         if levied.any():
             # the countries of those sellers (elsewhere each sum is of zeros, and none is paid)
             for c in np.unique(self.s_country[levied]).tolist():
                 exp_duty = float(duty_c[:, self.s_country == c].sum())
                 if exp_duty:
-                    m.state_list[c].receive("export_duty", exp_duty)
+                    states[c].receive("export_duty", exp_duty)
         tariff = tariff_c.sum(axis=1)
         if tariff.any():
             c_country, tariffs = self.c_country.tolist(), tariff.tolist()
             for i in tariff.nonzero()[0].tolist():
-                m.state_list[c_country[i]].receive("import_tariff", tariffs[i])
+                states[c_country[i]].receive("import_tariff", tariffs[i])
 
 
 class StackedMarkets:
@@ -530,13 +534,38 @@ class StackedMarkets:
         penalty = self.markets[0].switch_penalty()
         return w_cls[self.market_index, self.buyer_class] * loyalty_factor(self.shares, p.loyalty, penalty)
 
+    def stack_quantities(self, allocs: list[Allocation]) -> np.ndarray:
+        """The (market, buyer, seller) t of allocations made market by market (each buyer alone
+        in its group), zero-padded as `allocate_markets` gives them."""
+        quantity = np.zeros((len(self.markets), self.n_buyers, self.n_sellers))
+        for k, alloc in enumerate(allocs):
+            b, s = self.sizes[k]
+            quantity[k, :b, :s] = alloc.group_t
+        return quantity
+
+    def stack_classes(self, matrices: list[np.ndarray]) -> np.ndarray:
+        """Each market's (class, seller) matrix in one (market, class, seller) array, zero-padded."""
+        out = np.zeros(self.cross.shape)
+        for k, matrix in enumerate(matrices):
+            out[k, : matrix.shape[0], : matrix.shape[1]] = matrix
+        return out
+
     def settle(
-        self, allocs: list[Allocation], quantity_t: np.ndarray, demand_t: list[np.ndarray], price: np.ndarray
-    ) -> None:
+        self,
+        allocs: list[Allocation],
+        quantity_t: np.ndarray,
+        demand_t: list[np.ndarray],
+        price: np.ndarray,
+        levies: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> list[tuple[np.ndarray, np.ndarray] | None]:
         """Book the stacked markets' trades and remember their supplier shares, as
-        `TierMarket.settle` does market by market when no market levies duties or tariffs
-        (what buyers pay, `price` per (market, class, seller), is what sellers receive); cell by
-        cell the same sums, in the same order."""
+        `TierMarket.settle` does market by market; cell by cell the same sums, in the same
+        order. `price` is what buyers pay per (market, class, seller), USD/kg; without `levies`
+        it is what sellers receive, else `levies` is (received, duty): what sellers receive and
+        what goes to the exporting state, USD/kg, the rest of the price being import tariff.
+        Returns each market's (duty, tariff) USD per (class, seller) for
+        `TierMarket.pay_levies` (None without levies): the states are paid market by market,
+        in the order of the markets' deliveries."""
         n_m, n_b, n_s = quantity_t.shape
         n_k = len(self.markets[0].model.countries)
         kg = 1000.0
@@ -549,24 +578,41 @@ class StackedMarkets:
         qc[self.class_cells] = sums[self.class_rows]
         qc = qc.reshape(n_m, self.n_classes, n_s)
         pay_c = qc * price * kg
+        if levies is None:
+            recv_c = pay_c
+        else:
+            received, duty = levies
+            recv_c = qc * received * kg
+            duty_c = qc * duty * kg
+            tariff_c = pay_c - recv_c - duty_c
         n_bins = n_m * self.n_flow + 1
         qty = np.bincount(self.flow_bin, weights=qc.ravel(), minlength=n_bins)
-        val = np.bincount(self.flow_bin, weights=pay_c.ravel(), minlength=n_bins)
+        val = np.bincount(self.flow_bin, weights=recv_c.ravel(), minlength=n_bins)
         bought = np.add.reduce(quantity_t, axis=2)
         ordered = np.bincount(self.country_bin, weights=demand.ravel(), minlength=n_m * n_k + 1)
         filled = np.bincount(self.country_bin, weights=bought.ravel(), minlength=n_m * n_k + 1)
         sold = np.add.reduce(quantity_t, axis=1)
-        receipts = np.add.reduce(pay_c, axis=1)
+        receipts = np.add.reduce(recv_c, axis=1)
         member = (demand > 0).astype(float)  # each buyer alone in its group (negative demand: none)
         buyer_paid = np.add.reduce(quantity_t * price[self.market_index, self.buyer_class], axis=2) * kg * member
         # this month's shares by seller, for next month's loyalty
         # (the buyers that bought nothing keep their rows)
         np.divide(quantity_t, bought[:, :, None], out=self.shares, where=bought[:, :, None] > 1e-12)
         flow_shape = (n_k, n_k, len(CHANNELS))
+        paid_levies: list[tuple[np.ndarray, np.ndarray] | None] = []
         for k, (market, alloc) in enumerate(zip(self.markets, allocs, strict=True)):
             b, s = self.sizes[k]
             n_c = len(market.classes)
+            # each market's sums over its own cells (copied: laid out as `TierMarket._book` has them)
             paid_usd = float(pay_c[k, :n_c, :s].copy().sum())
+            if levies is None:
+                received_usd, duty_usd, tariff_usd = paid_usd, 0.0, 0.0
+                paid_levies.append(None)
+            else:
+                duty_k, tariff_k = duty_c[k, :n_c, :s], tariff_c[k, :n_c, :s]
+                received_usd = float(recv_c[k, :n_c, :s].copy().sum())
+                duty_usd, tariff_usd = float(duty_k.copy().sum()), float(tariff_k.copy().sum())
+                paid_levies.append((duty_k, tariff_k))
             flows = slice(k * self.n_flow, (k + 1) * self.n_flow)
             by_country = slice(k * n_k, (k + 1) * n_k)
             market.allocation = alloc
@@ -575,15 +621,16 @@ class StackedMarkets:
                 qty[flows].reshape(flow_shape),
                 val[flows].reshape(flow_shape),
                 paid_usd,
-                paid_usd,
-                0.0,
-                0.0,
+                received_usd,
+                duty_usd,
+                tariff_usd,
                 ordered[by_country],
                 filled[by_country],
             )
             market.sold_t = sold[k, :s]
             market.seller_receipts_usd = receipts[k, :s]
             market.buyer_paid_usd = buyer_paid[k, :b]
+        return paid_levies
 
 
 class SellerIndex:
