@@ -475,38 +475,53 @@ class StackedMarkets:
             self.domestic_premium[k, :n_c, 0] = market.classes[:, 4]
         self.any_domestic_premium = any(market.any_domestic_premium for market in markets)
 
-    def landed_costs(self) -> tuple[np.ndarray, np.ndarray] | None:
-        """(market, class, seller) perceived landed costs (inf = not allowed) and USD/kg paid by
-        buyers, as each market's `TierMarket.class_matrices` gives them, cell by cell the same
-        (a missing premium, risk premium or domestic premium is a factor of exactly 1). None when
-        some market levies an export duty or import tariff this month: then what buyers pay
-        differs from what sellers receive, and the markets are booked one by one."""
+    def landed_costs(self) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray] | None]:
+        """(market, class, seller) perceived landed costs (inf = not allowed), USD/kg paid by
+        buyers and, when some market levies an export duty or import tariff this month, (USD/kg
+        received by sellers, USD/kg of export duty) (else None: what buyers pay is what sellers
+        receive), as each market's `TierMarket.class_matrices` gives them, cell by cell the same
+        (a missing premium, duty, tariff, risk premium or domestic premium adds exactly 0 or
+        multiplies by exactly 1)."""
         markets = self.markets
         m = markets[0].model
         n_m, n_c, n_s = self.cross.shape
-        terms = [market.policy_terms() for market in markets]
-        if any((duty is not None and duty.any()) or tariff is not None for _, duty, tariff, _ in terms):
-            return None
+        n_k = len(m.countries)
         price = np.ones((n_m, n_s))
         premium = np.zeros((n_m, n_s))
-        any_premium = False
-        risk_k = None
-        for k, (market, (prem, _, _, risk)) in enumerate(zip(markets, terms, strict=True)):
+        duty = np.zeros((n_m, n_s))
+        any_premium = levied = False
+        risk_k = tariff_k = None
+        for k, market in enumerate(markets):
+            prem, duty_k, tariff, risk = market.policy_terms()
             s = self.sizes[k][1]
             price[k, :s] = market.price
             if prem is not None:
                 premium[k, :s] = prem
                 any_premium = True
+            if duty_k is not None and duty_k.any():
+                duty[k, :s] = duty_k
+                levied = True
+            if tariff is not None:  # by the market's (buyer's country, seller's country)
+                tariff_k = np.zeros((n_m, n_k, n_k)) if tariff_k is None else tariff_k
+                tariff_k[k] = tariff
+                levied = True
             if risk is not None:  # by country pair: the rows of the market's buyers' countries
                 risk_k = np.zeros(risk.shape) if risk_k is None else risk_k
                 rows = market.buyer_countries
                 risk_k[rows] = risk[rows]
         price = price[:, None, :]
         if any_premium:
-            cif = np.where(self.cross, price * (1.0 + premium[:, None, :]), price)
+            fob = np.where(self.cross, price * (1.0 + premium[:, None, :]), price)
         else:  # price * (1 + 0) is the price
-            cif = np.empty(self.cross.shape)
-            cif[...] = price
+            fob = np.empty(self.cross.shape)
+            fob[...] = price
+        cif = fob
+        if levied:
+            duty_c = np.where(self.cross, fob * duty[:, None, :], 0.0)
+            cif = fob + duty_c
+            if tariff_k is not None:
+                cells = (self.market_index[:, :, None], self.class_country[:, :, None], self.seller_country[:, None, :])
+                cif = cif * np.where(self.cross, 1.0 + tariff_k[cells], 1.0)
         abroad = cif + m.params.freight_usd_per_kg
         if risk_k is not None:
             abroad *= 1.0 + risk_k[self.class_country[:, :, None], self.seller_country[:, None, :]]
@@ -522,7 +537,7 @@ class StackedMarkets:
             if allowed is not market.c_allowed:  # an embargo or mandate this month
                 ok = ok.copy() if ok is self.allowed else ok
                 ok[k, : len(market.classes), : self.sizes[k][1]] = allowed
-        return np.where(ok, seen, np.inf), cif
+        return np.where(ok, seen, np.inf), cif, ((fob, duty_c) if levied else None)
 
     def weights(self, landed: np.ndarray) -> np.ndarray:
         """(market, buyer, seller) choice weights from the markets' perceived landed costs by
@@ -542,13 +557,6 @@ class StackedMarkets:
             b, s = self.sizes[k]
             quantity[k, :b, :s] = alloc.group_t
         return quantity
-
-    def stack_classes(self, matrices: list[np.ndarray]) -> np.ndarray:
-        """Each market's (class, seller) matrix in one (market, class, seller) array, zero-padded."""
-        out = np.zeros(self.cross.shape)
-        for k, matrix in enumerate(matrices):
-            out[k, : matrix.shape[0], : matrix.shape[1]] = matrix
-        return out
 
     def settle(
         self,

@@ -280,20 +280,7 @@ class RareEarthModel(mesa.Model):
             self._stacked = StackedMarkets(markets)
         stack = self._stacked
         orders = [self._orders(market) for market in markets]
-        landed = stack.landed_costs()
-        levies: tuple[np.ndarray, np.ndarray] | None = None
-        if landed is None:  # duties or tariffs: each tier's own matrices (see `class_matrices`)
-            matrices = [market.class_matrices() for market in markets]
-            perceived = np.full(stack.cross.shape, np.inf)
-            for k, (cost, _, _, _) in enumerate(matrices):
-                perceived[k, : cost.shape[0], : cost.shape[1]] = cost
-            paid = stack.stack_classes([matrix[1] for matrix in matrices])
-            levies = (
-                stack.stack_classes([matrix[2] for matrix in matrices]),
-                stack.stack_classes([m[3] for m in matrices]),
-            )
-        else:  # without levies what buyers pay is what sellers receive
-            perceived, paid = landed
+        perceived, paid, levies = stack.landed_costs()
         weights = stack.weights(perceived)
         demands = [demand for _, demand, _ in orders]
         if self._quota_passes_on():  # each tier's caps follow the shipments of the tiers before it
