@@ -830,8 +830,10 @@ class RareEarthModel(mesa.Model):
         if len(self.import_months) < 15:
             return 0.0
         o, c = self.country_index[origin], self.country_index[country]
-        before = np.mean([m[:, o, c] for m in self.import_months[:-3]], axis=0)
-        recent = np.mean([m[:, o, c] for m in self.import_months[-3:]], axis=0)
+        cells = np.array([m[:, o, c] for m in self.import_months])  # (month, tier) t from `origin`
+        # the means of the 12 months before the last 3 and of those 3 (`np.mean`'s sum and
+        # division, without its overhead)
+        before, recent = cells[:-3].sum(axis=0) / 12, cells[-3:].sum(axis=0) / 3
         need = np.array([self.orders_by_country[t][c] for t in TIERS])
         # only tiers the country depends on: imports from `origin` were a real share of its orders
         relied = before >= self.params.shock_dependence * need
