@@ -269,8 +269,10 @@ class RareEarthModel(mesa.Model):
         market small enough that each buyer keeps its own row, the tiers' offers, orders,
         landed costs and choice weights are computed stacked (`StackedMarkets`); without such a
         quota they are also allocated in one stacked pass (`allocate_markets`); with one, each
-        tier's caps follow the deliveries of the tiers before it and it is allocated alone.
-        Either way each tier is booked and delivered in order, as when cleared one by one."""
+        tier is allocated alone, its caps following the shipments of the tiers allocated before
+        it. All tiers are then booked in one stacked pass (booking touches no agent's books),
+        and each tier's levies are paid and its goods delivered in order, as when cleared one by
+        one."""
         markets = [self.markets[tier] for tier in TIERS]
         if not stackable([len(market.sellers) for market in markets]) or any(market.grouped for market in markets):
             for tier in TIERS:
