@@ -250,8 +250,10 @@ class State(mesa.Agent):
         if origin is None:
             return
         drop = self.model.import_drop(self.country, origin)
-        unmet_share = self.model.national_unmet_share(self.country)
-        shortfall = self.model.national_shortfall(self.country)
+        unmet_share = shortfall = 0.0  # how short the country's buyers were left: asked after a fall only
+        if drop >= p.shock_import_drop:
+            unmet_share = self.model.national_unmet_share(self.country)
+            shortfall = self.model.national_shortfall(self.country)
         embargo = self.model.states[origin].policy.embargoes(self.country, self.model.month)
         short = drop >= p.shock_import_drop and max(unmet_share, shortfall) >= p.shock_unmet_share
         if not (embargo or short):

@@ -10,6 +10,7 @@ with the number of such groups rather than of buyers. Clearing itself is
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -116,6 +117,7 @@ class TierMarket:
         # per exporting country: the buyers abroad and the sellers under its export rules (fixed
         # with the market; built on a cap's first month)
         self._cap_sides: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._firms_of: dict[int, list[int]] = {}  # per country: its firms' places among the sellers (`cheapest_ask`)
         # (buyer's country, seller's country) pairs where an embargo would bite
         cls_idx, sel_idx = np.nonzero(ok & cross & ~self.s_smuggler)
         self.embargo_pairs = sorted(
@@ -254,6 +256,15 @@ class TierMarket:
         mean = mean if mean > 0 else 1.0
         return np.maximum(value / mean, 1e-3)
 
+    def cheapest_ask(self, country: int) -> float:
+        """The lowest asking price, USD/kg, of the firms of `country` (not its smugglers or its
+        state) that offered this tier in the market's last month (infinite if none)."""
+        firms = self._firms_of.get(country)
+        if firms is None:  # fixed with the market
+            firms = self._firms_of[country] = np.flatnonzero((self.s_country == country) & ~self.s_free).tolist()
+        price, offered = self.price.tolist(), self.offered_t.tolist()
+        return min((price[j] for j in firms if offered[j] > 1e-9), default=math.inf)
+
     def export_caps(self) -> list[ExportCap]:
         """Export quotas and licence regimes of the sellers' states, as caps for this month."""
         m = self.model
@@ -372,19 +383,25 @@ class TierMarket:
         group_paid = (q * paid[g_class]).sum(axis=1) * kg
         self.buyer_paid_usd = (group_paid if alloc.alone else group_paid[alloc.group]) * alloc.member_share
         self.bought_t = bought
-        # duties and tariffs go to the states
-        if duty_c is None or tariff_c is None:
-            return
-        if duty_c.any():
-            for c in self.seller_countries:
+        if duty_c is not None and tariff_c is not None:
+            self.pay_levies(duty_c, tariff_c)
+
+    def pay_levies(self, duty_c: np.ndarray, tariff_c: np.ndarray) -> None:
+        """The month's export duties to the sellers' states and import tariffs to the buyers'
+        states, from what each (class, seller) cell paid of them, USD."""
+        states = self.model.state_list
+        levied = duty_c.any(axis=0)  # the sellers whose buyers paid export duty
+        if levied.any():
+            # the countries of those sellers (elsewhere each sum is of zeros, and none is paid)
+            for c in np.unique(self.s_country[levied]).tolist():
                 exp_duty = float(duty_c[:, self.s_country == c].sum())
                 if exp_duty:
-                    m.state_list[c].receive("export_duty", exp_duty)
+                    states[c].receive("export_duty", exp_duty)
         tariff = tariff_c.sum(axis=1)
         if tariff.any():
             c_country, tariffs = self.c_country.tolist(), tariff.tolist()
             for i in tariff.nonzero()[0].tolist():
-                m.state_list[c_country[i]].receive("import_tariff", tariffs[i])
+                states[c_country[i]].receive("import_tariff", tariffs[i])
 
 
 class StackedMarkets:
@@ -458,38 +475,53 @@ class StackedMarkets:
             self.domestic_premium[k, :n_c, 0] = market.classes[:, 4]
         self.any_domestic_premium = any(market.any_domestic_premium for market in markets)
 
-    def landed_costs(self) -> tuple[np.ndarray, np.ndarray] | None:
-        """(market, class, seller) perceived landed costs (inf = not allowed) and USD/kg paid by
-        buyers, as each market's `TierMarket.class_matrices` gives them, cell by cell the same
-        (a missing premium, risk premium or domestic premium is a factor of exactly 1). None when
-        some market levies an export duty or import tariff this month: then what buyers pay
-        differs from what sellers receive, and the markets are booked one by one."""
+    def landed_costs(self) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray] | None]:
+        """(market, class, seller) perceived landed costs (inf = not allowed), USD/kg paid by
+        buyers and, when some market levies an export duty or import tariff this month, (USD/kg
+        received by sellers, USD/kg of export duty) (else None: what buyers pay is what sellers
+        receive), as each market's `TierMarket.class_matrices` gives them, cell by cell the same
+        (a missing premium, duty, tariff, risk premium or domestic premium adds exactly 0 or
+        multiplies by exactly 1)."""
         markets = self.markets
         m = markets[0].model
         n_m, n_c, n_s = self.cross.shape
-        terms = [market.policy_terms() for market in markets]
-        if any((duty is not None and duty.any()) or tariff is not None for _, duty, tariff, _ in terms):
-            return None
+        n_k = len(m.countries)
         price = np.ones((n_m, n_s))
         premium = np.zeros((n_m, n_s))
-        any_premium = False
-        risk_k = None
-        for k, (market, (prem, _, _, risk)) in enumerate(zip(markets, terms, strict=True)):
+        duty = np.zeros((n_m, n_s))
+        any_premium = levied = False
+        risk_k = tariff_k = None
+        for k, market in enumerate(markets):
+            prem, duty_k, tariff, risk = market.policy_terms()
             s = self.sizes[k][1]
             price[k, :s] = market.price
             if prem is not None:
                 premium[k, :s] = prem
                 any_premium = True
+            if duty_k is not None and duty_k.any():
+                duty[k, :s] = duty_k
+                levied = True
+            if tariff is not None:  # by the market's (buyer's country, seller's country)
+                tariff_k = np.zeros((n_m, n_k, n_k)) if tariff_k is None else tariff_k
+                tariff_k[k] = tariff
+                levied = True
             if risk is not None:  # by country pair: the rows of the market's buyers' countries
                 risk_k = np.zeros(risk.shape) if risk_k is None else risk_k
                 rows = market.buyer_countries
                 risk_k[rows] = risk[rows]
         price = price[:, None, :]
         if any_premium:
-            cif = np.where(self.cross, price * (1.0 + premium[:, None, :]), price)
+            fob = np.where(self.cross, price * (1.0 + premium[:, None, :]), price)
         else:  # price * (1 + 0) is the price
-            cif = np.empty(self.cross.shape)
-            cif[...] = price
+            fob = np.empty(self.cross.shape)
+            fob[...] = price
+        cif = fob
+        if levied:
+            duty_c = np.where(self.cross, fob * duty[:, None, :], 0.0)
+            cif = fob + duty_c
+            if tariff_k is not None:
+                cells = (self.market_index[:, :, None], self.class_country[:, :, None], self.seller_country[:, None, :])
+                cif = cif * np.where(self.cross, 1.0 + tariff_k[cells], 1.0)
         abroad = cif + m.params.freight_usd_per_kg
         if risk_k is not None:
             abroad *= 1.0 + risk_k[self.class_country[:, :, None], self.seller_country[:, None, :]]
@@ -505,7 +537,7 @@ class StackedMarkets:
             if allowed is not market.c_allowed:  # an embargo or mandate this month
                 ok = ok.copy() if ok is self.allowed else ok
                 ok[k, : len(market.classes), : self.sizes[k][1]] = allowed
-        return np.where(ok, seen, np.inf), cif
+        return np.where(ok, seen, np.inf), cif, ((fob, duty_c) if levied else None)
 
     def weights(self, landed: np.ndarray) -> np.ndarray:
         """(market, buyer, seller) choice weights from the markets' perceived landed costs by
@@ -517,13 +549,31 @@ class StackedMarkets:
         penalty = self.markets[0].switch_penalty()
         return w_cls[self.market_index, self.buyer_class] * loyalty_factor(self.shares, p.loyalty, penalty)
 
+    def stack_quantities(self, allocs: list[Allocation]) -> np.ndarray:
+        """The (market, buyer, seller) t of allocations made market by market (each buyer alone
+        in its group), zero-padded as `allocate_markets` gives them."""
+        quantity = np.zeros((len(self.markets), self.n_buyers, self.n_sellers))
+        for k, alloc in enumerate(allocs):
+            b, s = self.sizes[k]
+            quantity[k, :b, :s] = alloc.group_t
+        return quantity
+
     def settle(
-        self, allocs: list[Allocation], quantity_t: np.ndarray, demand_t: list[np.ndarray], price: np.ndarray
-    ) -> None:
+        self,
+        allocs: list[Allocation],
+        quantity_t: np.ndarray,
+        demand_t: list[np.ndarray],
+        price: np.ndarray,
+        levies: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> list[tuple[np.ndarray, np.ndarray] | None]:
         """Book the stacked markets' trades and remember their supplier shares, as
-        `TierMarket.settle` does market by market when no market levies duties or tariffs
-        (what buyers pay, `price` per (market, class, seller), is what sellers receive); cell by
-        cell the same sums, in the same order."""
+        `TierMarket.settle` does market by market; cell by cell the same sums, in the same
+        order. `price` is what buyers pay per (market, class, seller), USD/kg; without `levies`
+        it is what sellers receive, else `levies` is (received, duty): what sellers receive and
+        what goes to the exporting state, USD/kg, the rest of the price being import tariff.
+        Returns each market's (duty, tariff) USD per (class, seller) for
+        `TierMarket.pay_levies` (None without levies): the states are paid market by market,
+        in the order of the markets' deliveries."""
         n_m, n_b, n_s = quantity_t.shape
         n_k = len(self.markets[0].model.countries)
         kg = 1000.0
@@ -536,24 +586,41 @@ class StackedMarkets:
         qc[self.class_cells] = sums[self.class_rows]
         qc = qc.reshape(n_m, self.n_classes, n_s)
         pay_c = qc * price * kg
+        if levies is None:
+            recv_c = pay_c
+        else:
+            received, duty = levies
+            recv_c = qc * received * kg
+            duty_c = qc * duty * kg
+            tariff_c = pay_c - recv_c - duty_c
         n_bins = n_m * self.n_flow + 1
         qty = np.bincount(self.flow_bin, weights=qc.ravel(), minlength=n_bins)
-        val = np.bincount(self.flow_bin, weights=pay_c.ravel(), minlength=n_bins)
+        val = np.bincount(self.flow_bin, weights=recv_c.ravel(), minlength=n_bins)
         bought = np.add.reduce(quantity_t, axis=2)
         ordered = np.bincount(self.country_bin, weights=demand.ravel(), minlength=n_m * n_k + 1)
         filled = np.bincount(self.country_bin, weights=bought.ravel(), minlength=n_m * n_k + 1)
         sold = np.add.reduce(quantity_t, axis=1)
-        receipts = np.add.reduce(pay_c, axis=1)
+        receipts = np.add.reduce(recv_c, axis=1)
         member = (demand > 0).astype(float)  # each buyer alone in its group (negative demand: none)
         buyer_paid = np.add.reduce(quantity_t * price[self.market_index, self.buyer_class], axis=2) * kg * member
         # this month's shares by seller, for next month's loyalty
         # (the buyers that bought nothing keep their rows)
         np.divide(quantity_t, bought[:, :, None], out=self.shares, where=bought[:, :, None] > 1e-12)
         flow_shape = (n_k, n_k, len(CHANNELS))
+        paid_levies: list[tuple[np.ndarray, np.ndarray] | None] = []
         for k, (market, alloc) in enumerate(zip(self.markets, allocs, strict=True)):
             b, s = self.sizes[k]
             n_c = len(market.classes)
+            # each market's sums over its own cells (copied: laid out as `TierMarket._book` has them)
             paid_usd = float(pay_c[k, :n_c, :s].copy().sum())
+            if levies is None:
+                received_usd, duty_usd, tariff_usd = paid_usd, 0.0, 0.0
+                paid_levies.append(None)
+            else:
+                duty_k, tariff_k = duty_c[k, :n_c, :s], tariff_c[k, :n_c, :s]
+                received_usd = float(recv_c[k, :n_c, :s].copy().sum())
+                duty_usd, tariff_usd = float(duty_k.copy().sum()), float(tariff_k.copy().sum())
+                paid_levies.append((duty_k, tariff_k))
             flows = slice(k * self.n_flow, (k + 1) * self.n_flow)
             by_country = slice(k * n_k, (k + 1) * n_k)
             market.allocation = alloc
@@ -562,15 +629,16 @@ class StackedMarkets:
                 qty[flows].reshape(flow_shape),
                 val[flows].reshape(flow_shape),
                 paid_usd,
-                paid_usd,
-                0.0,
-                0.0,
+                received_usd,
+                duty_usd,
+                tariff_usd,
                 ordered[by_country],
                 filled[by_country],
             )
             market.sold_t = sold[k, :s]
             market.seller_receipts_usd = receipts[k, :s]
             market.buyer_paid_usd = buyer_paid[k, :b]
+        return paid_levies
 
 
 class SellerIndex:

@@ -30,7 +30,7 @@ from model import accounting
 from model.clearing import CHANNELS, ROLE_CUSTOMER, SellerIndex, StackedMarkets, TierMarket
 from model.collector import main_series_collector
 from model.goods import TIERS, month_index, month_label, parse_month
-from model.market import allocate, allocate_markets, stackable, update_prices
+from model.market import ExportCap, allocate, allocate_markets, stackable, update_prices
 from model.params import ModelParams
 from model.policy import Cause
 from model.scenario import Scenario, load_scenario
@@ -269,8 +269,10 @@ class RareEarthModel(mesa.Model):
         market small enough that each buyer keeps its own row, the tiers' offers, orders,
         landed costs and choice weights are computed stacked (`StackedMarkets`); without such a
         quota they are also allocated in one stacked pass (`allocate_markets`); with one, each
-        tier's caps follow the deliveries of the tiers before it and it is allocated alone.
-        Either way each tier is booked and delivered in order, as when cleared one by one."""
+        tier is allocated alone, its caps following the shipments of the tiers allocated before
+        it. All tiers are then booked in one stacked pass (booking touches no agent's books),
+        and each tier's levies are paid and its goods delivered in order, as when cleared one by
+        one."""
         markets = [self.markets[tier] for tier in TIERS]
         if not stackable([len(market.sellers) for market in markets]) or any(market.grouped for market in markets):
             for tier in TIERS:
@@ -280,47 +282,37 @@ class RareEarthModel(mesa.Model):
             self._stacked = StackedMarkets(markets)
         stack = self._stacked
         orders = [self._orders(market) for market in markets]
-        landed = stack.landed_costs()
-        if landed is None:  # duties or tariffs: each tier's own matrices (see `class_matrices`)
-            matrices = [market.class_matrices() for market in markets]
-            perceived = np.full(stack.cross.shape, np.inf)
-            for k, (cost, _, _, _) in enumerate(matrices):
-                perceived[k, : cost.shape[0], : cost.shape[1]] = cost
-            levies = [matrix[1:] for matrix in matrices]
-        else:
-            perceived, paid = landed
-            # each tier's USD/kg by class and seller; without levies what buyers pay is what
-            # sellers receive, one array (`TierMarket._book` reads no duty then)
-            usd = [paid[k, : len(market.classes), : stack.sizes[k][1]] for k, market in enumerate(markets)]
-            levies = [(cell, cell, cell) for cell in usd]
+        perceived, paid, levies = stack.landed_costs()
         weights = stack.weights(perceived)
-        if self._quota_passes_on():
+        demands = [demand for _, demand, _ in orders]
+        if self._quota_passes_on():  # each tier's caps follow the shipments of the tiers before it
+            allocs = []
             for k, (market, (offers, demand, taking), (n_b, n_s)) in enumerate(
                 zip(markets, orders, stack.sizes, strict=True)
             ):
-                caps = market.export_caps()  # after the deliveries of the tiers before it
+                caps = market.export_caps()  # after the shipments of the tiers before it
                 alloc = allocate(weights[k, :n_b, :n_s], demand, offers, self.params.spill_rounds, caps, taking)
-                market.settle(alloc, demand, levies[k])
-                self._deliver(market, offers)
-            return
-        caps = [market.export_caps() for market in markets]
-        allocs, quantity = allocate_markets(
-            weights,
-            stack.sizes,
-            [demand for _, demand, _ in orders],
-            [offers for offers, _, _ in orders],
-            self.params.spill_rounds,
-            caps,
-            [taking for _, _, taking in orders],
-        )
-        if landed is not None:
-            # booking touches no agent's books then: all tiers at once, then the deliveries in order
-            stack.settle(allocs, quantity, [demand for _, demand, _ in orders], paid)
-            for market, (offers, _, _) in zip(markets, orders, strict=True):
-                self._deliver(market, offers)
-            return
-        for market, (offers, demand, _), levy, alloc in zip(markets, orders, levies, allocs, strict=True):
-            market.settle(alloc, demand, levy)  # duties and tariffs go to states as in `_clear`
+                self._record_caps(market.tier, alloc.caps)
+                allocs.append(alloc)
+            quantity = stack.stack_quantities(allocs)
+        else:
+            allocs, quantity = allocate_markets(
+                weights,
+                stack.sizes,
+                demands,
+                [offers for offers, _, _ in orders],
+                self.params.spill_rounds,
+                [market.export_caps() for market in markets],
+                [taking for _, _, taking in orders],
+            )
+            for market, alloc in zip(markets, allocs, strict=True):
+                self._record_caps(market.tier, alloc.caps)
+        # booking touches no agent's books: all tiers at once, then each tier's levies and
+        # deliveries in order
+        paid_levies = stack.settle(allocs, quantity, demands, paid, levies)
+        for market, (offers, _, _), levy in zip(markets, orders, paid_levies, strict=True):
+            if levy is not None:
+                market.pay_levies(*levy)
             self._deliver(market, offers)
 
     def _quota_passes_on(self) -> bool:
@@ -354,16 +346,12 @@ class RareEarthModel(mesa.Model):
         market = self.markets[tier]
         offers, demand, taking_orders = self._orders(market)
         market.clear(demand, offers, taking_orders)
+        self._record_caps(tier, market.allocation.caps)
         self._deliver(market, offers)
 
-    def _deliver(self, market: TierMarket, offers: np.ndarray) -> None:
-        """After a tier clears: its caps' records and export premia, and deliveries to sellers'
-        and buyers' books."""
-        tier = market.tier
-        sellers = market.sellers
-        market.offered_t = offers
-        self.orders_by_country[tier] = market.month.ordered_by_country
-        caps = market.allocation.caps
+    def _record_caps(self, tier: str, caps: list[ExportCap]) -> None:
+        """After a tier is allocated: its caps' records (applications, quota used, what the
+        tiers allocated after it read of the month's quota) and the export premia on the tier."""
         for cap in caps:
             self.export_requests.setdefault(cap.key, {})[self.month] = cap.requested_t
             self._update_export_premium(cap)
@@ -380,6 +368,14 @@ class RareEarthModel(mesa.Model):
                 premium = st.policy.export_premium
                 if premium.get(tier, 0.0) > 0:
                     premium[tier] *= decay
+
+    def _deliver(self, market: TierMarket, offers: np.ndarray) -> None:
+        """After a tier is booked: its offers and orders for the month's observations, and
+        deliveries to sellers' and buyers' books."""
+        tier = market.tier
+        sellers = market.sellers
+        market.offered_t = offers
+        self.orders_by_country[tier] = market.month.ordered_by_country
         # deliveries to sellers' and buyers' books
         sold, receipts = market.sold_t, market.seller_receipts_usd
         asked = market.allocation.asked_t.tolist()
@@ -718,11 +714,9 @@ class RareEarthModel(mesa.Model):
         last month (this month's offers are not yet made when smugglers buy; infinite if none)."""
         key = (self.month, country, tier)
         if key not in self._cheapest:  # asked by every network several times a month
-            market = self.markets[tier]
-            firms = (market.s_country == self.country_index[country]) & ~market.s_free & (market.offered_t > 1e-9)
             if len(self._cheapest) > 64:
                 self._cheapest.clear()
-            self._cheapest[key] = float(market.price[firms].min()) if firms.any() else math.inf
+            self._cheapest[key] = self.markets[tier].cheapest_ask(self.country_index[country])
         return self._cheapest[key]
 
     def home_of_smugglers(self, tier: str) -> str:
@@ -838,8 +832,10 @@ class RareEarthModel(mesa.Model):
         if len(self.import_months) < 15:
             return 0.0
         o, c = self.country_index[origin], self.country_index[country]
-        before = np.mean([m[:, o, c] for m in self.import_months[:-3]], axis=0)
-        recent = np.mean([m[:, o, c] for m in self.import_months[-3:]], axis=0)
+        cells = np.array([m[:, o, c] for m in self.import_months])  # (month, tier) t from `origin`
+        # the means of the 12 months before the last 3 and of those 3 (`np.mean`'s sum and
+        # division, without its overhead)
+        before, recent = cells[:-3].sum(axis=0) / 12, cells[-3:].sum(axis=0) / 3
         need = np.array([self.orders_by_country[t][c] for t in TIERS])
         # only tiers the country depends on: imports from `origin` were a real share of its orders
         relied = before >= self.params.shock_dependence * need

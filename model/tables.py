@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -27,6 +28,12 @@ AGENTS_COLUMNS = [
     "capacity_t", "output_t", "unit_cost", "price", "cash",
 ]  # fmt: skip
 HOME = "CHN"  # the output contract reports China's shares
+
+
+def _text_column(values: Sequence[str], codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """The column `values[codes]` as the table's text type (pandas' "str"), taken from the few
+    distinct values: what a column of Python strings would become, without converting each one."""
+    return pd.array(list(values), dtype="str").take(codes)
 
 
 class Recorder:
@@ -125,16 +132,16 @@ class Recorder:
             return []
         m = self.model
         n_k = len(m.countries)
-        dates = np.array([f[0] for f in self.flow_months], dtype=object)
+        dates = [f[0] for f in self.flow_months]
+        month_i = np.repeat(np.arange(len(dates)), [f[1].size for f in self.flow_months])
         cells = np.concatenate([f[1] for f in self.flow_months])
         t_i, o_i, d_i, c_i = np.unravel_index(cells, (len(TIERS), n_k, n_k, len(CHANNELS)))
-        names = np.array(m.countries, dtype=object)
         return {
-            "date": np.repeat(dates, [f[1].size for f in self.flow_months]),
-            "tier": np.array(TIERS, dtype=object)[t_i],
-            "origin": names[o_i],
-            "destination": names[d_i],
-            "channel": np.array(CHANNELS, dtype=object)[c_i],
+            "date": _text_column(dates, month_i),
+            "tier": _text_column(TIERS, t_i),
+            "origin": _text_column(m.countries, o_i),
+            "destination": _text_column(m.countries, d_i),
+            "channel": _text_column(CHANNELS, c_i),
             "quantity_t": np.concatenate([f[2] for f in self.flow_months]),
             "value_usd": np.concatenate([f[3] for f in self.flow_months]),
         }
