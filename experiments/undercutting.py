@@ -262,8 +262,15 @@ def figures(r: Result, out: Path) -> list[tuple[str, str]]:
     stop_figure(r, out / "stop_year.png")
     return [
         ("undercutting.png", "World concentrate price, China's mining share and Mountain Pass's output, by world."),
-        ("stop_year.png", "The year Mountain Pass first stops in each seed of each world (2011: survives to 2010)."),
+        (
+            "stop_year.png",
+            "The year Mountain Pass first stops, by world: each disc's number (and area) is the seeds "
+            "that stop that year (2011: survives to 2010).",
+        ),
     ]
+
+
+STOP_DISC_AREA = 25.0  # points^2 per seed in the stop-year figure
 
 
 def stop_figure(r: Result, path: Path) -> None:
@@ -273,10 +280,19 @@ def stop_figure(r: Result, path: Path) -> None:
     from experiments.report import DPI, PNG_META
 
     df = r.indicators[["variant", "seed", "mine_stop_year"]].copy()
+    variants = list(dict.fromkeys(df["variant"]))  # in the experiment's order, top to bottom
+    counts = df.groupby(["variant", "mine_stop_year"]).size().reset_index(name="seeds")
+    rows = counts["variant"].map({v: i for i, v in enumerate(variants)})
     sns.set_theme(style="whitegrid", context="notebook")
     fig, ax = plt.subplots(figsize=(7.5, 3.8), constrained_layout=True)
     try:
-        sns.swarmplot(data=df, x="mine_stop_year", y="variant", ax=ax, alpha=0.8, size=5)  # no random jitter
+        # one disc per (world, year), its area and its number the seeds that stop that year (a
+        # swarm of 20 dots per world would hide the seeds that stop in the same year)
+        ax.scatter(counts["mine_stop_year"], rows, s=STOP_DISC_AREA * counts["seeds"], alpha=0.6)
+        for year, row, n in zip(counts["mine_stop_year"], rows, counts["seeds"], strict=True):
+            ax.text(year, row, str(n), ha="center", va="center", fontsize=7)
+        ax.set_yticks(range(len(variants)), variants)
+        ax.set_ylim(len(variants) - 0.5, -0.9)
         ax.axvline(2002, color="0.3", ls=":", lw=1)
         ax.text(2002, -0.6, " real closure 2002", fontsize=8, va="bottom")
         ax.set_xlabel("year Mountain Pass first stops (2011 = survives to 2010)")
