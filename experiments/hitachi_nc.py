@@ -29,7 +29,7 @@ import pandas as pd
 from experiments import edits
 from experiments.experiment import Check, Experiment, Measures, Result, Variant
 from experiments.metrics import RunOutput
-from experiments.report import band_figure, curve_figure, fmt
+from experiments.report import band_figure, count_figure, curve_figure, fmt
 from experiments.scenario_levers import LEVERS
 
 if TYPE_CHECKING:
@@ -519,16 +519,16 @@ def figures(r: Result, out: Path) -> list[tuple[str, str]]:
         ylabel=f"share of seeds producing at the end of {SURVIVE_YEAR}",
         title=f"Hitachi NC survives to {SURVIVE_YEAR}? ({len(r.seeds)} seeds; tariff, offtake: flat references)",
     )
-    med = [r.median(n, "plant_stop_year") for n in premium_names]
-    bands = [r.band(n, "plant_stop_year") for n in premium_names]
-    curve_figure(
-        x,
-        {"first stop year, median": med},
+    stops = r.indicators.set_index("variant")["plant_stop_year"]
+    rows = {f"premium {p:.0%}": stops.loc[[n]].tolist() for p, n in zip(PREMIUMS, premium_names, strict=True)}
+    rows |= {f"{TARIFF_RATE:.0%} tariff": stops.loc[["tariff_25"]].tolist()}
+    rows |= {"defence offtake": stops.loc[["defence_offtake"]].tolist()}
+    count_figure(
+        rows,
         out / "stop_year.png",
-        xlabel="US magnet buyers' domestic premium willingness, %",
-        ylabel=f"year of the first stop ({SURVIVE_YEAR + 1} = none)",
-        title="Hitachi NC: first mothball or close against the premium, 5-95% band",
-        bands={"first stop year, median": ([b[0] for b in bands], [b[1] for b in bands])},
+        xlabel=f"year Hitachi NC first mothballs or closes ({SURVIVE_YEAR + 1} = no stop by {SURVIVE_YEAR})",
+        title=f"Hitachi NC: the first stop in each of {len(r.seeds)} seeds",
+        mark=(2020, "real closure 2020"),
     )
     columns = {
         "plant_output_t": "Hitachi NC output, t/yr",
@@ -552,8 +552,9 @@ def figures(r: Result, out: Path) -> list[tuple[str, str]]:
         ),
         (
             "stop_year.png",
-            f"The year the plant first mothballs or closes against the premium (median, 5-95% band; "
-            f"{SURVIVE_YEAR + 1}: no stop by {SURVIVE_YEAR}).",
+            f"The year the plant first mothballs or closes, by US buyers' domestic premium and with the tariff or "
+            f"the offtake contract: each disc's number (and area) is the seeds that stop that year "
+            f"({SURVIVE_YEAR + 1}: no stop by {SURVIVE_YEAR}).",
         ),
         (
             "plant.png",

@@ -163,6 +163,43 @@ def curve_figure(
         plt.close(fig)
 
 
+COUNT_DISC_AREA = 25.0  # points^2 per seed in `count_figure`
+
+
+def count_figure(
+    values: Mapping[str, Sequence[float]],
+    path: str | os.PathLike[str],
+    *,
+    xlabel: str,
+    title: str | None = None,
+    mark: tuple[float, str] | None = None,
+) -> None:
+    """One row per variant (top to bottom in the order given) and one disc per value taken in its
+    seeds, the disc's area and number the seeds that took it: for a discrete outcome such as a
+    year, where a swarm of dots would hide the seeds that share a value. `mark` is an (x, label)
+    reference line, e.g. the real year."""
+    labels = list(values)
+    sns.set_theme(style="whitegrid", context="notebook")
+    fig, ax = plt.subplots(figsize=(7.5, 0.5 + 0.55 * len(labels)), constrained_layout=True)
+    try:
+        for row, label in enumerate(labels):
+            taken, seeds = np.unique(np.asarray(values[label], dtype=float), return_counts=True)
+            ax.scatter(taken, [row] * len(taken), s=COUNT_DISC_AREA * seeds, alpha=0.6, color="C0")
+            for x, n in zip(taken.tolist(), seeds.tolist(), strict=True):
+                ax.text(x, row, str(n), ha="center", va="center", fontsize=7)
+        ax.set_yticks(range(len(labels)), labels)
+        ax.set_ylim(len(labels) - 0.5, -0.9)
+        if mark is not None:
+            ax.axvline(mark[0], color="0.3", ls=":", lw=1)
+            ax.text(mark[0], -0.6, f" {mark[1]}", fontsize=8, va="bottom")
+        ax.set_xlabel(xlabel)
+        if title:
+            ax.set_title(title, fontsize=11)
+        fig.savefig(path, dpi=DPI, metadata=PNG_META)
+    finally:
+        plt.close(fig)
+
+
 # --- the report --------------------------------------------------------------------------------
 def check_rows(result: Result) -> list[dict[str, str]]:
     rows = []

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from experiments import edits
 from experiments.experiment import Check, Experiment, Measures, Result, Variant
 from experiments.metrics import RunOutput
-from experiments.report import band_figure, fmt
+from experiments.report import band_figure, count_figure, fmt
 
 if TYPE_CHECKING:
     from model.model import RareEarthModel
@@ -270,36 +270,12 @@ def figures(r: Result, out: Path) -> list[tuple[str, str]]:
     ]
 
 
-STOP_DISC_AREA = 25.0  # points^2 per seed in the stop-year figure
-
-
 def stop_figure(r: Result, path: Path) -> None:
-    import matplotlib.pyplot as plt
-    import seaborn as sns
-
-    from experiments.report import DPI, PNG_META
-
-    df = r.indicators[["variant", "seed", "mine_stop_year"]].copy()
-    variants = list(dict.fromkeys(df["variant"]))  # in the experiment's order, top to bottom
-    counts = df.groupby(["variant", "mine_stop_year"]).size().reset_index(name="seeds")
-    rows = counts["variant"].map({v: i for i, v in enumerate(variants)})
-    sns.set_theme(style="whitegrid", context="notebook")
-    fig, ax = plt.subplots(figsize=(7.5, 3.8), constrained_layout=True)
-    try:
-        # one disc per (world, year), its area and its number the seeds that stop that year (a
-        # swarm of 20 dots per world would hide the seeds that stop in the same year)
-        ax.scatter(counts["mine_stop_year"], rows, s=STOP_DISC_AREA * counts["seeds"], alpha=0.6)
-        for year, row, n in zip(counts["mine_stop_year"], rows, counts["seeds"], strict=True):
-            ax.text(year, row, str(n), ha="center", va="center", fontsize=7)
-        ax.set_yticks(range(len(variants)), variants)
-        ax.set_ylim(len(variants) - 0.5, -0.9)
-        ax.axvline(2002, color="0.3", ls=":", lw=1)
-        ax.text(2002, -0.6, " real closure 2002", fontsize=8, va="bottom")
-        ax.set_xlabel("year Mountain Pass first stops (2011 = survives to 2010)")
-        ax.set_ylabel("")
-        fig.savefig(path, dpi=DPI, metadata=PNG_META)
-    finally:
-        plt.close(fig)
+    df = r.indicators[["variant", "mine_stop_year"]]
+    years = {v: df.loc[df["variant"] == v, "mine_stop_year"].tolist() for v in dict.fromkeys(df["variant"])}
+    count_figure(
+        years, path, xlabel="year Mountain Pass first stops (2011 = survives to 2010)", mark=(2002, "real closure 2002")
+    )
 
 
 EXPERIMENT = Experiment(
