@@ -386,10 +386,11 @@ def figures(r: Result, out: Path) -> list[tuple[str, str]]:
             ys["incumbent directed to undercut"] = [
                 r.median(name_of(g, "directed"), indicator) if g in DIRECTED_GAPS else math.nan for g in GAPS
             ]
+        banded = indicator == "half_life_months"  # the final shares' bands overlap too much to read
         curve_figure(
             x, ys, out / file, xlabel="entrant's cost gap, % below the incumbent's", ylabel=ylabel,
-            title=f"{title} against the cost gap (median, 5-95% band; {len(r.seeds)} seeds)",
-            bands=bands if indicator == "half_life_months" else None,
+            title=f"{title} against the cost gap (median{', 5-95% band' if banded else ''}; {len(r.seeds)} seeds)",
+            bands=bands if banded else None,
         )  # fmt: skip
     return [
         ("share_by_gap.png", "The entrant's monthly share of the buyers' purchases and its price, by cost gap."),
