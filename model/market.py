@@ -378,9 +378,11 @@ PAIRWISE_BLOCK = 128
 
 def stackable(n_sellers: list[int]) -> bool:
     """True if markets with these numbers of sellers can be allocated stacked by
-    `allocate_markets` with exactly the sums of `allocate`: padding a row of sellers with zeros
-    then adds the zeros after its real terms, which holds when every count falls in the same
-    block of 8 (numpy's pairwise sum takes the numbers in blocks of 8 and the rest one by one)."""
+    `allocate_markets` with the sums over sellers of `allocate`: padding a row of sellers with
+    zeros then adds the zeros after its real terms, which holds when every count falls in the
+    same block of 8 (numpy's pairwise sum takes the numbers in blocks of 8 and the rest one by
+    one). Sums over buyers may still be taken in another order in the stacked array (numpy picks
+    the order from the array's shape), a difference of float rounding only."""
     return bool(n_sellers) and max(n_sellers) <= PAIRWISE_BLOCK and len({n // 8 for n in n_sellers}) == 1
 
 
@@ -396,12 +398,13 @@ def allocate_markets(
     """`allocate` for several independent markets at once, each with one row of weights per
     buyer: the markets are stacked, zero-padded to the largest, into (market, buyer, seller)
     arrays (`weights`; market k has `sizes[k]` = (buyers, sellers)), so that a round costs one
-    array operation per step for all of them rather than one per market. Gives exactly what
-    `allocate` gives market by market: padded cells hold zeros, a buyer without demand left
-    orders nothing, and sums over sellers and buyers add the zeros after the real terms (for
-    markets that are `stackable`). A market none of whose buyers can still buy does nothing in
-    the rounds left, as in `allocate`; the rounds stop once that holds for all. Returns each
-    market's `Allocation` and the stacked (market, buyer, seller) quantities, t."""
+    array operation per step for all of them rather than one per market. Gives what `allocate`
+    gives market by market, up to float rounding (see `stackable`; in the `history` world to the
+    last bit, which a test checks): padded cells hold zeros, a buyer without demand left orders
+    nothing, and sums over sellers add the zeros after the real terms. A market none of whose
+    buyers can still buy does nothing in the rounds left, as in `allocate`; the rounds stop once
+    that holds for all. Returns each market's `Allocation` and the stacked (market, buyer,
+    seller) quantities, t."""
     w_all = weights
     n_m, n_b, n_s = weights.shape
     want = np.zeros((n_m, n_b))
