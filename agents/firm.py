@@ -223,14 +223,12 @@ class Firm(mesa.Agent):
         p = self.model.params
         target = p.stock_target_months * self.capacity_t / 12
         want = self.orders_ema_t[tier] + (target - self.inventory_t[tier]) / p.output_adjust_months
-        return min(max(want, 0.0), min(self.capacity_t / 12, self.quota_allowance_t))  # `usable_capacity_t`
+        return min(max(want, 0.0), self.usable_capacity_t())
 
     def expected_price(self, tier: str) -> float:
         """The price the firm expects to sell at: its own ask, or the market's if that is higher
-        (an idle firm watches the market it could sell into), or its price floor if higher still.
-        (`market_price` and `floor_usd_per_kg` inlined: this is asked several times a month.)"""
-        m = self.model
-        return max(self.price[tier], m.price_seen_by(self.country, tier), m.price_floor_usd_per_kg(self.name, tier))
+        (an idle firm watches the market it could sell into), or its price floor if higher still."""
+        return max(self.price[tier], self.market_price(tier), self.floor_usd_per_kg(tier))
 
     def floor_usd_per_kg(self, tier: str) -> float:
         """The highest price floor any state guarantees this firm for `tier` now (0 if none)."""
@@ -345,7 +343,8 @@ class Firm(mesa.Agent):
     def market_price(self, tier: str | None = None) -> float:
         """Last month's price in the market the firm sells into (its main tier unless given):
         inside the country whose exports smugglers run (China), its domestic price; elsewhere
-        the price buyers outside that country pay. What a mothballed firm watches."""
+        the price sellers received on sales to buyers outside that country (before export duties
+        and import tariffs). What a mothballed firm watches."""
         return self.model.price_seen_by(self.country, tier or self.tier)
 
     def consider_restart(self) -> None:
