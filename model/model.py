@@ -682,7 +682,7 @@ class RareEarthModel(mesa.Model):
                 self.domestic_price[tier] = float(v_t[home, home, 0] / (q_t[home, home, 0] * KG_PER_T))
             into_q_t, into_v_t = into_q[t_idx], into_v[t_idx]
             abroad_q = into_q_t.sum() - into_q_t[home]
-            if abroad_q > 1e-9:  # what buyers outside the home country pay
+            if abroad_q > 1e-9:  # what sellers receive on sales to buyers outside the home country
                 self.export_price[tier] = float((into_v_t.sum() - into_v_t[home]) / (abroad_q * KG_PER_T))
             imp_q_t, imp_v_t = imp_q[t_idx], imp_v[t_idx]
             for c, st in enumerate(self.state_list):
@@ -833,9 +833,9 @@ class RareEarthModel(mesa.Model):
             return 0.0
         o, c = self.country_index[origin], self.country_index[country]
         cells = np.array([m[:, o, c] for m in self.import_months])  # (month, tier) t from `origin`
-        # the means of the 12 months before the last 3 and of those 3 (`np.mean`'s sum and
+        # the means of the months before the last 3 and of those 3 (`np.mean`'s sum and
         # division, without its overhead)
-        before, recent = cells[:-3].sum(axis=0) / 12, cells[-3:].sum(axis=0) / 3
+        before, recent = cells[:-3].sum(axis=0) / (len(cells) - 3), cells[-3:].sum(axis=0) / 3
         need = np.array([self.orders_by_country[t][c] for t in TIERS])
         # only tiers the country depends on: imports from `origin` were a real share of its orders
         relied = before >= self.params.shock_dependence * need
