@@ -94,7 +94,8 @@ class TierMarket:
         self.cust_pos = np.flatnonzero(self.is_customer)
         self.cust_rows = self.b_customer_row[self.is_customer]
         self.agent_pos = np.flatnonzero(~self.is_customer)
-        self.agent_list = [self.agents[i] for i in self.agent_pos.tolist()]  # the non-customer buyers
+        self.agent_rows = self.agent_pos.tolist()  # the non-customer buyers' rows, as a list
+        self.agent_list = [self.agents[i] for i in self.agent_rows]  # the non-customer buyers
         # per class: its attributes, and which sellers the standing rules allow it to buy from
         self.c_role = classes[:, 0].astype(np.int64)
         self.c_country = classes[:, 1].astype(np.int64)
