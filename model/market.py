@@ -332,12 +332,12 @@ def allocate(
             t0 = w.sum(axis=1)
             i0 = np.divide(1.0, t0, out=np.zeros(t0.size), where=t0 > 1e-200)
             for cap, in_cap in zip(caps, g.in_cap, strict=True):
-                sub = np.flatnonzero(in_cap)
+                sub = in_cap.nonzero()[0]
                 if cap.cap_t <= EPS and sub.size and cap.sellers.size:
                     cap.requested_t += float((w[sub[:, None], cap.sellers].sum(axis=1) * i0[sub] * g.rest[sub]).sum())
         for cap, in_cap in zip(caps, g.in_cap, strict=True):
             if cap.cap_t <= EPS and cap.sellers.size:
-                sub = np.flatnonzero(in_cap[rows])
+                sub = in_cap[rows].nonzero()[0]
                 if sub.size:
                     w[sub[:, None], cap.sellers] = 0.0
                     capped = True
@@ -360,7 +360,7 @@ def allocate(
         for cap, in_cap in zip(caps, g.in_cap, strict=True):
             if cap.sellers.size == 0:
                 continue
-            sub_rows = np.flatnonzero(in_cap[rows])
+            sub_rows = in_cap[rows].nonzero()[0]
             if sub_rows.size == 0:
                 continue
             ship_under_cap(fill, sub_rows, cap)
@@ -440,7 +440,7 @@ def allocate_markets(
         capped = [False] * n_m  # an exhausted cap zeroed some of this round's weights
         if r == 0 and cap_list:  # applications to a cap already exhausted: all of them go unserved
             for k, cap, in_cap in cap_list:
-                sub = np.flatnonzero(in_cap)
+                sub = in_cap.nonzero()[0]
                 if cap.cap_t <= EPS and sub.size and cap.sellers.size:
                     w_k = w[k]
                     t0 = reduce(w_k, axis=1)
@@ -450,7 +450,7 @@ def allocate_markets(
                     )
         for k, cap, in_cap in cap_list:
             if cap.cap_t <= EPS and cap.sellers.size:
-                sub = np.flatnonzero(in_cap & live[k])
+                sub = (in_cap & live[k]).nonzero()[0]
                 if sub.size:
                     w[k, sub[:, None], cap.sellers] = 0.0
                     capped[k] = True
@@ -484,7 +484,7 @@ def allocate_markets(
         for k, cap, in_cap in cap_list:
             if cap.sellers.size == 0:
                 continue
-            sub_rows = np.flatnonzero(in_cap & live[k])
+            sub_rows = (in_cap & live[k]).nonzero()[0]
             if sub_rows.size == 0:
                 continue
             ship_under_cap(fill[k], sub_rows, cap)  # fill[k] is a view: the cut lands in `fill`

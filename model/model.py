@@ -385,7 +385,7 @@ class RareEarthModel(mesa.Model):
         for j, s in firm_sellers:  # orders received, whatever was sold
             s.asked_t[tier] = asked[j]
         # quantities and money stay numpy floats (agents' sums of them depend on the type)
-        for j in np.flatnonzero(sold > 0).tolist():  # the sellers that sold, in order
+        for j in (sold > 0).nonzero()[0].tolist():  # the sellers that sold, in order
             s = sellers[j]
             kind = s.kind
             sold_j, receipts_j = sold[j], receipts[j]
@@ -408,8 +408,8 @@ class RareEarthModel(mesa.Model):
         bought, paid = market.bought_t, market.buyer_paid_usd
         q = market.allocation.quantity_t
         agent_pos, agents = market.agent_pos, market.agent_list
-        for k in np.flatnonzero(bought[agent_pos] > 0).tolist():  # the agents that bought, in order
-            i, a = int(agent_pos[k]), agents[k]
+        for k in (bought[agent_pos] > 0).nonzero()[0].tolist():  # the agents that bought, in order
+            i, a = market.agent_rows[k], agents[k]
             kind = a.kind
             if kind == "magnet_maker":
                 a.receive_input(tier, bought[i], paid[i])
