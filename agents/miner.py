@@ -1,7 +1,8 @@
 """Miners dig rare-earth ore and sell mixed concentrate (t REO).
 
 The deposit fixes the concentrate's content: light deposits (Bayan Obo, Mountain Pass, Mount
-Weld) are NdPr-rich, ionic clays (south China, Myanmar) are DyTb-rich. An illegal miner weighs
+Weld) are NdPr-rich mineral ores, ionic clays (south China, Myanmar) are DyTb-rich; a separator
+built for one kind of ore buys only that kind (`Refiner.feed`). An illegal miner weighs
 the expected penalty, which rises with its state's enforcement, as part of its cost.
 """
 
@@ -29,6 +30,7 @@ class Miner(Firm):
         super().__init__(model, spec, state)
         self.ndpr_share = spec.ndpr_share
         self.dytb_share = spec.dytb_share
+        self.ore = spec.ore or "mineral"
 
     def make(self) -> None:
         """Dig what the stock target and expected sales call for, within capacity."""

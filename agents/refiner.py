@@ -2,7 +2,11 @@
 
 The oxide yields follow the content of the concentrate the refiner actually bought, so a refiner
 fed with ionic-clay concentrate makes heavy rare earths and one fed from Bayan Obo does not.
-Grade (purity, e.g. 0.9999) decides which customers may buy its oxides.
+A separation plant is built for one chemistry: `feed` is the kind of ore it takes (mineral
+concentrate, ionic-clay concentrate, or any). A separator of ionic-clay ore, which is mined for
+its heavy rare earths, plans its feed by whichever of its two oxides needs more; the others plan
+by NdPr, with DyTb as a co-product. Grade (purity, e.g. 0.9999) decides which customers may buy
+its oxides.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ class Refiner(Firm):
         self.feed_dytb_t = 0.0
         self.feed_cost_usd_per_kg = 3.0
         self.expected_yield = {"ndpr_oxide": spec.ndpr_share or 0.2, "dytb_oxide": spec.dytb_share or 0.01}
+        self.feed = spec.feed or "any"
         super().__init__(model, spec, state)
         first = self.capacity_t / 12 * model.params.initial_utilisation
         self.orders_ema_t = {t: first * self.expected_yield[t] for t in self.outputs}
@@ -106,10 +111,15 @@ class Refiner(Firm):
         return min(max(want, 0.0), self.usable_capacity_t() * y)
 
     def planned_feed_t(self) -> float:
-        """Feed to process: what the NdPr sales plan needs (DyTb follows as a co-product)."""
+        """Feed to process: what the NdPr sales plan needs (DyTb follows as a co-product), or,
+        for a separator of ionic-clay ore, what the larger of its NdPr and DyTb plans needs."""
         y = self.yield_of("ndpr_oxide")
-        out = self.planned_output_t("ndpr_oxide")
-        return out / y if y > 0 else self.capacity_t / 12
+        feed = self.planned_output_t("ndpr_oxide") / y if y > 0 else self.capacity_t / 12
+        if self.feed == "ionic_clay":
+            y_dytb = self.yield_of("dytb_oxide")
+            if y_dytb > 0:
+                feed = max(feed, self.planned_output_t("dytb_oxide") / y_dytb)
+        return feed
 
     def receive_feed(self, quantity_t: float, ndpr_t: float, dytb_t: float, value_usd: float) -> None:
         """Add bought concentrate and its content to the feed stock."""

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 
 CHANNELS = ("legal", "smuggled", "stockpile")
 ROLE_FIRM, ROLE_CUSTOMER, ROLE_SMUGGLER, ROLE_STATE = 0, 1, 2, 3
+ORE_CODES = {"mineral": -2, "ionic_clay": -3}
+"""A separator's feed in the sector column of its buyer class (-1: any ore, or not a separator)."""
 GROUP_BUYERS_ABOVE = 256
 """In a market with more buyers than this, buyers of a class that share last month's supplier
 shares are cleared as one group (see `model.market.allocate`); in smaller ones each buyer keeps
@@ -72,7 +74,7 @@ class TierMarket:
             [
                 np.r_[roles, np.full(rows.size, ROLE_CUSTOMER)],
                 np.r_[[k[b.country] for b in buyers], book.country[rows]],
-                np.r_[np.full(n_a, -1), book.sector[rows]],
+                np.r_[[ORE_CODES.get(getattr(b, "feed", "any"), -1) for b in buyers], book.sector[rows]],
                 np.r_[np.zeros(n_a), book.grade_min[rows]],
                 np.r_[np.zeros(n_a), book.domestic_premium[rows]],
             ]
@@ -109,6 +111,11 @@ class TierMarket:
         ok &= ~(self.s_state & (cross | (role == ROLE_STATE) | (role == ROLE_SMUGGLER)))
         ok &= (role != ROLE_SMUGGLER) | (~cross & ~self.s_smuggler & ~self.s_state)
         ok &= ~(self.s_smuggler & (role == ROLE_STATE))  # a state stockpiles no contraband
+        # a separator built for one kind of ore buys no other (smugglers' and states' goods count
+        # as any ore)
+        s_ore = np.array([ORE_CODES.get(getattr(s, "ore", ""), 0) for s in sellers], dtype=np.int64)
+        feed = np.where(role == ROLE_FIRM, self.c_sector[:, None], -1)
+        ok &= (feed == -1) | (s_ore[None, :] == 0) | (s_ore[None, :] == feed)
         self.c_allowed = ok
         self.any_domestic_premium = bool(np.any(classes[:, 4] != 0))
         self.buyer_countries = [int(c) for c in np.unique(self.c_country)]

@@ -22,6 +22,7 @@ from model.params import ModelParams, param_ranges
 Tier = Literal["concentrate", "ndpr_oxide", "dytb_oxide", "magnet"]
 Sector = Literal["ev_auto", "wind", "electronics", "defence", "industrial_motors", "other_uses"]
 Status = Literal["operating", "planned", "mothballed"]
+Ore = Literal["mineral", "ionic_clay"]
 NonNeg = Annotated[float, Field(ge=0)]
 Share = Annotated[float, Field(ge=0, le=1)]
 FIRST_YEAR, LAST_YEAR = 1950, 2100
@@ -102,6 +103,8 @@ class FirmSpec(_Strict):
     ndpr_share: Share = 0.0
     dytb_share: Share = 0.0
     illegal: bool = False
+    ore: Ore | None = None  # miners: the kind of deposit (default mineral)
+    feed: Ore | Literal["any"] | None = None  # refiners: the ore the plant is built for (default any)
 
     _c = field_validator("country")(_check_country)
 
@@ -352,6 +355,12 @@ class Scenario(_Strict):
             for i, f in enumerate(items):
                 if f.start is not None and month_index(f.start, start) < 0:
                     raise _Cross(f"{section}[{i}].start", f.start, f"a month from the scenario start {start}")
+                if f.ore is not None and section != "miners":
+                    raise _Cross(
+                        f"{section}[{i}].ore", f.ore, "left out: only a miner has an ore (a refiner has a feed)"
+                    )
+                if f.feed is not None and section != "refiners":
+                    raise _Cross(f"{section}[{i}].feed", f.feed, "left out: only a refiner has a feed")
                 if f.status != "planned" and f.start is not None and month_index(f.start, start) > 0:
                     raise _Cross(
                         f"{section}[{i}].status", f.status, "'planned' for a firm that starts after the scenario start"

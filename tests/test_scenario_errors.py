@@ -46,6 +46,8 @@ CASES: dict[str, tuple[str, str, str]] = {
     "unknown_sector": ("customers[0].sector", "'toys'", "'electronics'"),
     "wrong_section_type": ("smugglers", "'none'", "must be a valid list"),
     "unknown_status": ("magnet_makers[1].status", "'dreaming'", "'operating', 'planned' or 'mothballed'"),
+    "unknown_ore": ("miners[0].ore", "'granite'", "'mineral' or 'ionic_clay'"),
+    "feed_on_miner": ("miners[1].feed", "'mineral'", "only a refiner has a feed"),
 }
 FILES = sorted(BAD.glob("*.toml"))
 PREEXISTING = "keep.txt"
