@@ -133,9 +133,10 @@ def measure(run: RunOutput, model: RareEarthModel) -> Measures:
         monthly_mean(dytb, "quantity_t", *CONTROLS) / dytb_before if dytb_before > 0 else math.nan
     )
     makers = ag[(ag["country"] == JAPAN) & (ag["type"] == "magnet_maker")].groupby("year")["output_t"].sum()
+    made_2024 = float(makers.get(EXPOSURE_YEAR, math.nan))
     scalars["jp_magnet_output_2025_26_over_2024"] = (
-        float(makers.reindex([2025, 2026]).mean()) / float(makers.get(EXPOSURE_YEAR, math.nan))
-        if run.covers(2026)
+        float(makers.reindex([2025, 2026]).mean()) / made_2024
+        if run.covers(2026) and made_2024 > 0  # no ratio to a year without output
         else math.nan
     )
     by_country = model.unmet_demand_by_country()
