@@ -23,6 +23,7 @@ Tier = Literal["concentrate", "ndpr_oxide", "dytb_oxide", "magnet"]
 Sector = Literal["ev_auto", "wind", "electronics", "defence", "industrial_motors", "other_uses"]
 Status = Literal["operating", "planned", "mothballed"]
 Ore = Literal["mineral", "ionic_clay"]
+Feed = Literal["any", "mineral", "ionic_clay"]
 NonNeg = Annotated[float, Field(ge=0)]
 Share = Annotated[float, Field(ge=0, le=1)]
 FIRST_YEAR, LAST_YEAR = 1950, 2100
@@ -104,7 +105,7 @@ class FirmSpec(_Strict):
     dytb_share: Share = 0.0
     illegal: bool = False
     ore: Ore | None = None  # miners: the kind of deposit (default mineral)
-    feed: Ore | Literal["any"] | None = None  # refiners: the ore the plant is built for (default any)
+    feed: Feed | None = None  # refiners: the ore the plant is built for (default any)
 
     _c = field_validator("country")(_check_country)
 

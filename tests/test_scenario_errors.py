@@ -48,6 +48,7 @@ CASES: dict[str, tuple[str, str, str]] = {
     "unknown_status": ("magnet_makers[1].status", "'dreaming'", "'operating', 'planned' or 'mothballed'"),
     "unknown_ore": ("miners[0].ore", "'granite'", "'mineral' or 'ionic_clay'"),
     "feed_on_miner": ("miners[1].feed", "'mineral'", "only a refiner has a feed"),
+    "unknown_feed": ("refiners[1].feed", "'clay'", "'any', 'mineral' or 'ionic_clay'"),
 }
 FILES = sorted(BAD.glob("*.toml"))
 PREEXISTING = "keep.txt"

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import world
+from conftest import small_world_data, world
 
 from model import RareEarthModel
 
 IONIC = {"South China ionic clays": {"ore": "ionic_clay"}, "South China illegal mines": {"ore": "ionic_clay"}}
-MINERAL_DYTB_MAX = 0.005  # the highest DyTb share of the small world's mineral ores (Mount Weld)
+MINERAL_DYTB_MAX = max(m["dytb_share"] for m in small_world_data()["miners"] if m["name"] not in IONIC)
+"""The highest DyTb share of the small world's mineral ores."""
 UNTIL = "1999-12"
 
 
