@@ -126,9 +126,11 @@ class ModelParams(BaseModel):
         60.0, 1.0, 240.0, "time constant of a magnet maker's memory of the DyTb price", "months"
     )
     ndpr_per_t_magnet: float = _f(0.3, 0.1, 0.5, "t of NdPr oxide per t of sintered NdFeB magnet", "t/t")
-    dytb_per_t_magnet: float = _f(0.025, 0.0, 0.1, "t of DyTb oxide per t of sintered NdFeB magnet", "t/t")
+    dytb_per_t_magnet: float = _f(
+        0.05, 0.0, 0.1, "t of DyTb oxide per t of sintered NdFeB magnet, before thrifting", "t/t"
+    )
     alarm_stock_months: float = _f(
-        2.0,
+        4.0,
         0.0,
         24.0,
         "extra months of an oxide a magnet maker wants in stock per unit of severity of news of a supply cut "
