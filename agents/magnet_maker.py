@@ -29,6 +29,7 @@ class MagnetMaker(Firm):
     def __init__(self, model: RareEarthModel, spec: FirmSpec, state: State) -> None:
         self.input_t = {"ndpr_oxide": 0.0, "dytb_oxide": 0.0}
         self.input_cost_usd_per_kg = {"ndpr_oxide": 30.0, "dytb_oxide": 150.0}
+        self._bought_month: dict[str, int] = {}  # the last month the firm bought each oxide
         self.dytb_intensity = 1.0  # DyTb per t of magnet, as a share of the parameter (thrifting)
         self.input_used_t = {"ndpr_oxide": 0.0, "dytb_oxide": 0.0}  # oxide turned into magnets this month
         self.dytb_price_memory = 0.0  # long memory of the DyTb price paid, USD/kg (0 = none yet)
@@ -108,8 +109,20 @@ class MagnetMaker(Firm):
 
     def settle(self) -> None:
         super().settle()
+        self.reprice_unbought_inputs()
         if self.status == "operating":
             self.thrift_dytb()
+
+    def reprice_unbought_inputs(self) -> None:
+        """An oxide the firm bought none of this month is costed at what it would pay now (the
+        price of that oxide seen from its country), not at a price paid long ago: a maker that
+        stopped selling after a price spike would otherwise keep asking the spike's cost."""
+        m = self.model
+        for tier in self.inputs:
+            if self._bought_month.get(tier) != m.month:
+                now = m.price_seen_by(self.country, tier)
+                if now > 0:
+                    self.input_cost_usd_per_kg[tier] = now
 
     def receive_input(self, tier: str, quantity_t: float, value_usd: float) -> None:
         """Add bought oxide to stock and remember its price."""
@@ -117,6 +130,7 @@ class MagnetMaker(Firm):
             return
         self.input_t[tier] += quantity_t
         self.input_cost_usd_per_kg[tier] = value_usd / (quantity_t * KG_PER_T)
+        self._bought_month[tier] = self.model.month
 
     def make(self) -> None:
         """Make magnets within capacity, the sales plan and the oxides in stock."""
