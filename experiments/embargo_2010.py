@@ -52,6 +52,12 @@ PRE_EMBARGO_YEARS = (2005, 2009)
 PEAK_YEARS = (2011, 2012)
 SPIKE_YEARS = (2010, 2016)
 TWO_TIER_YEARS = (2010, 2011)
+LATE_2010 = ("2010-10", "2010-12")
+"""The first months of the spike: the embargo's second month to the year's end."""
+SECOND_BATCH_2010 = ("2010-07", "2010-12")
+"""The months of China's second, smaller export batch of 2010."""
+LONG_EMBARGO_2011 = ("2011-01", "2011-08")
+"""The months of 2011 that a 12-month embargo from 2010-09 covers."""
 KG_PER_T = 1000.0
 
 
@@ -153,6 +159,10 @@ def measure(run: RunOutput, model: RareEarthModel) -> Measures:
             float(spike["year"].iloc[spike[col].to_numpy().argmax()]) if len(spike) else math.nan
         )
     scalars["ndpr_fall_3y_after_peak"] = fall_after_peak(s, "price_ndpr_oxide")
+    ndpr_2009 = year_mean("price_ndpr_oxide", 2009, 2009)
+    late = s[(s["date"] >= LATE_2010[0]) & (s["date"] <= LATE_2010[1])]
+    scalars["ndpr_late_2010_over_2009"] = float(late["price_ndpr_oxide"].mean()) / ndpr_2009
+    scalars["ndpr_2012_over_2009"] = year_mean("price_ndpr_oxide", 2012, 2012) / ndpr_2009
 
     # smuggling
     fy = f.assign(year=_year(f))
@@ -173,6 +183,7 @@ def measure(run: RunOutput, model: RareEarthModel) -> Measures:
     scalars["smuggled_2009_10_t_per_yr"] = before
     scalars["smuggled_2012_14_t_per_yr"] = after
     scalars["smuggled_2012_14_over_2009_10"] = after / before if before > 0 else math.nan
+    scalars["smuggled_2011_t"] = float(smuggled_year.get(2011, math.nan))
 
     illegal = [firm.name for firm in model.firms if firm.illegal]
     illegal_rows = ag[ag["name"].isin(illegal)]
@@ -215,6 +226,15 @@ def measure(run: RunOutput, model: RareEarthModel) -> Measures:
     scalars["japan_ndpr_import_price_year_after_over_2010h1"] = (
         float(jp_price.reindex(year_after).mean()) / ref_price if first and ref_price > 0 else math.nan
     )
+    stock_in = oxide_in[(oxide_in["channel"] == "stockpile") & (oxide_in["date"] >= (first or "2010-09"))]
+    stock_in = stock_in[stock_in["date"] <= AFTERMATH_END]
+    stock_t = float(stock_in["quantity_t"].sum())
+    scalars["japan_stockpile_ndpr_t"] = stock_t
+    scalars["japan_stockpile_ndpr_price_over_2010h1"] = (
+        float(stock_in["value_usd"].sum()) / (stock_t * KG_PER_T) / ref_price
+        if stock_t > 0 and ref_price > 0
+        else math.nan
+    )
     jp_magnets = ag[(ag["country"] == TARGET) & (ag["type"] == "magnet_maker")].assign(year=_year(ag))
     jp_out = jp_magnets.groupby("year")["output_t"].sum()
     scalars["japan_magnet_output_2010_over_2009"] = float(jp_out.get(2010, math.nan) / jp_out.get(2009, math.nan))
@@ -232,9 +252,19 @@ def measure(run: RunOutput, model: RareEarthModel) -> Measures:
         float(customers["unmet_t"].sum()) / need if need > 0 and run.covers(2011) else math.nan
     )
 
-    # the two-tier price
+    # the two-tier price and the applications abroad to China's capped legal exporters
     prices = china_prices(f)
     prices = prices.assign(year=_year(prices))
+    ndpr = prices[prices["tier"] == "ndpr_oxide"]
+    batch = ndpr[(ndpr["date"] >= SECOND_BATCH_2010[0]) & (ndpr["date"] <= SECOND_BATCH_2010[1])]
+    scalars["ndpr_export_over_domestic_2010h2"] = (
+        float(batch["export"].mean() / batch["domestic"].mean()) if len(batch) else math.nan
+    )
+    requests = model.export_requests.get((HOME, "ndpr_oxide"), {})
+    months = [i for i, d in enumerate(s["date"]) if LONG_EMBARGO_2011[0] <= d <= LONG_EMBARGO_2011[1]]
+    scalars["china_ndpr_applications_2011_t"] = (
+        float(sum(requests.get(i, 0.0) for i in months)) if run.covers(2011) else math.nan
+    )
     for tier, short in (("concentrate", "concentrate"), ("ndpr_oxide", "ndpr"), ("dytb_oxide", "dytb")):
         rows = prices[(prices["tier"] == tier) & prices["year"].between(*TWO_TIER_YEARS)]
         scalars[f"{short}_export_over_domestic_2010_11"] = (
@@ -292,15 +322,17 @@ CHECKS = (
         "smuggled rare earths in 2008 (t)", "baseline", "smuggled_2008_t", lo=13000, hi=30000, fact="F09",
         target="about 20,000 t",
         why_if_fail=(
-            "smuggling starts with the export duties of 2006-07 and runs at about 9.5 kt a year, below the "
-            "networks' capacity, because their margin (the duty evaded, less seizures and handling) is modest "
+            "smuggling starts with the export duties of 2006-07 and runs at about half the reported tonnage, below "
+            "the networks' capacity, because their margin (the duty evaded, less seizures and handling) is modest "
             f"before the quota cuts of 2010 ({CALIBRATION})"
         ),
     ),
     Check(
         "smuggled share of the concentrate and oxides that left China in 2008", "baseline",
         "smuggled_share_of_exits_2008", lo=0.27, hi=0.40, fact="F09", target="about one third",
-        why_if_fail=f"the same shortfall of smuggled tonnage before 2010: about a quarter, not a third ({CALIBRATION})",
+        why_if_fail=(
+            f"the same shortfall of smuggled tonnage before 2010: a fifth to a quarter, not a third ({CALIBRATION})"
+        ),
     ),
     Check(
         "a large share of China's mine output is smuggled out, 2005-09", "baseline",
@@ -318,42 +350,41 @@ CHECKS = (
         "the NdPr price index of 2011 over 2009", "baseline", "ndpr_2011_over_2009", lo=5, fact="F17",
         target="about 10x (Nd oxide)",
         why_if_fail=(
-            "magnet makers stock up on the news of the 2010 quota cut, the embargo and the crackdown, so the index "
-            "rises from late 2010, but China's legal mines make up most of the crackdown's cut in illegal output and "
-            f"the rise runs on into 2012, when the mining quota binds; in 2011 it is still far below its peak "
-            f"({CALIBRATION})"
+            "the spike is the rent on China's export quota, which lasts only while buyers abroad apply for more than "
+            "the quota; where their stocks fill early in 2011 the rent is gone by spring and the 2011 mean stays low"
         ),
     ),
     Check(
         "the NdPr price peaks in 2011 (year of the highest month of 2010-16)", "baseline", "ndpr_peak_year",
         lo=2011, hi=2011, fact="F17", target="2011",
         why_if_fail=(
-            "the rise that the stocking on news starts in late 2010 runs on into 2012, when the mining quota binds "
-            f"while magnet demand grows, and in some seeds the index levels off and peaks later still ({CALIBRATION})"
+            "the quota rent that makes the spike can end in late 2010 or come back in 2012, when buyers abroad who "
+            "ran their stocks down return to China's capped exporters"
         ),
     ),
     Check(
         "the NdPr price of 2015-12 is at most half of its 2011-12 peak", "baseline", "ndpr_2015_over_peak", hi=0.5,
         fact="F17", target="about 0.2 (40 against about 200 USD/kg)",
         why_if_fail=(
-            "from its peak, which comes in 2012, the NdPr index falls back only partly within three years, and in "
-            f"some seeds it levels off without falling ({CALIBRATION})"
+            "once the quota rent is gone the index follows China's costs, which the compliance costs and the "
+            "crackdown's expected penalty on illegal mining keep above their 2009 level"
         ),
     ),
     Check(
         "the DyTb price index of 2011 over 2009", "baseline", "dytb_2011_over_2009", lo=5, fact="F21",
         target="about 10x (Dy oxide)",
         why_if_fail=(
-            "as for NdPr, the stocking on news lifts the index from late 2010 but the rise is slow, and DyTb goes on "
-            f"rising to 2014-16 ({CALIBRATION})"
+            "the DyTb spike is high but brief: its export rent peaks in the winter of 2010-11 and is gone by "
+            "spring 2011, when DyTb's applications abroad fit in what the quota shared with concentrate and "
+            "NdPr leaves, so the 2011 mean stays far below the peak"
         ),
     ),
     Check(
         "the DyTb price of 2015-12 is at most half of its 2011-12 peak", "baseline", "dytb_2015_over_peak", hi=0.5,
         fact="F21", target="about 0.2 (230 against about 1400 USD/kg)",
         why_if_fail=(
-            "DyTb does not fall back: China's heavy rare earths stay short of demand under the ionic-clay quotas "
-            f"while Myanmar's supply grows only after 2014, so the index keeps rising to 2014-16 ({CALIBRATION})"
+            "in some seeds the DyTb spike is small and DyTb rises again with China's compliance costs, so 2015-12 is "
+            "near or above the 2011-12 peak"
         ),
     ),
     Check(
@@ -364,16 +395,14 @@ CHECKS = (
         "China's NdPr export price is above its domestic price in 2010-11", "baseline",
         "ndpr_export_over_domestic_2010_11", lo=1.1, target="above (the two-tier price, DESIGN section 5)",
         why_if_fail=(
-            "the export premium jumps when the 2010 quota cut binds but is gone within a few months: buyers abroad "
-            "take the networks' goods instead, their applications fall below the quota and the premium decays, so "
-            "over 2010-11 the legal export price stays near the domestic one (without smugglers it is several "
-            "times higher: see no_smuggling)"
+            "buyers abroad take the networks' goods instead of applying to China's legal exporters, so the quota "
+            "binds less and the premium stays small"
         ),
     ),
     Check(
         "China's DyTb export price is above its domestic price in 2010-11", "baseline",
         "dytb_export_over_domestic_2010_11", lo=1.1, target="above",
-        why_if_fail="as for NdPr: the premium lasts a month or two, because smugglers carry goods around the quota",
+        why_if_fail="as for NdPr: smugglers carry goods around the quota, so the premium stays small",
     ),
     Check(
         "without smuggling Japan gets less from China during the embargo (share of its early-2010 supply)",
@@ -384,7 +413,7 @@ CHECKS = (
         "no_smuggling", "japan_unmet_embargo_t", versus="baseline", lo=1e-6, target="larger",
         why_if_fail=(
             "Japan's customers buy magnets, which the embargo does not cover, and cut their use when prices jump, "
-            "so in most seeds no Japanese customer goes short in either world: the harm shows in their use and in "
+            "so in some seeds no Japanese customer goes short in either world: the harm shows in their use and in "
             "Japan's magnet makers' output instead (the next checks)"
         ),
     ),
@@ -403,6 +432,14 @@ CHECKS = (
     Check(
         "without smuggling the NdPr price peaks earlier (years)", "no_smuggling", "ndpr_peak_year",
         versus="baseline", hi=-1, target="earlier",
+        why_if_fail=(
+            "both worlds peak in 2011: without smugglers the spike starts sooner (next check) but also ends sooner, "
+            "so its highest month moves by a few months either way, not by a year"
+        ),
+    ),
+    Check(
+        "without smuggling the NdPr spike starts sooner (index of 2010-10..12 over 2009)", "no_smuggling",
+        "ndpr_late_2010_over_2009", versus="baseline", lo=0.5, target="higher: nothing gets around the quota",
     ),
     Check(
         "without smuggling the gap between China's NdPr export and domestic prices is wider", "no_smuggling",
@@ -420,14 +457,18 @@ CHECKS = (
         "without a Japanese stockpile Japan's magnet makers produce less in 2011 (ratio to 2009)", "no_stockpile",
         "japan_magnet_output_2011_over_2009", versus="baseline", hi=-1e-6, target="lower",
         why_if_fail=(
-            "the state buys its stockpile in the shortage, when it raises what Japan pays for oxides (next check), "
-            "and releases it only when import prices double: without it Japan's makers produce a little more"
+            "the state buys its stockpile at the top of the spike and releases it only when import prices double "
+            "again, so it gives Japan's makers little, and which way their output moves without it varies by seed"
         ),
     ),
     Check(
         "without a Japanese stockpile Japan pays less for NdPr in the year from the embargo (ratio to early 2010)",
         "no_stockpile", "japan_ndpr_import_price_year_after_over_2010h1", versus="baseline", hi=-1e-6,
         target="lower: the stockpile is bought in the shortage",
+        why_if_fail=(
+            "the stockpile's purchases add to the applications to China's export quota, but the quota rent they "
+            "add is small beside the seed-to-seed spread of the spike"
+        ),
     ),
     Check(
         "a 12-month embargo leaves Japan's customers short from the embargo to 2011 (unmet demand, t)",
@@ -444,18 +485,35 @@ CHECKS = (
     Check(
         "a 12-month embargo raises Japan's NdPr import price in the year from the embargo (ratio to early 2010)",
         "long_embargo", "japan_ndpr_import_price_year_after_over_2010h1", versus="baseline", lo=0.5, target="higher",
+        why_if_fail=(
+            "it is lower: barred from China's legal exporters, Japan's buyers stop applying to China's export quota, "
+            "which then stops binding, so the quota rent is gone by early 2011 and what Japan buys (smuggled "
+            "oxide, its stockpile's purchases) costs far less than oxide carrying the rent"
+        ),
     ),
     Check(
         "a 12-month embargo gives a higher NdPr price spike (peak over 2009)", "long_embargo", "ndpr_peak_over_2009",
         versus="baseline", lo=1e-6, target="higher",
         why_if_fail=(
-            "the peak comes in 2012, when the mining quota binds while magnet demand grows; the longer embargo adds "
-            "no news of its own after its start, and Japan's makers, cut off, produce less and buy less oxide"
+            "the spike splits in two: while Japan is barred, the quota rent collapses (see the check above), and it "
+            "comes back in 2012 when Japan's makers return with empty stocks; either part can be the higher, by seed"
         ),
+    ),
+    Check(
+        "a 12-month embargo leaves fewer applications abroad for China's NdPr exports in 2011-01..08 (t)",
+        "long_embargo", "china_ndpr_applications_2011_t", versus="baseline", hi=-1000, target="lower: Japan barred",
+    ),
+    Check(
+        "a 12-month embargo moves the NdPr spike into 2012 (2012 mean over 2009)", "long_embargo",
+        "ndpr_2012_over_2009", versus="baseline", lo=0.2, target="higher: Japan's makers return with empty stocks",
     ),
     Check(
         "without the crackdown smuggling stays higher in 2012-14 (t/yr)", "no_crackdown",
         "smuggled_2012_14_t_per_yr", versus="baseline", lo=1000, target="higher",
+    ),
+    Check(
+        "without the crackdown the NdPr price rises less in 2011 (2011 mean over 2009)", "no_crackdown",
+        "ndpr_2011_over_2009", versus="baseline", hi=-0.2, target="lower: smugglers keep supplying buyers abroad",
     ),
 )  # fmt: skip
 
@@ -472,6 +530,8 @@ INDICATORS = {
         "share by which the NdPr index falls from its highest month of 2010-16 to its lowest of the next 36 months "
         "(n/a if the run ends sooner)"
     ),
+    "ndpr_late_2010_over_2009": "NdPr oxide price index: mean of 2010-10..12 over the 2009 mean",
+    "ndpr_2012_over_2009": "NdPr oxide price index: 2012 mean over the 2009 mean",
     "smuggled_2008_t": "smuggled out of China in 2008, t (all tiers)",
     "china_mining_2005_09_t_per_yr": "China's mine output (legal and illegal), t/yr, mean of 2005-09",
     "smuggled_2005_09_t_per_yr": "smuggled t/yr, mean of 2005-09",
@@ -480,6 +540,7 @@ INDICATORS = {
     "smuggled_2009_10_t_per_yr": "smuggled t/yr, mean of 2009-10",
     "smuggled_2012_14_t_per_yr": "smuggled t/yr, mean of 2012-14",
     "smuggled_2012_14_over_2009_10": "smuggled t/yr, 2012-14 over 2009-10",
+    "smuggled_2011_t": "smuggled out of China in 2011, t (all tiers)",
     "illegal_mining_2011_over_2010": "output of China's illegal mines, 2011 over 2010",
     "illegal_mining_2013_over_2010": "output of China's illegal mines, 2013 over 2010",
     "embargo_months": "months of the embargo on Japan (from the events table)",
@@ -492,6 +553,8 @@ INDICATORS = {
     "japan_ndpr_import_price_year_after_over_2010h1": (
         "Japan's NdPr import price (value over t, all origins) in the 12 months from the embargo over 2010-01..06"
     ),
+    "japan_stockpile_ndpr_t": "NdPr oxide Japan's state buys for its stockpile from the embargo to 2011-12, t",
+    "japan_stockpile_ndpr_price_over_2010h1": ("mean price of that NdPr over Japan's NdPr import price of 2010-01..06"),
     "japan_magnet_output_2010_over_2009": "Japanese magnet makers' output, 2010 over 2009",
     "japan_magnet_output_2011_over_2009": "Japanese magnet makers' output, 2011 over 2009",
     "japan_magnet_imports_2011_over_2009": "Japan's magnet imports (t, all origins), 2011 over 2009",
@@ -503,6 +566,10 @@ INDICATORS = {
     "japan_unmet_share_embargo": "Japan's customers' unmet demand over their need, embargo to 2011-12",
     "concentrate_export_over_domestic_2010_11": "China's legal concentrate export price over domestic price, 2010-11",
     "ndpr_export_over_domestic_2010_11": "China's legal NdPr export price over domestic price, 2010-11",
+    "ndpr_export_over_domestic_2010h2": "China's legal NdPr export price over domestic price, 2010-07..12",
+    "china_ndpr_applications_2011_t": (
+        "applications from buyers abroad to China's legal NdPr exporters (capped by the export quota), 2011-01..08, t"
+    ),
     "dytb_export_over_domestic_2010_11": "China's legal DyTb export price over domestic price, 2010-11",
 }
 
@@ -530,42 +597,41 @@ def narrative(r: Result) -> str:
         "times its early-2010 level. Japan's customers (users of magnets, which the embargo does not cover, and "
         f"of concentrate) are left short of {b(base, 'japan_unmet_embargo_t')} t from the embargo to 2011-12, out "
         f"of a need of {m(base, 'japan_need_embargo_t')} t (short at all in {some(base, 'japan_unmet_embargo_t')} "
-        "of seeds). As modelled, the two-month embargo barely hurts Japan: smuggling keeps its supply going. Japan "
+        "of seeds). As modelled, the two-month embargo itself barely cuts Japan's supply: smuggling keeps it going; "
+        "what cuts its makers' output is the price spike that the quota cut starts (see Prices). Japan "
         "still reacts (the embargo is its shock): it raises its buyers' inventory targets, puts a risk premium on "
         "China, starts a stockpile and co-finances Lynas (see the japan_response experiment).",
         "",
-        "**Prices.** Magnet makers everywhere stock up on news of a supply cut (the quota cut of 2010, the embargo, "
-        "the crackdown; docs/ODD.md 7.9), so the NdPr index rises from late 2010. Its 2011 mean is "
+        "**Prices.** China's second export batch of 2010 is much smaller than the first, and buyers abroad, who also "
+        "stock up on the news of the quota cut, the embargo and the crackdown (docs/ODD.md 7.9), apply for more "
+        "than it allows: the export premium (the quota's rent, ODD 7.1) climbs, and the NdPr index, which "
+        "weighs all trade, with it. Its 2011 mean is "
         f"{b(base, 'ndpr_2011_over_2009')} times the 2009 mean, its highest month of 2011-12 "
         f"{b(base, 'ndpr_peak_over_2009')} times (DyTb {b(base, 'dytb_2011_over_2009')} and "
         f"{b(base, 'dytb_peak_over_2009')}). The highest month of 2010-16 falls in {b(base, 'ndpr_peak_year')} for "
         f"NdPr and {b(base, 'dytb_peak_year')} for DyTb. Within three years of its peak NdPr falls by "
         f"{b(base, 'ndpr_fall_3y_after_peak')} of it; in 2015-12 it is at {m(base, 'ndpr_2015_over_peak')} of its "
-        f"2011-12 peak, and DyTb at {m(base, 'dytb_2015_over_peak')}. The real Nd and Dy oxide prices peaked in "
-        "2011 and had fallen most of the way back by 2015 (F17, F21): the model's rise is slower, smaller and "
-        "later, NdPr falls back only partly and DyTb not at all (docs/calibration.md, known misfits). The "
-        "crackdown drives the rise: its expected penalty adds to the illegal mines' costs, so they produce only at "
-        "higher prices, it ends the smugglers' cheap supply abroad, and as news of a supply cut it makes magnet "
-        f"makers stock up. Without the crackdown the NdPr peak is {m('no_crackdown', 'ndpr_peak_over_2009')} "
-        f"times 2009 and the DyTb peak {m('no_crackdown', 'dytb_peak_over_2009')} times.",
+        f"2011-12 peak, and DyTb at {m(base, 'dytb_2015_over_peak')}. As in the record (F17, F21), the spike comes "
+        "in 2011 and falls most of the way back: it ends when buyers abroad, stocked up and using less at such "
+        "prices, apply for less than the quota. The DyTb rent is high but brief, gone by spring 2011, so DyTb's "
+        "2011 mean stays far below its peak.",
         "",
         "**The two-tier price.** In 2010-11 China's legal export price is "
         f"{b(base, 'ndpr_export_over_domestic_2010_11')} times its domestic price for NdPr, "
         f"{b(base, 'dytb_export_over_domestic_2010_11')} for DyTb and "
-        f"{m(base, 'concentrate_export_over_domestic_2010_11')} for concentrate: the export premium jumps when the "
-        "quota cut binds in mid-2010 but is gone within a few months, because buyers abroad take the networks' "
-        "goods, their applications to China's legal exporters fall below the quota and the premium decays (docs/"
-        "ODD.md 7.1). Without smugglers the NdPr export price is "
-        f"{m('no_smuggling', 'ndpr_export_over_domestic_2010_11')} times the domestic one.",
+        f"{m(base, 'concentrate_export_over_domestic_2010_11')} for concentrate. Smugglers blunt it at first: in "
+        f"2010-07..12 the NdPr ratio is {m(base, 'ndpr_export_over_domestic_2010h2')} with them and "
+        f"{m('no_smuggling', 'ndpr_export_over_domestic_2010h2')} without them. But as the crackdown seizes their "
+        "cargo in 2011, the buyers abroad they supplied turn to China's legal exporters and keep the quota binding "
+        "for longer.",
         "",
         f"**The crackdown.** Smuggling falls from {m(base, 'smuggled_2009_10_t_per_yr')} t/yr in 2009-10 to "
         f"{m(base, 'smuggled_2012_14_t_per_yr')} t/yr in 2012-14 (ratio {b(base, 'smuggled_2012_14_over_2009_10')}): "
-        "seizures and arrests cut the networks' capacity and make the trade unprofitable. The expected penalty "
-        f"cuts the illegal mines' output to {m(base, 'illegal_mining_2011_over_2010')} of its 2010 level in 2011, "
-        f"but with prices up they are back to {m(base, 'illegal_mining_2013_over_2010')} of it in 2013, selling at "
-        "home. The consolidation of 2015 changes nothing in the model: China's legal firms are state-backed from "
-        "the start, so merging them into groups only pools their cash (a run without it gives the same tables), "
-        "and no variant here removes it.",
+        "seizures and arrests cut the networks' capacity and make the trade unprofitable. The illegal mines' output "
+        f"in 2011 is {m(base, 'illegal_mining_2011_over_2010')} of its 2010 level, the spike's prices offsetting "
+        f"the crackdown's expected penalty, and {m(base, 'illegal_mining_2013_over_2010')} of it in 2013, selling "
+        "at home. The consolidation of 2015 changes little in the model: China's legal firms are state-backed from "
+        "the start, so merging them into groups only pools their cash; no variant here removes it.",
         "",
         "Each counterfactual (to 2016):",
         "",
@@ -582,26 +648,42 @@ def narrative(r: Result) -> str:
             f"{m(v.name, 'ndpr_export_over_domestic_2010_11')}; smuggling {m(v.name, 'smuggled_2012_14_t_per_yr')} "
             "t/yr in 2012-14."
         )
-    ns, le = "no_smuggling", "long_embargo"
+    ns, le, nc = "no_smuggling", "long_embargo", "no_crackdown"
     lines += [
         "",
         "Without smugglers (a world that never had them) the embargo is tight: nothing comes from China, and "
-        "Japan's magnet makers cut output in 2010, since in 2010 no one outside China sells oxides in quantity. "
-        "The quota rent is no longer arbitraged away, so the NdPr index spikes at once, in the winter of 2010-11, "
-        f"and falls by {m(ns, 'ndpr_fall_3y_after_peak')} of its peak within three years, instead of rising into "
-        "2012. Japan's customers pay for it in use rather than in shortage: their need from the embargo to 2011-12 "
-        f"is {m(ns, 'japan_need_embargo_t')} t against {m(base, 'japan_need_embargo_t')} t, and some of them go "
-        f"short in {some(ns, 'japan_unmet_embargo_t')} of seeds. The stockpile that Japan's shock rule sets up is "
-        "bought during the shortage: it raises what Japan pays for NdPr a little and gives its makers nothing "
-        "(without it their 2011 output is "
-        f"{m('no_stockpile', 'japan_magnet_output_2011_over_2009')} of 2009, against "
-        f"{m(base, 'japan_magnet_output_2011_over_2009')}). A 12-month embargo outlasts what the networks can carry "
-        "once the crackdown of 2010-11 starts seizing their cargo: Japan's magnet output collapses in 2011 while "
-        "its buyers turn to magnets made elsewhere, which the embargo does not cover (Japan's magnet imports of "
-        f"2011 are {m(le, 'japan_magnet_imports_2011_over_2009')} times those of 2009, against "
-        f"{m(base, 'japan_magnet_imports_2011_over_2009')}), and its customers go short in "
-        f"{some(le, 'japan_unmet_embargo_t')} of seeds. Without the crackdown smuggling goes on after 2011 and "
-        "prices rise much less.",
+        "Japan's magnet makers, whom no one outside China can supply with oxides in quantity in 2010, produce "
+        f"{b(ns, 'japan_magnet_output_2010_over_2009')} of their 2009 output in 2010, against "
+        f"{b(base, 'japan_magnet_output_2010_over_2009')} with smugglers. "
+        "Nothing gets around the quota, so the spike starts sooner: the NdPr index of 2010-10..12 is "
+        f"{b(ns, 'ndpr_late_2010_over_2009')} times 2009, against {b(base, 'ndpr_late_2010_over_2009')} with "
+        "smugglers. It also ends sooner in most seeds, since no seized smuggling pushes buyers abroad back to the "
+        f"quota in 2011, so it peaks in {m(ns, 'ndpr_peak_year')} as well, at {b(ns, 'ndpr_peak_over_2009')} times "
+        "2009. Japan's customers pay for it in use and in shortage: their need from the embargo to 2011-12 is "
+        f"{m(ns, 'japan_need_embargo_t')} t against {m(base, 'japan_need_embargo_t')} t, and some of them go short "
+        f"in {some(ns, 'japan_unmet_embargo_t')} of seeds (in {some(base, 'japan_unmet_embargo_t')} with "
+        f"smugglers). Japan's state buys {b(base, 'japan_stockpile_ndpr_t')} t of NdPr for the stockpile its shock "
+        f"rule sets up, at {m(base, 'japan_stockpile_ndpr_price_over_2010h1')} times Japan's early-2010 import "
+        "price: at the top of the spike. It gives Japan's customers nothing they lack (none goes short in either "
+        "world) and its makers no clear gain (their 2011 output is "
+        f"{b('no_stockpile', 'japan_magnet_output_2011_over_2009')} "
+        f"of 2009 without it, against {b(base, 'japan_magnet_output_2011_over_2009')}). A 12-month embargo cuts "
+        "Japan's supply and its magnet output in 2011, and its buyers turn to magnets made elsewhere, which the "
+        f"embargo does not cover (Japan's magnet imports of 2011 are {m(le, 'japan_magnet_imports_2011_over_2009')} "
+        f"times those of 2009, against {m(base, 'japan_magnet_imports_2011_over_2009')}); its customers go short in "
+        f"{some(le, 'japan_unmet_embargo_t')} of seeds. But it does not make the oxide dearer for Japan: barred "
+        "from China's legal exporters, Japan's buyers stop applying for the quota (applications abroad in "
+        f"2011-01..08 {m(le, 'china_ndpr_applications_2011_t')} t against {m(base, 'china_ndpr_applications_2011_t')} "
+        "t), which then stops binding, so the quota rent collapses early in 2011 (the NdPr index of 2011 is "
+        f"{b(le, 'ndpr_2011_over_2009')} times 2009) and comes back in 2012 when Japan's makers return with empty "
+        f"stocks (2012 mean {b(le, 'ndpr_2012_over_2009')} times 2009, against {b(base, 'ndpr_2012_over_2009')}). "
+        "Without the crackdown smuggling goes on: "
+        f"{m(nc, 'smuggled_2011_t')} t in 2011 against {m(base, 'smuggled_2011_t')} t, and "
+        f"{m(nc, 'smuggled_2012_14_t_per_yr')} t/yr in 2012-14. The networks keep supplying buyers abroad, so "
+        "fewer of them apply to China's legal exporters and the NdPr rent ends sooner: the 2011 mean is "
+        f"{b(nc, 'ndpr_2011_over_2009')} times 2009. DyTb moves the other way in most seeds (peak "
+        f"{b(nc, 'dytb_peak_over_2009')} times 2009): its brief rent lasts longer without the crackdown, a "
+        "difference that comes from how the three tiers share one quota and that this experiment does not trace.",
     ]
     return "\n".join(lines)
 
