@@ -1,5 +1,5 @@
-"""Japan's response to the 2010 shock: what did it change, and how exposed would Japan have been to
-China's 2025 export controls without it?
+"""Japan's response to the 2010 shock: what did it change, and how exposed would Japan have been
+to China's 2025 export controls without it?
 
 Japan's shock rule (agents/state.py) answers China's 2010 embargo by raising its buyers' inventory
 targets, putting a risk premium on supply from China, setting a state stockpile target and
@@ -12,6 +12,13 @@ premium). Each shows Japan's share of its rare-earth imports from China before a
 its exposure to the licence delays on DyTb oxide and magnets from 2025-04-04 (F34): its
 customers' unmet demand and need (`model.unmet_demand_by_country()`), its imports of the
 controlled goods from China and its magnet makers' output.
+
+In the recalibrated history world no Japanese customer goes short under the real two-month
+licences, with or without the response: Japan's magnet makers run far below their capacity and,
+with the makers in the USA and Europe, sell from their stocks of magnets until the licences come
+through. So each world is also run with a stronger cut that outlasts those stocks (the `cut_`
+variants): on top of the licences, China stops all exports of magnets and of the oxides they are
+made of for a year from 2025-04. That is where the response shows.
 """
 
 from __future__ import annotations
@@ -47,6 +54,11 @@ EMBARGO = ("2010-09", "2011-12")
 YEARLY_WINDOW = (2000, 2026)
 MONTHLY_WINDOW = ("2021-01", "2026-12")
 EXPOSURE_YEAR = 2024
+CUT_START = "2025-04"
+CUT_MONTHS = 12
+CUT_TIERS = ("ndpr_oxide", "dytb_oxide", "magnet")
+"""The stronger cut of the `cut_` variants: every export of magnets and their oxides, for a year
+(the real licences delay DyTb oxide and magnets by two months on average, F34)."""
 
 
 # --- counterfactual edits -----------------------------------------------------------------------
@@ -61,6 +73,18 @@ def no_lynas(data: edits.Data) -> None:
     for section in ("miners", "refiners", "magnet_makers"):
         data[section] = [f for f in data.get(section, []) if f["name"] not in LYNAS]
     data["events"] = [e for e in data.get("events", []) if e.get("firm") not in LYNAS]
+
+
+def year_long_cut(data: edits.Data) -> None:
+    """On top of the licences, China stops its exports of magnets, NdPr and DyTb oxide to every other
+    country for `CUT_MONTHS` months from `CUT_START`: a cut that outlasts the magnet makers' stocks,
+    which carry Japan through the real two-month licences in every world."""
+    for st in data["states"]:
+        if st["country"] != CHINA:
+            edits.add_event(
+                data, date=CUT_START, kind="embargo", state=CHINA, target=st["country"], tiers=list(CUT_TIERS),
+                months=CUT_MONTHS, note="counterfactual (japan_response): a year-long stop of magnets and oxides",
+            )  # fmt: skip
 
 
 # --- measures --------------------------------------------------------------------------------
@@ -132,8 +156,13 @@ def measure(run: RunOutput, model: RareEarthModel) -> Measures:
     scalars["jp_dytb_imports_2025_26_over_2024"] = (
         monthly_mean(dytb, "quantity_t", *CONTROLS) / dytb_before if dytb_before > 0 else math.nan
     )
-    makers = ag[(ag["country"] == JAPAN) & (ag["type"] == "magnet_maker")].groupby("year")["output_t"].sum()
+    jp_makers = ag[(ag["country"] == JAPAN) & (ag["type"] == "magnet_maker")]
+    makers = jp_makers.groupby("year")["output_t"].sum()
     made_2024 = float(makers.get(EXPOSURE_YEAR, math.nan))
+    capacity_2024 = float(jp_makers.loc[jp_makers["year"] == EXPOSURE_YEAR, "capacity_t"].sum())
+    scalars["jp_magnet_utilisation_2024"] = (
+        made_2024 / capacity_2024 if run.covers(EXPOSURE_YEAR) and capacity_2024 > 0 else math.nan
+    )
     scalars["jp_magnet_output_2025_26_over_2024"] = (
         float(makers.reindex([2025, 2026]).mean()) / made_2024
         if run.covers(2026) and made_2024 > 0  # no ratio to a year without output
@@ -191,6 +220,9 @@ def measure(run: RunOutput, model: RareEarthModel) -> Measures:
     return Measures(scalars, pd.concat([yearly, monthly], ignore_index=True))
 
 
+STOCKPILE_ONLY_PARAMS = (("shock_inventory_months", 0.0), ("shock_risk_premium", 0.0))
+"""The stockpile alone: Japan's shock rule raises no inventory targets and puts no premium on China."""
+CUT_LABEL = "; and a year-long Chinese stop of magnets and their oxides from 2025-04"
 VARIANTS = (
     Variant("baseline", "the history world as it is"),
     Variant("no_response", "no Japanese response to shocks", (no_response,), until=CF_UNTIL),
@@ -199,11 +231,28 @@ VARIANTS = (
         "stockpile_only",
         "the stockpile alone: no Lynas, inventory targets or risk premium",
         (no_lynas,),
-        params=(("shock_inventory_months", 0.0), ("shock_risk_premium", 0.0)),
+        params=STOCKPILE_ONLY_PARAMS,
+        until=CF_UNTIL,
+    ),
+    Variant("cut", "the history world" + CUT_LABEL, (year_long_cut,), until=CF_UNTIL),
+    Variant("cut_no_response", "no Japanese response" + CUT_LABEL, (no_response, year_long_cut), until=CF_UNTIL),
+    Variant("cut_no_lynas", "no Lynas" + CUT_LABEL, (no_lynas, year_long_cut), until=CF_UNTIL),
+    Variant(
+        "cut_stockpile_only",
+        "the stockpile alone" + CUT_LABEL,
+        (no_lynas, year_long_cut),
+        params=STOCKPILE_ONLY_PARAMS,
         until=CF_UNTIL,
     ),
 )
+"""The first four ask the question under the real 2025 licences; the `cut_` four ask it again under a
+stronger cut, because the real licences leave no Japanese customer short in any world."""
 
+NOT_SHORT_UNDER_LICENCES = (
+    "no Japanese customer goes short under the real two-month licences in either world: Japan's magnet makers run "
+    "far below capacity and, with the makers in the USA and Europe, sell from their stocks of magnets until the "
+    "licences come through (under the year-long cut of the cut_ variants the response does matter)"
+)
 CHECKS = (
     Check(
         "Japan's imports of concentrate and oxides come from China before 2010 (share, 2005-09)", "baseline",
@@ -229,8 +278,8 @@ CHECKS = (
         "Japan's China share of concentrate and oxide imports around 2018-20", "baseline",
         "jp_china_share_oxides_2018_20", lo=0.45, hi=0.75, target="about 60% (press reports)",
         why_if_fail=(
-            "Japan's buyers keep the risk premium on Chinese supply for good and Lynas sells them much of its "
-            "output, so Japan turns away from China further than it did (without Lynas the share is near 50%)"
+            "Mount Weld runs at about its capacity or more in 2017-19 and Japan's buyers keep their risk premium on "
+            "Chinese supply, so Japan turns further from China than it did (without Lynas the share is near 60%)"
         ),
     ),
     Check(
@@ -238,12 +287,13 @@ CHECKS = (
         "jp_china_share_oxides_2014_19", versus="baseline", lo=0.1, target="higher",
     ),
     Check(
-        "without its response Japan relies more on China in 2024 (share of concentrate and oxide imports)",
-        "no_response", "jp_china_share_oxides_2024", versus="baseline", lo=0.1, target="higher",
+        "without its response Japan relies more on China in 2020-24 (share of concentrate and oxide imports)",
+        "no_response", "jp_china_share_oxides_2020_24", versus="baseline", lo=0.1, target="higher",
     ),
     Check(
         "without its response Japan's customers are left shorter under the 2025 controls (unmet demand, t)",
         "no_response", "jp_unmet_controls_t", versus="baseline", lo=1e-6, target="larger",
+        why_if_fail=NOT_SHORT_UNDER_LICENCES,
     ),
     Check(
         "without its response Lynas never opens (year of Mount Weld's opening)", "no_response",
@@ -255,12 +305,7 @@ CHECKS = (
     ),
     Check(
         "without Lynas Japan's customers are left shorter under the 2025 controls (unmet demand, t)", "no_lynas",
-        "jp_unmet_controls_t", versus="baseline", lo=1e-6, target="larger",
-        why_if_fail=(
-            "no Japanese customer goes short in either world: the rest of Japan's response stays in this world, and "
-            "its higher inventory targets and risk premium on China carry Japan's customers through the first "
-            "months of the licences (without them, with the stockpile alone, they go short)"
-        ),
+        "jp_unmet_controls_t", versus="baseline", lo=1e-6, target="larger", why_if_fail=NOT_SHORT_UNDER_LICENCES,
     ),
     Check(
         "with the stockpile alone Japan's China share stays higher (2014-19)", "stockpile_only",
@@ -269,14 +314,32 @@ CHECKS = (
     Check(
         "with the stockpile alone Japan's customers are left shorter under the 2025 controls (unmet demand, t)",
         "stockpile_only", "jp_unmet_controls_t", versus="baseline", lo=1e-6, target="larger",
+        why_if_fail=NOT_SHORT_UNDER_LICENCES,
     ),
     Check(
         "the stockpile alone leaves Japan's customers less short under the 2025 controls than no response (t)",
         "stockpile_only", "jp_unmet_controls_t", versus="no_response", hi=-1e-6, target="smaller",
+        why_if_fail=NOT_SHORT_UNDER_LICENCES,
+    ),
+    Check(
+        "under a year-long cut, without its response Japan's customers are left shorter (share of need unmet)",
+        "cut_no_response", "jp_unmet_share_controls", versus="cut", lo=0.05, target="larger",
+    ),
+    Check(
+        "under a year-long cut, without Lynas Japan's customers are left shorter (share of need unmet)",
+        "cut_no_lynas", "jp_unmet_share_controls", versus="cut", lo=1e-6, target="larger",
+    ),
+    Check(
+        "under a year-long cut, with the stockpile alone Japan's customers are left shorter (share of need unmet)",
+        "cut_stockpile_only", "jp_unmet_share_controls", versus="cut", lo=0.05, target="larger",
+    ),
+    Check(
+        "under a year-long cut, the stockpile alone leaves Japan's customers less short than no response (t)",
+        "cut_stockpile_only", "jp_unmet_controls_t", versus="cut_no_response", hi=-1e-6, target="smaller",
         why_if_fail=(
             "the state releases its magnets only once their import price has doubled over its three-year mean, a "
-            "sixth of the stock a month, and its shock rule fires again in mid-2025 and raises its stockpile "
-            "targets, so it also buys while its customers are short"
+            "sixth of the stock a month, and its shock rule fires again when the cut starts and raises its "
+            "stockpile targets, so it buys magnets while its customers are short"
         ),
     ),
 )  # fmt: skip
@@ -308,6 +371,7 @@ INDICATORS = {
         "Japan's DyTb oxide imports (all origins, with its stockpile), monthly mean 2025-04..2026-12 over 2024"
     ),
     "jp_magnet_output_2025_26_over_2024": "Japanese magnet makers' output, mean of 2025-26 over 2024",
+    "jp_magnet_utilisation_2024": "Japanese magnet makers' output over their capacity, 2024",
     "jp_unmet_controls_t": "Japan's customers' unmet demand, 2025-04..2026-12, t",
     "jp_need_controls_t": (
         "Japan's customers' need (what they would use, after their response to prices), 2025-04..2026-12, t"
@@ -321,6 +385,18 @@ def narrative(r: Result) -> str:
     m, b, some = r.text, r.summary, r.percent  # median; median [band]; share of seeds
 
     base = "baseline"
+
+    def world(v: Variant) -> str:
+        return (
+            f"- **{v.name}** ({v.label}): Japan's imports of the controlled goods from China "
+            f"{m(v.name, 'jp_controlled_from_china_2025_26_over_2024')} of 2024; its magnet output "
+            f"{m(v.name, 'jp_magnet_output_2025_26_over_2024')} of 2024; its customers' unmet demand "
+            f"{b(v.name, 'jp_unmet_controls_t')} t ({m(v.name, 'jp_unmet_share_controls')} of their need; short at "
+            f"all in {some(v.name, 'jp_unmet_controls_t')} of seeds)."
+        )
+
+    licences = [v for v in r.experiment.variants[1:] if not v.name.startswith("cut")]
+    cuts = [v for v in r.experiment.variants if v.name.startswith("cut")]
     lines = [
         f"**Before 2010.** China supplies {b(base, 'jp_china_share_oxides_2005_09')} of Japan's imports of "
         "concentrate and oxides in 2005-09 (median [90% band] across seeds; F14): once Mountain Pass has stopped "
@@ -334,11 +410,11 @@ def narrative(r: Result) -> str:
         f"{b(base, 'jp_unmet_2010_11_t')} t in 2010-09..2011-12 (see the embargo_2010 experiment). Mount Weld "
         f"opens in {b(base, 'lynas_mount_weld_open_year')} and the Malaysian refinery in "
         f"{b(base, 'lynas_malaysia_open_year')} (real: first feed 2012-11, F16). China's share of Japan's "
-        f"concentrate and oxide imports falls to {b(base, 'jp_china_share_oxides_2014_19')} in 2014-19 and "
+        f"concentrate and oxide imports falls to {b(base, 'jp_china_share_oxides_2014_19')} in 2014-19 and is "
         f"{b(base, 'jp_china_share_oxides_2020_24')} in 2020-24; around 2018-20 it is "
-        f"{m(base, 'jp_china_share_oxides_2018_20')}, below the share reported in the press. By 2024 Mount Weld "
-        f"produces {b(base, 'lynas_mount_weld_output_2024_t')} t while Lynas Malaysia separates "
-        f"{m(base, 'lynas_malaysia_output_2024_t')} t of feed. Magnets go the other way in every world: China "
+        f"{m(base, 'jp_china_share_oxides_2018_20')} (reported: about 60%). By 2024 Mount Weld produces "
+        f"{b(base, 'lynas_mount_weld_output_2024_t')} t while Lynas Malaysia separates "
+        f"{b(base, 'lynas_malaysia_output_2024_t')} t of feed. Magnets go the other way in every world: China "
         f"supplies {m(base, 'jp_china_share_magnets_2014_19')} of Japan's magnet imports in 2014-19 "
         f"({m('no_response', 'jp_china_share_magnets_2014_19')} without the response). Japan's response changed "
         "where its raw materials come from, not its magnets.",
@@ -346,39 +422,43 @@ def narrative(r: Result) -> str:
         f"**The 2025 controls.** In 2024 China still supplies {m(base, 'jp_china_share_controlled_2024')} of "
         "Japan's imports of DyTb oxide and magnets, the goods the licences cover. Under the controls Japan's "
         "monthly imports of them from China fall to "
-        f"{b(base, 'jp_controlled_from_china_2025_26_over_2024')} of their 2024 level, and Japan's magnet makers "
-        f"produce {m(base, 'jp_magnet_output_2025_26_over_2024')} times their 2024 output. Japan's customers are "
+        f"{b(base, 'jp_controlled_from_china_2025_26_over_2024')} of their 2024 level, yet Japan's customers are "
         f"left short of {b(base, 'jp_unmet_controls_t')} t in 2025-04..2026-12, out of a need of "
-        f"{m(base, 'jp_need_controls_t')} t (short at all in {some(base, 'jp_unmet_controls_t')} of seeds). "
-        f"Japan's shock rule fires again in 2025-26 in {some(base, 'jp_shock_2025')} of seeds: it raises "
-        "inventory targets and the stockpile target in the shortage.",
+        f"{m(base, 'jp_need_controls_t')} t (short at all in {some(base, 'jp_unmet_controls_t')} of seeds), and so "
+        "in every world below: the licences let almost nothing through in their first months, but Japan's magnet "
+        f"makers used only {b(base, 'jp_magnet_utilisation_2024')} of their capacity in 2024 "
+        f"({m('no_response', 'jp_magnet_utilisation_2024')} without the response); they and the makers in the USA "
+        "and Europe sell from their stocks of magnets until they have raised their output, to "
+        f"{m(base, 'jp_magnet_output_2025_26_over_2024')} times Japan's 2024 output in 2025-26. Japan's shock rule "
+        f"fires again in 2025-26 in {some(base, 'jp_shock_2025')} of seeds, when its imports from China fall and "
+        "part of its buyers' orders go unfilled.",
         "",
-        "Each counterfactual (to 2026):",
+        "Each counterfactual under the real licences (to 2026):",
         "",
-    ]
-    for v in r.experiment.variants[1:]:
-        lines.append(
-            f"- **{v.name}** ({v.label}): China's share of Japan's concentrate and oxide imports "
-            f"{m(v.name, 'jp_china_share_oxides_2014_19')} in 2014-19 and {m(v.name, 'jp_china_share_oxides_2024')} "
-            f"in 2024; Mount Weld opens in {m(v.name, 'lynas_mount_weld_open_year')} (2027: never); Japan's imports "
-            "of the controlled goods from China under the controls "
-            f"{m(v.name, 'jp_controlled_from_china_2025_26_over_2024')} of 2024; its magnet output "
-            f"{m(v.name, 'jp_magnet_output_2025_26_over_2024')} of 2024; its customers' unmet demand "
-            f"{b(v.name, 'jp_unmet_controls_t')} t ({m(v.name, 'jp_unmet_share_controls')} of their need; short at "
-            f"all in {some(v.name, 'jp_unmet_controls_t')} of seeds)."
-        )
-    lines += [
+        *[world(v) for v in licences],
         "",
-        "Lynas is what diversifies Japan's raw materials: without it, whether or not Japan responds otherwise, "
-        "China's share of Japan's concentrate and oxide imports is back to "
-        f"{m('no_lynas', 'jp_china_share_oxides_2024')} by 2024 (baseline {m(base, 'jp_china_share_oxides_2024')}). "
-        "What keeps Japan's customers supplied under the 2025 controls is the rest of the response, the higher "
-        "inventory targets and the risk premium: without Lynas but with them Japan's customers are short of "
-        f"{m('no_lynas', 'jp_unmet_controls_t')} t, against {m('stockpile_only', 'jp_unmet_controls_t')} t with the "
-        f"stockpile alone and {m('no_response', 'jp_unmet_controls_t')} t with no response. The stockpile alone "
-        "protects them little: the state releases its magnets only once their import price has doubled over its "
-        "three-year mean, a sixth of the stock a month, and its shock rule fires again in mid-2025 and raises the "
-        "stockpile targets, so it also buys while its customers are short.",
+        "**A year-long cut.** Since the real licences leave no Japanese customer short in any world, each world is "
+        "run again with China stopping all exports of magnets, NdPr and DyTb oxide for a year from 2025-04, long "
+        "enough to outlast the makers' stocks of magnets (the window 2025-04..2026-12 also holds the nine months "
+        "after the cut, when Japan's imports from China come back):",
+        "",
+        *[world(v) for v in cuts],
+        "",
+        "Lynas is what diversifies Japan's raw materials: without it China's share of Japan's concentrate and "
+        f"oxide imports is {m('no_lynas', 'jp_china_share_oxides_2014_19')} in 2014-19 and "
+        f"{m('no_lynas', 'jp_china_share_oxides_2020_24')} in 2020-24 (baseline "
+        f"{m(base, 'jp_china_share_oxides_2014_19')} and {m(base, 'jp_china_share_oxides_2020_24')}; with no "
+        f"response {m('no_response', 'jp_china_share_oxides_2020_24')} in 2020-24). Under the real licences that "
+        "makes no difference to Japan's customers. Under the year-long cut the whole response keeps them supplied "
+        f"best (short {m('cut', 'jp_unmet_share_controls')} of their need, Japan's magnet output "
+        f"{m('cut', 'jp_magnet_output_2025_26_over_2024')} times 2024, with oxide from Lynas); without Lynas "
+        f"{m('cut_no_lynas', 'jp_unmet_share_controls')}; with the stockpile alone "
+        f"{m('cut_stockpile_only', 'jp_unmet_share_controls')}; with no response "
+        f"{m('cut_no_response', 'jp_unmet_share_controls')} (Japan's magnet output "
+        f"{m('cut_no_response', 'jp_magnet_output_2025_26_over_2024')} times 2024). The stockpile alone protects "
+        "them little: its shock rule fires again when the cut starts and raises the stockpile targets, so the "
+        "state buys magnets while its customers are short, and it releases them only once their import price has "
+        "doubled over its three-year mean, a sixth of the stock a month.",
     ]
     return "\n".join(lines)
 
@@ -446,4 +526,4 @@ EXPERIMENT = Experiment(
     figures=figures,
 )
 
-__all__ = ["EXPERIMENT", "china_share", "japan_imports", "measure", "no_lynas", "no_response"]
+__all__ = ["EXPERIMENT", "china_share", "japan_imports", "measure", "no_lynas", "no_response", "year_long_cut"]

@@ -1,7 +1,9 @@
 """japan_response, reduced (2 seeds, to 2026): Japan answers the 2010 embargo by co-financing Lynas,
 which turns its raw-material imports away from China; without the response (or without Lynas)
-Japan stays dependent on China, and without the response, or with its stockpile alone, Japan's
-customers go short under the 2025 controls."""
+Japan stays more dependent on China. Under the real 2025 licences no Japanese customer goes short
+in any world (Japan's magnet makers have idle capacity and, with those abroad, stocks of magnets);
+under a year-long Chinese stop of magnets and their oxides they do, and then the response shows:
+without it, or with its stockpile alone, about a quarter of their need goes unmet."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from experiments.experiment import Result, run_experiment
 SEEDS = 2
 BASE_SEED = 0
 UNTIL = "2026-12"
+LICENCE_WORLDS = ("baseline", "no_response", "no_lynas", "stockpile_only")
 
 
 @cache
@@ -40,31 +43,53 @@ def test_japan_finances_lynas_and_turns_away_from_china() -> None:
     assert all(u < 0.005 for u in values("baseline", "jp_unmet_share_controls"))
 
 
-def test_without_the_response_japan_stays_dependent_and_the_2025_controls_bite_harder() -> None:
+def test_under_the_real_licences_no_japanese_customer_goes_short_in_any_world() -> None:
+    # the reason: Japan's magnet makers use well under their capacity before the licences (about 0.25-0.45
+    # at seeds 0-1) and raise their output under them, selling from stock in the first months
+    for variant in LICENCE_WORLDS:
+        assert all(u < 0.001 for u in values(variant, "jp_unmet_share_controls")), variant
+        assert all(x < 0.75 for x in values(variant, "jp_magnet_utilisation_2024")), variant
+    # the counterfactual in which that cushion is outlasted: a year-long stop of magnets and their oxides
+    # leaves Japan's customers short without the response (about a quarter of their need)
+    assert all(cf >= base + 0.1 for cf, base in pairs("cut_no_response", "jp_unmet_share_controls", versus="cut"))
+
+
+def test_without_the_response_japan_stays_dependent_and_a_long_cut_bites_harder() -> None:
     # the cause: no shock rule, so no one finances Lynas, no inventory targets, no risk premium
     assert all(y > 2026 for y in values("no_response", "lynas_mount_weld_open_year"))
     assert all(cf >= base + 0.1 for cf, base in pairs("no_response", "jp_china_share_oxides_2014_19"))
-    assert all(cf >= base + 0.1 for cf, base in pairs("no_response", "jp_china_share_oxides_2024"))
-    # Japan's own customers go short under the licences (by about 1% of their need: licences trickle in
-    # from the regime's second month)
-    assert all(cf > base for cf, base in pairs("no_response", "jp_unmet_controls_t"))
-    assert all(cf >= base + 0.005 for cf, base in pairs("no_response", "jp_unmet_share_controls"))
+    assert all(cf >= base + 0.1 for cf, base in pairs("no_response", "jp_china_share_oxides_2020_24"))
+    # under the year-long cut Japan's makers, with oxide from Lynas, make more than in 2024; without the
+    # response they make far less (0.7-1.0 of 2024 at seeds 0-5) and Japan's customers go short
+    assert all(x > 1.0 for x in values("cut", "jp_magnet_output_2025_26_over_2024"))
+    outputs = pairs("cut_no_response", "jp_magnet_output_2025_26_over_2024", versus="cut")
+    assert all(cf <= base - 0.2 for cf, base in outputs)
+    assert all(cf > base for cf, base in pairs("cut_no_response", "jp_unmet_controls_t", versus="cut"))
 
 
 def test_without_lynas_japan_buys_its_raw_materials_from_china_again() -> None:
     assert all(y > 2026 for y in values("no_lynas", "lynas_malaysia_open_year"))
-    assert all(cf > base for cf, base in pairs("no_lynas", "jp_china_share_oxides_2014_19"))
-    assert all(cf >= base + 0.2 for cf, base in pairs("no_lynas", "jp_china_share_oxides_2024"))
-    # but the rest of the response (inventory targets, risk premium) keeps Japan's customers supplied in 2025:
-    # without it too (the stockpile alone) they go short
-    assert all(cf < base for cf, base in pairs("no_lynas", "jp_unmet_controls_t", versus="stockpile_only"))
+    assert all(cf >= base + 0.1 for cf, base in pairs("no_lynas", "jp_china_share_oxides_2014_19"))
+    assert all(cf > base for cf, base in pairs("no_lynas", "jp_china_share_oxides_2020_24"))
+    # under the year-long cut Japan's customers go short without Lynas (its makers lack the oxide) ...
+    assert all(cf >= base + 0.01 for cf, base in pairs("cut_no_lynas", "jp_unmet_share_controls", versus="cut"))
+    pairs_out = pairs("cut_no_lynas", "jp_magnet_output_2025_26_over_2024", versus="cut")
+    assert all(cf < base for cf, base in pairs_out)
+    # ... but the rest of the response (inventory targets, risk premium) keeps most of them supplied:
+    # without it too (the stockpile alone) far more of their need goes unmet
+    shares = pairs("cut_no_lynas", "jp_unmet_share_controls", versus="cut_stockpile_only")
+    assert all(cf <= base - 0.1 for cf, base in shares)
 
 
-def test_a_stockpile_alone_does_not_protect_japan_in_2025() -> None:
+def test_a_stockpile_alone_does_not_protect_japan_from_a_long_cut() -> None:
     # Japan holds a stockpile in 2024 only when its shock rule ran in 2010
     assert all(t > 0 for t in values("stockpile_only", "jp_stockpile_2024_t"))
     assert values("no_response", "jp_stockpile_2024_t") == [0.0] * SEEDS
     assert all(cf >= base + 0.1 for cf, base in pairs("stockpile_only", "jp_china_share_oxides_2014_19"))
-    # with the stockpile alone Japan's customers go short under the controls, nearly as much as with no response
-    assert all(cf > base for cf, base in pairs("stockpile_only", "jp_unmet_controls_t"))
-    assert all(cf >= 0.5 * base for cf, base in pairs("stockpile_only", "jp_unmet_controls_t", versus="no_response"))
+    # under the real licences nobody is short with it either (see above); under the year-long cut its
+    # customers go short nearly as much as with no response: the shock rule fires again when the cut
+    # starts and raises the stockpile targets, and the stock is released only after prices double
+    assert values("cut_stockpile_only", "jp_shock_2025") == [1.0] * SEEDS
+    assert all(cf >= base + 0.1 for cf, base in pairs("cut_stockpile_only", "jp_unmet_share_controls", versus="cut"))
+    versus_none = pairs("cut_stockpile_only", "jp_unmet_controls_t", versus="cut_no_response")
+    assert all(cf >= 0.5 * base for cf, base in versus_none)
