@@ -5,15 +5,17 @@ After China's 2010 embargo on Japan, Hitachi Metals decides to build a sintered 
 plant in North Carolina (the scenario dates the decision, 2011-06; F26). Whether it then survives
 is the agents' business. Buyers choose their suppliers by landed cost (a logit with loyalty and a
 switching cost); the plant buys its NdPr and DyTb oxides at the price outside China, while Chinese
-magnet makers buy them at home at the lower domestic price and sell far cheaper magnets. Its
-market is the 99.99% grade, which only it, the Japanese makers and Vacuumschmelze make, and which
-Japan's car and motor makers require; it opens at the ask it set from its costs when planned,
-against rivals whose asks then carry the 2011-12 oxide price peak. The baseline reports the year
-the plant first stops (mothballs or closes), the reason it logs, what its rivals asked when it
-opened and what US magnet buyers did meanwhile (flows). The counterfactuals change one cause each
-and run to 2025: US magnet buyers willing to pay a premium for US-made magnets (20% to 40%), a 25%
-US tariff on Chinese magnets from 2013, and a defence contract from the plant's opening (a price
-floor at about its full cost for 10 years, with offtake of its unsold magnets).
+magnet makers buy them at home and sell cheaper magnets. Its market is the 99.99% grade, which only
+it, the Japanese makers and Vacuumschmelze make. In the recalibrated history world it opens in 2013
+into magnet prices that still carry the 2011 oxide spike, saves cash until 2016, and rides out the
+2017-2020 years of cheap Chinese magnets and dearer oxides on it: it does not stop by 2025 (F27 says
+it closed in 2020). The baseline reports the year the plant first stops (mothballs or closes), the
+reason it logs, its cash and output, and what US magnet buyers did meanwhile (flows). The
+counterfactuals change one cause each and run to 2025: the decision to build comes in 2014 (the plant
+opens after those years), US magnet buyers willing to pay a premium for US-made magnets (20% to
+40%), a 25% US tariff on Chinese magnets from 2013, and a defence contract from the plant's opening
+(a price floor at about its full cost for 10 years, with offtake of its unsold magnets; also with a
+floor at its full cost at the 2018-19 oxide prices).
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ MAGNEQUENCH = "Magnequench"
 """The other US maker (99.9% grade, enough for every US buyer), cheaper than the plant."""
 US = "USA"
 CHINA = "CHN"
+JPN = "JPN"
 STOP_KINDS = ("mothball", "close")
 BUYER_CHANNELS = ("legal", "smuggled")
 """US magnet buyers' purchases: the trade ledger without the state's stockpile (offtake) flows."""
@@ -63,6 +66,19 @@ OFFTAKE_FLOOR_USD_PER_KG = 38.0
 """About the plant's full cost per kg at capacity when it opens: in the baseline 28.8 USD/kg of
 processing and oxides, plus fixed costs of `fixed_cost_frac` (0.3) times that."""
 OFFTAKE_SHARE = 1.0
+OFFTAKE_HIGH_FLOOR_USD_PER_KG = 48.0
+"""About the plant's full cost per kg at capacity at the 2018-19 oxide prices: in the baseline about 36
+USD/kg of processing and oxides in 2019, plus fixed costs of `fixed_cost_frac` (0.3) times that."""
+LATE_BUILD_DATE = "2014-06"
+"""The counterfactual date of the decision to build (the history world: 2011-06): the plant then
+opens in 2016, after the magnet prices of the post-embargo years have fallen."""
+CASH_YEAR = 2016
+"""The plant's cash is read in December of this year: the end of the post-embargo years of dear magnets."""
+TROUGH_YEARS = (2017, 2020)
+"""The years of cheap Chinese magnets and dearer oxides in which the plant's sales fall and it loses money."""
+BEFORE_TROUGH_YEAR = 2016
+TROUGH_YEAR = 2018
+JAPAN = "Hitachi Metals Japan"
 REAL_CLOSURE_YEAR = 2020
 """F27: the plant closed in 2020."""
 CLOSURE_WINDOW_YEARS = 2
@@ -74,9 +90,6 @@ DEMAND_HOLDS_RATIO = 0.9
 """...while US magnet purchases in that year are at least this share of those in the opening year."""
 SALES_FALL_RATIO = 0.5
 """'The plant's sales fall': its output in that year is below this share of its best year's."""
-RIVALS_DEARER_RATIO = 1.25
-"""For the report: seeds in which the plant's rivals of its grade ask at least this much over its
-own ask in the December before it opens (the plant enters their market cheaper)."""
 MARGIN_NOTE = re.compile(r"price ([0-9.]+) USD/kg vs ([0-9.]+) USD/kg processing and oxides")
 """A magnet maker's logged reason for a stop for losses: its price and its processing and oxide cost."""
 SUPPORT_ITEMS = ("price_floor", "offtake")
@@ -112,6 +125,13 @@ def defence_offtake(
     )  # fmt: skip
 
 
+def later_build(data: edits.Data, date: str = LATE_BUILD_DATE) -> None:
+    """The decision to build the plant (the history world's dated `build` event) comes at `date`."""
+    for e in data["events"]:
+        if e.get("kind") == "build" and e.get("firm") == PLANT:
+            e["date"] = date
+
+
 # --- measures -----------------------------------------------------------------------------------
 def us_magnet_purchases(run: RunOutput) -> pd.DataFrame:
     """Per year: US magnet buyers' purchases (t), those from China (t), and China's share."""
@@ -120,8 +140,11 @@ def us_magnet_purchases(run: RunOutput) -> pd.DataFrame:
     f = f.assign(year=f["date"].str[:4].astype(int))
     total = f.groupby("year")["quantity_t"].sum()
     china = f[f["origin"] == CHINA].groupby("year")["quantity_t"].sum().reindex(total.index, fill_value=0.0)
+    japan = f[f["origin"] == JPN].groupby("year")["quantity_t"].sum().reindex(total.index, fill_value=0.0)
     out = pd.DataFrame({"us_magnet_purchases_t": total, "us_magnets_from_china_t": china})
-    out["us_china_share"] = out["us_magnets_from_china_t"] / out["us_magnet_purchases_t"].where(lambda x: x > 0)
+    bought = out["us_magnet_purchases_t"].where(lambda x: x > 0)
+    out["us_china_share"] = out["us_magnets_from_china_t"] / bought
+    out["us_japan_share"] = japan / bought
     return out
 
 
@@ -187,8 +210,12 @@ def measure(run: RunOutput, model: RareEarthModel) -> Measures:
     sp = run.state_spending
     support = float(sp[(sp["country"] == US) & sp["item"].isin(SUPPORT_ITEMS)]["usd"].sum())
 
-    def share_in(y: float) -> float:
-        return float(buyers.at[int(y), "us_china_share"]) if not math.isnan(y) and int(y) in buyers.index else math.nan
+    def share_in(y: float, column: str = "us_china_share") -> float:
+        return float(buyers.at[int(y), column]) if not math.isnan(y) and int(y) in buyers.index else math.nan
+
+    cash = rows["cash"]
+    trough_cash = cash.loc[TROUGH_YEARS[0] : TROUGH_YEARS[1]]
+    china_2020 = december(run, CHINESE_MAKERS, "price", 2020)
 
     scalars = {
         "plant_open_year": open_year,
@@ -209,6 +236,14 @@ def measure(run: RunOutput, model: RareEarthModel) -> Measures:
         "china_magnet_price_2014": december(run, CHINESE_MAKERS, "price", 2014),
         "magnequench_price_2014": december(run, MAGNEQUENCH, "price", 2014),
         "china_magnet_price_2020": december(run, CHINESE_MAKERS, "price", 2020),
+        "plant_cash_2016_musd": float(cash.get(CASH_YEAR, math.nan)) / 1e6,
+        "plant_min_cash_2017_2020_musd": float(trough_cash.min()) / 1e6 if len(trough_cash) else math.nan,
+        "plant_output_2016_t": float(plant.get(BEFORE_TROUGH_YEAR, math.nan)),
+        "plant_output_2018_t": float(plant.get(TROUGH_YEAR, math.nan)),
+        "plant_capacity_2018_t": float(capacity.get(TROUGH_YEAR, math.nan)),
+        "plant_over_china_price_2020": december(run, PLANT, "price", 2020, operating=True) / china_2020,
+        "japan_over_china_price_2020": december(run, JAPAN, "price", 2020) / china_2020,
+        "us_japan_share_2020": share_in(2020, "us_japan_share"),
         "plant_output_2014_t": float(plant.get(2014, math.nan)),
         "plant_output_2020_t": float(plant.get(2020, math.nan)),
         "plant_capacity_2025_t": float(capacity.get(SURVIVE_YEAR, math.nan)),
@@ -245,25 +280,49 @@ VARIANTS = (
     ),
     Variant(
         "defence_offtake",
-        f"a US floor of {OFFTAKE_FLOOR_USD_PER_KG:g} USD/kg (its full cost) and offtake, {OFFTAKE_START[:4]}-"
-        f"{int(OFFTAKE_START[:4]) + int(OFFTAKE_YEARS)}",
+        f"a US floor of {OFFTAKE_FLOOR_USD_PER_KG:g} USD/kg (its full cost at opening) and offtake, "
+        f"{OFFTAKE_START[:4]}-{int(OFFTAKE_START[:4]) + int(OFFTAKE_YEARS)}",
         (defence_offtake,),
+        until=CF_UNTIL,
+    ),
+    # a higher floor: the one at its opening cost falls below its full cost when oxides rise in 2017-19
+    Variant(
+        "defence_offtake_48",
+        f"the same contract with a floor of {OFFTAKE_HIGH_FLOOR_USD_PER_KG:g} USD/kg (its full cost at the 2018-19 "
+        "oxide prices)",
+        (functools.partial(defence_offtake, usd_per_kg=OFFTAKE_HIGH_FLOOR_USD_PER_KG),),
+        until=CF_UNTIL,
+    ),
+    Variant(
+        "late_build",
+        f"the decision to build comes in {LATE_BUILD_DATE[:4]}, not 2011: the plant opens after magnet prices fell",
+        (later_build,),
         until=CF_UNTIL,
     ),
 )
 TOP = _premium_name(PREMIUMS[-1])
 OPENING_NOTE = (
-    "the plant opens at the ask it set from its costs when planned, while its 99.99%-grade rivals (the "
-    "Japanese makers, Vacuumschmelze) ask what the 2011-12 oxide peak left them; in the seeds where they ask "
-    "far more it wins their buyers, Japan's car and motor makers, loyalty keeps them and it survives past "
-    "2025, and where they do not it stops for its losses after its two-year start-up grace, in 2015-2017, not "
-    "around 2020"
+    "the plant opens into magnet prices that still carry the 2011 oxide spike and saves enough by 2016 to ride out "
+    "2017-2020, when Chinese magnets are cheap, oxides dearer and its sales fall: it loses money, but its cash stays "
+    "positive and its price covers its processing and oxides, so it never meets the stop rule (a year of losses and "
+    "either no cash or a price below processing and oxides); opened three years later (late_build) it stops for its "
+    "losses"
 )
 PREMIUM_NOTE = (
-    "the premium is won first by Magnequench, the other US maker, which asks less than the plant and whose "
-    "99.9% grade serves every US buyer; the plant's buyers are mostly Japanese, whom a US premium does not "
-    "touch, and a premium held by US buyers from 1985 also changes the world the plant opens into (its rivals' "
-    "asks when it opens)"
+    "the premium favours only US makers, and both ask more than the premium makes up over Chinese magnets: the "
+    "plant, and Magnequench, which sells next to nothing after 2013 at an ask that falls only slowly (its stock sits "
+    "just above its target, and the pricing rule then cuts its ask by that small excess, not by its idle capacity)"
+)
+LATE_NOTE = (
+    "where it survives, it does not lose money for twelve months in a row after its two-year start-up grace (to "
+    "2018) while short of cash, so it never meets the stop rule"
+)
+NO_LATER_NOTE = "the plant survives to 2025 without it, so its stop year (2026: none by 2025) cannot move later"
+OFFTAKE_NOTE = (
+    "the floor lets the plant ask the market's price while the state tops its receipts up to the floor, so orders "
+    "pour in and it spends its cash on capacity; when oxides get dearer in 2017-19 the floor barely covers its "
+    "processing and oxides, the bigger plant loses money with no cash left and mothballs (a floor at its 2018-19 "
+    "full cost keeps it producing)"
 )
 
 CHECKS = (
@@ -274,15 +333,11 @@ CHECKS = (
     ),
     Check(
         "in most seeds the first stop comes in 2018-2022", "baseline", "plant_stops_2018_2022", lo=0.8,
-        stat="share", fact="F27", target="most seeds", why_if_fail="as above: it stops in 2015-2017 or not by 2025",
+        stat="share", fact="F27", target="most seeds", why_if_fail="as above: it does not stop by 2025",
     ),
     Check(
         "the plant stops by 2025 in at least 80% of seeds", "baseline", "plant_survives_to_2025", hi=0.2, stat="share",
-        fact="F27", target="closed (share of seeds it survives to 2025 at most 20%)",
-        why_if_fail=(
-            "as above: where its rivals of its grade ask far more than it when it opens (after the 2011-12 oxide "
-            "peak), it keeps their Japanese buyers and survives"
-        ),
+        fact="F27", target="closed (share of seeds it survives to 2025 at most 20%)", why_if_fail="as above",
     ),
     Check(
         "when it stops, it stops for its losses (share of seeds with another first reason)", "baseline",
@@ -300,9 +355,8 @@ CHECKS = (
         "baseline", "stops_while_still_selling", hi=0.2, stat="share", fact="F27",
         target="sales fall while US demand holds",
         why_if_fail=(
-            "it often stops while it still sells half or more of its best year: its price covers its processing "
-            "and oxides but not its fixed costs (the reason it logs), so it stops for losses, not for a collapse "
-            "of its sales"
+            "a stop comes when a year of losses has used up its cash, which can happen while it still sells half "
+            "its best year or more"
         ),
     ),
     Check(
@@ -310,8 +364,18 @@ CHECKS = (
         fact="F31", target="about 90%",
     ),
     Check(
+        f"opened after the post-embargo magnet prices (decided in {LATE_BUILD_DATE[:4]}), the plant stops for its "
+        "losses by 2025 in a quarter of seeds or more (share of seeds it survives)",
+        "late_build", "plant_survives_to_2025", hi=0.75, stat="share", target="stops in some seeds",
+        why_if_fail=LATE_NOTE,
+    ),
+    Check(
+        "opened later, it stops earlier than the plant opened in 2013 (years)", "late_build", "plant_stop_year",
+        versus="baseline", hi=-1, target="earlier", why_if_fail=LATE_NOTE,
+    ),
+    Check(
         f"a {PREMIUMS[-1]:.0%} domestic premium lowers China's share of US magnet purchases in 2020", TOP,
-        "us_china_share_2020", versus="baseline", hi=-0.1, target="lower",
+        "us_china_share_2020", versus="baseline", hi=-0.1, target="lower", why_if_fail=PREMIUM_NOTE,
     ),
     Check(
         f"with a {PREMIUMS[-1]:.0%} domestic premium the plant survives to 2025 in most seeds", TOP,
@@ -320,7 +384,7 @@ CHECKS = (
     ),
     Check(
         f"with a {PREMIUMS[-1]:.0%} domestic premium the plant stops later (years)", TOP, "plant_stop_year",
-        versus="baseline", lo=1, target="later", why_if_fail=PREMIUM_NOTE,
+        versus="baseline", lo=1, target="later", why_if_fail=NO_LATER_NOTE,
     ),
     Check(
         f"a {TARIFF_RATE:.0%} tariff on Chinese magnets lowers China's share of US magnet purchases in 2020",
@@ -328,24 +392,19 @@ CHECKS = (
     ),
     Check(
         f"a {TARIFF_RATE:.0%} tariff on Chinese magnets makes the plant stop later (years)", "tariff_25",
-        "plant_stop_year", versus="baseline", lo=1, target="later",
-        why_if_fail=(
-            "Chinese magnets stay far cheaper than the plant's even with the tariff; the US buyers it moves go "
-            "to Japanese, European and US makers alike, and the plant's buyers, mostly Japanese, are not touched "
-            "by a US tariff, so its fate changes in both directions across seeds"
-        ),
+        "plant_stop_year", versus="baseline", lo=1, target="later", why_if_fail=NO_LATER_NOTE,
     ),
     Check(
         "a defence offtake contract keeps the plant producing to 2025", "defence_offtake", "plant_survives_to_2025",
-        lo=0.8, stat="share", target="most seeds",
+        lo=0.8, stat="share", target="most seeds", why_if_fail=OFFTAKE_NOTE,
     ),
     Check(
         "a defence offtake contract makes the plant stop later (years)", "defence_offtake", "plant_stop_year",
-        versus="baseline", lo=5, target="later",
-        why_if_fail=(
-            "the plant already survives to 2025 in most baseline seeds, where its stop year (2026: none by 2025) "
-            "cannot move later; in the seeds where it stops, the contract keeps it producing to 2025"
-        ),
+        versus="baseline", lo=5, target="later", why_if_fail=OFFTAKE_NOTE,
+    ),
+    Check(
+        f"with a floor of {OFFTAKE_HIGH_FLOOR_USD_PER_KG:g} USD/kg the contract keeps the plant producing to 2025",
+        "defence_offtake_48", "plant_survives_to_2025", lo=0.8, stat="share", target="most seeds",
     ),
 )  # fmt: skip
 
@@ -370,6 +429,16 @@ INDICATORS = {
     "china_magnet_price_2014": "Chinese magnet makers' ask in December 2014, USD/kg",
     "magnequench_price_2014": "Magnequench's ask in December 2014, USD/kg",
     "china_magnet_price_2020": "Chinese magnet makers' ask in December 2020, USD/kg",
+    "plant_cash_2016_musd": f"the plant's cash in December {CASH_YEAR}, million USD",
+    "plant_min_cash_2017_2020_musd": f"the plant's lowest December cash in {TROUGH_YEARS[0]}-{TROUGH_YEARS[1]}, "
+    "million USD",
+    "plant_output_2016_t": f"the plant's output in {BEFORE_TROUGH_YEAR}, t",
+    "plant_output_2018_t": f"the plant's output in {TROUGH_YEAR}, t",
+    "plant_capacity_2018_t": f"the plant's capacity at the end of {TROUGH_YEAR}, t/yr",
+    "plant_over_china_price_2020": "the plant's ask over the Chinese magnet makers' in December 2020 (the plant "
+    "where it produces)",
+    "japan_over_china_price_2020": f"{JAPAN}'s ask over the Chinese magnet makers' in December 2020",
+    "us_japan_share_2020": "Japan's share of US magnet buyers' purchases in 2020",
     "plant_output_2014_t": "the plant's output in 2014, t",
     "plant_output_2020_t": "the plant's output in 2020, t",
     "plant_capacity_2025_t": "the plant's capacity at the end of 2025, t/yr",
@@ -382,20 +451,6 @@ INDICATORS = {
 
 
 # --- report -------------------------------------------------------------------------------------
-def _by_rivals(r: Result, variant: str) -> dict[str, float]:
-    """Survival share, number of seeds and median NdPr peak (2012 over 2009) where the rivals of
-    its grade asked at least RIVALS_DEARER_RATIO times the plant's ask before it opened ('dear')
-    and where they did not ('level')."""
-    df = r.indicators[r.indicators["variant"] == variant]
-    dearer = df["rivals_price_over_plant_at_opening"] >= RIVALS_DEARER_RATIO
-    out: dict[str, float] = {}
-    for key, part in (("dear", df[dearer]), ("level", df[~dearer])):
-        out[f"{key}_n"] = float(len(part))
-        out[f"{key}_survive"] = float(part["plant_survives_to_2025"].mean()) if len(part) else math.nan
-        out[f"{key}_ndpr"] = float(part["ndpr_2012_over_2009"].median()) if len(part) else math.nan
-    return out
-
-
 def _pct(x: float) -> str:
     return "n/a" if math.isnan(x) else f"{x:.0%}"
 
@@ -411,45 +466,38 @@ def _trend(shares: list[float]) -> str:
 
 
 def narrative(r: Result) -> str:
-    b, top, tar, off = "baseline", TOP, "tariff_25", "defence_offtake"
+    b, top, tar, off, high, late = "baseline", TOP, "tariff_25", "defence_offtake", "defence_offtake_48", "late_build"
     lo, hi = r.band(b, "plant_stop_year")
-    g = _by_rivals(r, b)
     lines = [
         f"In the history world the plant opens in {fmt(r.median(b, 'plant_open_year'))} and first stops in "
         f"{fmt(r.median(b, 'plant_stop_year'))} (median; 90% of seeds {fmt(lo)} to {fmt(hi)}; {SURVIVE_YEAR + 1} "
         f"means no stop by {SURVIVE_YEAR}), against its real closure in {REAL_CLOSURE_YEAR} (F27). It survives "
-        f"to {SURVIVE_YEAR} in {r.share(b, 'plant_survives_to_2025'):.0%} of seeds. Where it stops, the reason "
-        f"logged in `events` is its losses (another reason in {r.share(b, 'stops_for_another_reason'):.0%} of "
-        f"seeds), with its price at {fmt(r.median(b, 'stop_price_over_variable_cost'))} times its processing "
-        f"and oxide cost (median, from the logged reason): it covers its processing and its oxides, bought at the "
-        f"price outside China, but not its fixed costs at the volume it sells.",
+        f"to {SURVIVE_YEAR} in {r.share(b, 'plant_survives_to_2025'):.0%} of seeds.",
         "",
-        f"Its market is the 99.99% grade, which Chinese magnet makers and {MAGNEQUENCH} (99.9%) do not make; "
-        f"there it competes with Hitachi Metals Japan, Shin-Etsu and TDK and Vacuumschmelze. Who buys from it "
-        f"is not in the tables; the magnet market's monthly allocations, read while stepping runs "
-        f"(`model.markets['magnet'].allocation`), show that in its first years nearly all its sales go to "
-        f"Japan's car and industrial-motor makers, the only buyers that require the 99.99% grade, and next to "
-        f"none to US buyers; where it survives it later also sells to Chinese and other buyers. It opens at the "
-        f"ask it set from its costs when it was planned, while its rivals' asks carry the oxide price peak "
-        f"that followed the 2010 embargo. Whether it survives turns on that gap: where they ask at least "
-        f"{RIVALS_DEARER_RATIO - 1:.0%} more than the plant in the December before it opens "
-        f"({g['dear_n']:.0f} seeds; NdPr oxide in 2012 at {fmt(g['dear_ndpr'])} times its 2009 price, median) "
-        f"it survives to {SURVIVE_YEAR} in {_pct(g['dear_survive'])} of them; elsewhere ({g['level_n']:.0f} "
-        f"seeds; NdPr at {fmt(g['level_ndpr'])} times) in {_pct(g['level_survive'])}: buyers' loyalty keeps "
-        f"what the plant wins when it opens. Nothing of this is dated: the scenario dates only the decision "
-        f"to build.",
-        "",
-        f"US magnet buyers already take {fmt(r.median(b, 'us_china_share_at_opening'))} of their magnets from "
-        f"China in the opening year (median). Where the plant stops, that share has risen by "
-        f"{fmt(r.median(b, 'china_share_rise_before_stop'))} by the last full year before the stop, while US "
-        f"purchases are {fmt(r.median(b, 'us_purchases_ratio_before_stop'))} times those of the opening year "
-        f"(a stop without this switch in {r.share(b, 'stops_without_buyers_switching'):.0%} of seeds); the "
-        f"plant's own output in that year is {fmt(r.median(b, 'plant_output_ratio_before_stop'))} of its best "
-        f"year (a stop while it still sells half or more in {r.share(b, 'stops_while_still_selling'):.0%} of "
-        f"seeds). Chinese magnet makers ask {fmt(r.median(b, 'china_magnet_price_2014'))} USD/kg in December "
-        f"2014 against the plant's {fmt(r.median(b, 'plant_price_2014'))} (medians; the plant where it still "
-        f"produces) and {fmt(r.median(b, 'china_magnet_price_2020'))} in 2020. China makes "
+        f"It opens into a magnet market whose prices still carry the 2011 oxide spike: in December 2014 the "
+        f"Chinese magnet makers ask {fmt(r.median(b, 'china_magnet_price_2014'))} USD/kg and the plant "
+        f"{fmt(r.median(b, 'plant_price_2014'))} (medians). Its market is the 99.99% grade, which Chinese magnet "
+        f"makers and {MAGNEQUENCH} (99.9%) do not make; the magnet market's monthly allocations, read while "
+        f"stepping runs (`model.markets['magnet'].allocation`), show it selling mostly to buyers in Japan and China "
+        f"and far less to US buyers (seeds 0-1). By the end of {CASH_YEAR} it holds "
+        f"{fmt(r.median(b, 'plant_cash_2016_musd'))} million USD of cash (median). From 2017 Chinese magnets get "
+        f"cheaper while oxides get dearer: its output in {TROUGH_YEAR} is {fmt(r.median(b, 'plant_output_2018_t'))} t "
+        f"against {fmt(r.median(b, 'plant_output_2016_t'))} t in {BEFORE_TROUGH_YEAR} (medians) and its cash "
+        f"falls, but its lowest cash in {TROUGH_YEARS[0]}-{TROUGH_YEARS[1]} is still "
+        f"{fmt(r.median(b, 'plant_min_cash_2017_2020_musd'))} million USD (median), and a firm stops only after a "
+        f"year of losses that has left it without cash or with a price below its processing and oxide cost. US "
+        f"magnet buyers take {fmt(r.median(b, 'us_china_share_at_opening'))} of their magnets from China in the "
+        f"opening year and {fmt(r.median(b, 'us_china_share_2020'))} in 2020 (medians); China makes "
         f"{fmt(r.median(b, 'china_share_magnets_2020'))} of the world's magnets in 2020 (F31: about 90%).",
+        "",
+        f"Decided in {LATE_BUILD_DATE[:4]} instead of 2011, the same plant opens in "
+        f"{fmt(r.median(late, 'plant_open_year'))}, after those years, and first stops in "
+        f"{fmt(r.median(late, 'plant_stop_year'))} (median; it survives to {SURVIVE_YEAR} in "
+        f"{r.share(late, 'plant_survives_to_2025'):.0%} of seeds, stops in 2018-2022 in "
+        f"{r.share(late, 'plant_stops_2018_2022'):.0%}), for its losses (another reason in "
+        f"{r.share(late, 'stops_for_another_reason'):.0%} of seeds), with its price at "
+        f"{fmt(r.median(late, 'stop_price_over_variable_cost'))} times its processing and oxide cost (median, from "
+        f"the logged reason): what runs out is its cash, not its margin over processing and oxides.",
         "",
         f"The counterfactuals run to {CF_UNTIL}:",
         "",
@@ -465,38 +513,37 @@ def narrative(r: Result) -> str:
             f"2020 {fmt(r.median(v.name, 'us_china_share_2020'))}."
         )
     shares = [r.share(_premium_name(p), "plant_survives_to_2025") for p in PREMIUMS]
-    ratios = ", ".join(fmt(r.median(_premium_name(p), "rivals_price_over_plant_at_opening")) for p in PREMIUMS)
     premiums = ", ".join(f"{p:.0%}" for p in PREMIUMS)
-    c14 = r.median(tar, "china_magnet_price_2014")
     lines += [
         "",
-        f"A domestic premium moves US buyers away from Chinese magnets (China's share of their purchases in "
-        f"2020 falls from {fmt(r.median(b, 'us_china_share_2020'))} to {fmt(r.median(top, 'us_china_share_2020'))} "
-        f"at {PREMIUMS[-1]:.0%}), but mostly to {MAGNEQUENCH}, which asks less than the plant "
-        f"({fmt(r.median(top, 'magnequench_price_2014'))} against {fmt(r.median(top, 'plant_price_2014'))} "
-        f"USD/kg in December 2014 at {PREMIUMS[-1]:.0%}, medians) and whose 99.9% grade serves every US buyer: "
-        f"its 2020 output is {fmt(r.median(top, 'magnequench_output_2020_t'))} t against "
-        f"{fmt(r.median(b, 'magnequench_output_2020_t'))} t without a premium (the allocations of stepped runs show "
-        f"the plant's own sales to US buyers stay small). Survival to {SURVIVE_YEAR} at premiums of {premiums}: "
-        f"{', '.join(_pct(x) for x in shares)}, {_trend(shares)}. The premium is a standing trait of buyers, so "
-        f"it applies from 1985 and also changes the world the plant opens into: its rivals' ask over its own "
-        f"before it opens is {ratios} (medians, same premiums).",
+        f"A domestic premium of {PREMIUMS[-1]:.0%} leaves US buyers with Chinese magnets (China's share of their "
+        f"purchases in 2020 {fmt(r.median(b, 'us_china_share_2020'))} without it, "
+        f"{fmt(r.median(top, 'us_china_share_2020'))} with it, medians): it favours only US makers, and with the "
+        f"premium the plant asks {fmt(r.median(top, 'plant_over_china_price_2020'))} times the Chinese makers' ask "
+        f"in December 2020 (median), more than the premium makes up, while {MAGNEQUENCH} makes "
+        f"{fmt(r.median(top, 'magnequench_output_2020_t'))} t in 2020 at an ask of "
+        f"{fmt(r.median(top, 'magnequench_price_2014'))} USD/kg in December 2014 (medians). Survival to "
+        f"{SURVIVE_YEAR} at premiums of {premiums}: {', '.join(_pct(x) for x in shares)}, {_trend(shares)}.",
         "",
-        f"The tariff raises the price of Chinese magnets in the USA by {TARIFF_RATE:.0%} (their December 2014 "
-        f"ask, {fmt(c14)} USD/kg, to about {fmt(c14 * (1 + TARIFF_RATE))}), still below the plant's "
-        f"{fmt(r.median(tar, 'plant_price_2014'))}: US buyers move to Japanese, European and US makers alike "
-        f"(China's share of their purchases in 2020 {fmt(r.median(tar, 'us_china_share_2020'))}), and the "
-        f"plant, whose buyers are mostly Japanese, survives to {SURVIVE_YEAR} in "
-        f"{r.share(tar, 'plant_survives_to_2025'):.0%} of seeds against {r.share(b, 'plant_survives_to_2025'):.0%} "
-        f"without it.",
+        f"The tariff raises the price of Chinese magnets in the USA by {TARIFF_RATE:.0%}, and the Japanese makers, "
+        f"asking {fmt(r.median(tar, 'japan_over_china_price_2020'))} times the Chinese makers' ask in December 2020 "
+        f"(median), take the buyers it moves: China's share of US purchases in 2020 falls to "
+        f"{fmt(r.median(tar, 'us_china_share_2020'))} and Japan's is {fmt(r.median(tar, 'us_japan_share_2020'))} "
+        f"against {fmt(r.median(b, 'us_japan_share_2020'))} without it (medians). The plant survives to "
+        f"{SURVIVE_YEAR} in {r.share(tar, 'plant_survives_to_2025'):.0%} of seeds with the tariff.",
         "",
-        f"The defence contract keeps it producing: it asks no more than the market while the state tops its "
-        f"receipts up to the floor, so it sells at the market price wherever its buyers are and grows to "
-        f"{fmt(r.median(off, 'plant_capacity_2025_t'))} t/yr of capacity by {SURVIVE_YEAR}, mostly for buyers "
-        f"abroad (China's share of US purchases in 2020 is still {fmt(r.median(off, 'us_china_share_2020'))}). "
-        f"US floor and offtake payments to {SURVIVE_YEAR} are {fmt(r.median(off, 'us_floor_offtake_musd'))} "
-        f"million USD with the contract against {fmt(r.median(tar, 'us_floor_offtake_musd'))} million USD "
-        f"without it (the tariff world; both include the 2025 NdPr floor of Mountain Pass Separation).",
+        f"The defence contract at {OFFTAKE_FLOOR_USD_PER_KG:g} USD/kg lets the plant ask the market's price while "
+        f"the state tops its receipts up to the floor; orders pour in and it builds, from its own cash, to "
+        f"{fmt(r.median(off, 'plant_capacity_2018_t'))} t/yr by {TROUGH_YEAR} against "
+        f"{fmt(r.median(b, 'plant_capacity_2018_t'))} t/yr without the contract (medians). When oxides get dearer "
+        f"the floor barely covers its processing and oxides: it survives to {SURVIVE_YEAR} in "
+        f"{r.share(off, 'plant_survives_to_2025'):.0%} of seeds (first stop {fmt(r.median(off, 'plant_stop_year'))}, "
+        f"median). With a floor of {OFFTAKE_HIGH_FLOOR_USD_PER_KG:g} USD/kg it survives in "
+        f"{r.share(high, 'plant_survives_to_2025'):.0%} of seeds and grows to "
+        f"{fmt(r.median(high, 'plant_capacity_2025_t'))} t/yr by {SURVIVE_YEAR}. US floor and offtake payments are "
+        f"{fmt(r.median(off, 'us_floor_offtake_musd'))} and {fmt(r.median(high, 'us_floor_offtake_musd'))} million "
+        f"USD with the two contracts against {fmt(r.median(tar, 'us_floor_offtake_musd'))} million USD without one "
+        f"(the tariff world; all to {SURVIVE_YEAR} and including the 2025 NdPr floor of Mountain Pass Separation).",
     ]
     return "\n".join(lines)
 
@@ -510,6 +557,7 @@ def figures(r: Result, out: Path) -> list[tuple[str, str]]:
         f"{TARIFF_RATE:.0%} tariff on Chinese magnets, no premium": [r.share("tariff_25", "plant_survives_to_2025")]
         * len(x),
         "defence offtake contract, no premium": [r.share("defence_offtake", "plant_survives_to_2025")] * len(x),
+        f"decided in {LATE_BUILD_DATE[:4]}, no premium": [r.share("late_build", "plant_survives_to_2025")] * len(x),
     }
     curve_figure(
         x,
@@ -517,12 +565,14 @@ def figures(r: Result, out: Path) -> list[tuple[str, str]]:
         out / "survival.png",
         xlabel="US magnet buyers' domestic premium willingness, %",
         ylabel=f"share of seeds producing at the end of {SURVIVE_YEAR}",
-        title=f"Hitachi NC survives to {SURVIVE_YEAR}? ({len(r.seeds)} seeds; tariff, offtake: flat references)",
+        title=f"Hitachi NC survives to {SURVIVE_YEAR}? ({len(r.seeds)} seeds; others: flat references)",
     )
     stops = r.indicators.set_index("variant")["plant_stop_year"]
     rows = {f"premium {p:.0%}": stops.loc[[n]].tolist() for p, n in zip(PREMIUMS, premium_names, strict=True)}
     rows |= {f"{TARIFF_RATE:.0%} tariff": stops.loc[["tariff_25"]].tolist()}
     rows |= {"defence offtake": stops.loc[["defence_offtake"]].tolist()}
+    rows |= {f"offtake, floor {OFFTAKE_HIGH_FLOOR_USD_PER_KG:g}": stops.loc[["defence_offtake_48"]].tolist()}
+    rows |= {f"decided in {LATE_BUILD_DATE[:4]}": stops.loc[["late_build"]].tolist()}
     count_figure(
         rows,
         out / "stop_year.png",
@@ -541,20 +591,22 @@ def figures(r: Result, out: Path) -> list[tuple[str, str]]:
         title="Hitachi NC and US magnet buyers", **window,
     )  # fmt: skip
     band_figure(
-        r, columns, out / "offtake.png", variants=[n for n in names if n in ("baseline", "defence_offtake")],
+        r, columns, out / "offtake.png",
+        variants=[n for n in names if n in ("baseline", "defence_offtake", "defence_offtake_48")],
         title="Hitachi NC with a defence contract", **window,
     )  # fmt: skip
     return [
         (
             "survival.png",
             f"Share of seeds in which the plant is still producing at the end of {SURVIVE_YEAR}, against US "
-            "buyers' domestic premium; the tariff and the offtake contract (both without a premium) as flat lines.",
+            "buyers' domestic premium; the tariff, the offtake contract and the later decision to build (all "
+            "without a premium) as flat lines.",
         ),
         (
             "stop_year.png",
-            f"The year the plant first mothballs or closes, by US buyers' domestic premium and with the tariff or "
-            f"the offtake contract: each disc's number (and area) is the seeds that stop that year "
-            f"({SURVIVE_YEAR + 1}: no stop by {SURVIVE_YEAR}).",
+            f"The year the plant first mothballs or closes, by US buyers' domestic premium, with the tariff, the "
+            f"offtake contracts or the later decision to build: each disc's number (and area) is the seeds that "
+            f"stop that year ({SURVIVE_YEAR + 1}: no stop by {SURVIVE_YEAR}).",
         ),
         (
             "plant.png",
@@ -564,7 +616,7 @@ def figures(r: Result, out: Path) -> list[tuple[str, str]]:
         (
             "offtake.png",
             "The same with the defence contract: the plant sells at the market price, topped up by the state, "
-            "and grows.",
+            "and grows; with the floor at its opening cost it stops when oxides get dearer.",
         ),
     ]
 
@@ -585,4 +637,4 @@ EXPERIMENT = Experiment(
     figures=figures,
 )
 
-__all__ = ["EXPERIMENT", "defence_offtake", "measure", "us_domestic_premium", "us_magnet_tariff"]
+__all__ = ["EXPERIMENT", "defence_offtake", "later_build", "measure", "us_domestic_premium", "us_magnet_tariff"]
