@@ -6,14 +6,14 @@ application waits two months on average (at least one; each month a share 1/2 of
 is decided), so nothing is licensed in the first month and licences then trickle in; a share of
 the decided applications is approved, rising from `licence_approval` toward all of them (time
 constant `licence_ease_months`). Licences ration by the queue, not by price: no export premium
-builds (unlike under a quota), so what buyers abroad cannot get is left unmet or bought from
-other makers. From 2025-07 the USA guarantees
+builds (unlike under a quota), so what buyers abroad cannot get from China they buy from other
+makers, at those makers' prices, or go without. From 2025-07 the USA guarantees
 Mountain Pass Separation 110 USD/kg for its NdPr oxide for 10 years (F36), and buys all the output
 of the MP 10X magnet plant (built from 2026-01) from 2028-07. The experiment measures China's
 magnet exports in May 2025 against May 2024 (F35), how soon they recover and whether the recovery
-lasts, who goes short, whether the MP separation plant keeps producing to
-2035, what the floor costs the US state, how much of the USA's magnet and oxide purchases still
-come from China in 2028 and 2035, and the size of MP's Texas magnet plant against China's output
+lasts, who goes short or pays more, whether the MP separation plant keeps producing to 2035 and
+to whom it sells, what the floor costs the US state, how much of the USA's magnet and oxide
+purchases still come from China in 2028 and 2035, and the size of MP's Texas magnet plant against China's output
 (F38). The counterfactuals remove the controls, remove the floor and offtake (and the 10X plant),
 make the licence delay six months, or add a year's Chinese magnet embargo on the USA.
 """
@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from experiments import edits
-from experiments.experiment import Check, Experiment, Measures, Result, Variant
+from experiments.experiment import BAND_HI, BAND_LO, Check, Experiment, Measures, Result, Variant
 from experiments.metrics import RunOutput
 from experiments.report import band_figure, fmt
 from model.params import ModelParams
@@ -70,6 +70,8 @@ LICENSED_CHANNELS = ("legal", "stockpile")
 """Exports that need a licence (smuggled ones do not)."""
 RENT_WINDOW = ("2025-04", "2026-12")
 """Months in which the export premium's peak is looked for."""
+MOST = 0.5
+"""A share the narrative calls most."""
 SHARE_GAP_NOTED = 0.02
 """A difference in shares the narrative calls a move to other suppliers."""
 DAYS_PER_YEAR = 365.0
@@ -81,6 +83,14 @@ CF_UNTIL = "2030-12"
 WINDOW = ("2024-01", "2027-12")
 """Monthly paths are kept in this window."""
 PATH_YEARS = (2020, 2035)
+MONTH_BEFORE = "2025-03"
+"""The last month before the licences (the reference of the magnet price index's jump)."""
+JUMP_WINDOW = ("2025-04", "2025-06")
+"""Months in which the magnet price index's jump at the licences is looked for."""
+LICENSING_STATE = "CHN"
+"""The state whose licences are studied; its magnet makers are set against all the others (the makers abroad)."""
+FLOOR_YEAR = 2035
+"""The year in which the destination of Mountain Pass Separation's floor-backed NdPr oxide is measured."""
 
 
 # --- edits ---------------------------------------------------------------------------------------
@@ -259,6 +269,32 @@ def licensed_share(flows: pd.DataFrame, model: RareEarthModel, origin: str, tier
     return float(f["quantity_t"].sum()) / applied if applied > 0 else math.nan
 
 
+def makers_abroad_t(agents: pd.DataFrame, year: int, column: str) -> float:
+    """Sum of `column` (output_t or capacity_t) over the operating magnet makers outside `LICENSING_STATE`
+    in their December snapshots of `year` (plants being planned or built are left out)."""
+    rows = agents[
+        (agents["type"] == "magnet_maker")
+        & (agents["country"] != LICENSING_STATE)
+        & (agents["date"] == f"{year}-12")
+        & (agents["status"] == "operating")
+    ]
+    return float(rows[column].sum())
+
+
+def sales_share(flows: pd.DataFrame, origin: str, tier: str, destination: str, year: int) -> tuple[float, float]:
+    """`origin`'s market sales of `tier` in `year` to `destination`, t, and their share of all its sales
+    (NaN without sales)."""
+    f = flows[
+        (flows["tier"] == tier)
+        & (flows["origin"] == origin)
+        & flows["channel"].isin(list(MARKET_CHANNELS))
+        & flows["date"].str.startswith(f"{year}-")
+    ]
+    total = float(f["quantity_t"].sum())
+    to = float(f.loc[f["destination"] == destination, "quantity_t"].sum())
+    return to, to / total if total > 0 else math.nan
+
+
 def unmet_t(model: RareEarthModel, country: str, year: int) -> tuple[float, float]:
     """A country's customers' unmet need and need in `year`, t."""
     u = model.unmet_demand_by_country()
@@ -316,6 +352,14 @@ def measure(run: RunOutput, model: RareEarthModel) -> Measures:
         )
 
     us_unmet, us_need = unmet_t(model, "USA", 2025)
+    price = s.set_index("date")["price_magnet"]
+    jump = math.nan
+    if run.end >= JUMP_WINDOW[1] and float(price.get(MONTH_BEFORE, 0.0)) > 0:
+        window_price = price[(price.index >= JUMP_WINDOW[0]) & (price.index <= JUMP_WINDOW[1])]
+        jump = float(window_price.max()) / float(price[MONTH_BEFORE])
+    abroad_capacity_2024 = makers_abroad_t(agents, 2024, "capacity_t")
+    abroad_output_2024 = makers_abroad_t(agents, 2024, "output_t")
+    mp_to_china_t, mp_china_share = sales_share(flows, "USA", "ndpr_oxide", "CHN", FLOOR_YEAR)
     ten_x_events = events[events["actor"] == TEN_X]
     scalars: dict[str, float] = {
         "china_magnet_exports_2025_05_t": at(CONTROL_MONTH),
@@ -327,6 +371,15 @@ def measure(run: RunOutput, model: RareEarthModel) -> Measures:
         "exports_year_after_over_year_before": sustained,
         "china_magnet_exports_2026_over_2024": yearly_exports(2026) / yearly_exports(2024),
         "magnet_price_2025_over_2024": mean("price_magnet", 2025) / mean("price_magnet", 2024),
+        "magnet_price_jump_2025": jump,
+        "abroad_maker_utilisation_2024": abroad_output_2024 / abroad_capacity_2024
+        if abroad_capacity_2024 > 0
+        else math.nan,
+        "abroad_magnet_output_2025_over_2024": makers_abroad_t(agents, 2025, "output_t") / abroad_output_2024
+        if run.covers(2025) and abroad_output_2024 > 0
+        else math.nan,
+        "us_ndpr_oxide_to_china_2035_t": mp_to_china_t if run.covers(FLOOR_YEAR) else math.nan,
+        "us_ndpr_oxide_china_share_2035": mp_china_share if run.covers(FLOOR_YEAR) else math.nan,
         "china_magnet_rent_peak": float(rent[(rent.index >= RENT_WINDOW[0]) & (rent.index <= RENT_WINDOW[1])].max())
         if run.end >= RENT_WINDOW[1]
         else math.nan,
@@ -464,6 +517,16 @@ CHECKS = (
     Check(
         "without the controls fewer customers go short in 2025 (world unmet demand, t)", "no_controls",
         "unmet_demand_2025_t", versus="baseline", hi=-1.0, target="less unmet (2025 line stoppages abroad: press)",
+        why_if_fail=(
+            "no customer goes short even with the licences: the magnet makers outside China, which use only part "
+            "of their capacity before 2025, take up the orders China's makers cannot export (at "
+            "their higher prices)"
+        ),
+    ),
+    Check(
+        "with the licences US buyers pay more for their magnets in 2025 (without minus with, USD/kg)", "no_controls",
+        "us_magnet_price_2025_usd_per_kg", versus="baseline", hi=-1.0,
+        target="model outcome (no fact): dearer makers abroad",
     ),
     Check(
         "without the controls China keeps more of the US magnet market in 2028 (share)", "no_controls",
@@ -485,13 +548,23 @@ CHECKS = (
     Check(
         "without the floor the US buys more of its oxides from China in 2035 (share)", "no_floor",
         "us_oxide_china_share_2035", versus="baseline", lo=0.05, target="more dependent",
+        why_if_fail=(
+            "Mountain Pass Separation sells most of its floor-backed NdPr oxide to Chinese magnet makers, not to US "
+            "buyers, and without the offtake MP 10X still produces in 2035, which changes the mix of US oxide buyers, "
+            "so the difference changes sign from seed to seed"
+        ),
+    ),
+    Check(
+        "Mountain Pass Separation sells most of its NdPr oxide to China in 2035 (share of its sales)", "baseline",
+        "us_ndpr_oxide_china_share_2035", lo=0.5, target="model outcome (no fact)",
     ),
     Check(
         "without the deal (no 10X plant, no offtake) more of the nation's magnets come from China in 2035 (share)",
         "no_deal", "us_national_magnet_china_share_2035", versus="baseline", lo=0.03, target="more dependent",
         why_if_fail=(
-            "MP 10X, whose offtake is what the deal adds to the nation's magnets, stops by 2035 in most seeds even "
-            "with the offtake, so in 2035 the deal leaves little of its own in US supply"
+            "MP 10X, whose offtake is what the deal adds to the nation's magnets, mothballs or closes by 2035 in "
+            "most seeds with the offtake (in the world without floor and offtake it keeps producing), so in "
+            "2035 the deal leaves little of its own in US supply"
         ),
     ),
     Check(
@@ -505,6 +578,14 @@ CHECKS = (
     Check(
         "and leaves more of US customers' demand unmet in 2025 (t)", "us_magnet_embargo", "us_unmet_demand_2025_t",
         versus="baseline", lo=1.0, target="more unmet",
+        why_if_fail=(
+            "US buyers turn to magnet makers outside China, which have the spare capacity to supply them, so they pay "
+            "more but do not go short"
+        ),
+    ),
+    Check(
+        "and makes US buyers pay more for their magnets in 2025 (USD/kg)", "us_magnet_embargo",
+        "us_magnet_price_2025_usd_per_kg", versus="baseline", lo=1.0, target="dearer",
     ),
 )  # fmt: skip
 
@@ -518,6 +599,11 @@ INDICATORS = {
     "exports_year_after_over_year_before": "China's magnet exports June 2025-May 2026 over April 2024-March 2025",
     "china_magnet_exports_2026_over_2024": "China's magnet exports in 2026 over 2024",
     "magnet_price_2025_over_2024": "magnet price index, 2025 mean over 2024 mean",
+    "magnet_price_jump_2025": "highest monthly magnet price index April-June 2025 over that of March 2025",
+    "abroad_maker_utilisation_2024": "operating magnet makers outside China: 2024 output over their capacity",
+    "abroad_magnet_output_2025_over_2024": "magnet makers outside China: output in 2025 over 2024",
+    "us_ndpr_oxide_to_china_2035_t": "US-made (Mountain Pass Separation's) NdPr oxide sold to China in 2035, t",
+    "us_ndpr_oxide_china_share_2035": "the same over all its market sales of NdPr oxide in 2035",
     "china_magnet_rent_peak": (
         "highest monthly ratio of what US buyers pay for Chinese magnets to what Chinese buyers pay, 2025-04 to 2026-12"
     ),
@@ -570,12 +656,20 @@ def narrative(r: Result) -> str:
     floor_cost = r.median(b, "us_floor_cost_bn_usd")
     ndpr_2030 = r.median(b, "ndpr_price_2030_usd_per_kg")
     dependence_gap = r.median(nc, "us_magnet_china_share_2028") - r.median(b, "us_magnet_china_share_2028")
+    pay_more = r.median(b, "us_magnet_price_2025_usd_per_kg") > r.median(nc, "us_magnet_price_2025_usd_per_kg")
+    oxide_gap = (r.values("no_floor", "us_oxide_china_share_2035") - r.values(b, "us_oxide_china_share_2035")).dropna()
+    diff_band = (oxide_gap.quantile(BAND_LO), oxide_gap.quantile(BAND_HI)) if len(oxide_gap) else (math.nan, math.nan)
+    short_t = r.median(b, "unmet_demand_2025_t")
+    short_gap_t = short_t - r.median(nc, "unmet_demand_2025_t")
+    embargo_short_gap_t = r.median("us_magnet_embargo", "us_unmet_demand_2025_t") - r.median(
+        b, "us_unmet_demand_2025_t"
+    )
     lines = [
         f"In the history world China's magnet exports are {fmt(r.median(b, 'china_magnet_exports_2024_05_t'))} t "
         f"in May 2024 and {fmt(may)} t in May 2025, a change of {pct(b, 'china_magnet_exports_change_2025_05')} "
         f"(median; real 1,238 t, -74%). The model licenses nothing in the regime's first month and then "
         f"decides each month a share 1/{LICENCE_DELAY_MONTHS} of the applications still waiting, so most of "
-        f"foreign buyers' orders for Chinese magnets go unserved at first"
+        f"foreign buyers' orders for Chinese magnets cannot be served by China's makers at first"
         + (" and May 2025 exports stop entirely" if may == 0 else "")
         + ". Exports reach 75% of the year-earlier month again "
         f"{fmt(r.median(b, 'recovery_months'))} months after May 2025 (90% of seeds "
@@ -586,13 +680,27 @@ def narrative(r: Result) -> str:
         f"{pct(b, 'licensed_share_2026')} of its applications.",
         "",
         f"The licences ration by the queue, not by price: US buyers pay {rent_26:.2f} times what Chinese buyers "
-        f"pay for the same magnets in 2026 and {rent_35:.2f} times in 2035, and the magnet price index for 2025 "
-        f"is {fmt(r.median(b, 'magnet_price_2025_over_2024'))} times its 2024 mean (without the licences "
-        f"{fmt(r.median(nc, 'magnet_price_2025_over_2024'))}). What buyers abroad cannot get while their "
-        f"applications wait goes unmet: customers in the world are "
-        f"{fmt(r.median(b, 'unmet_demand_2025_t'))} t short in 2025 (without the licences "
-        f"{fmt(r.median(nc, 'unmet_demand_2025_t'))} t), US customers {fmt(r.median(b, 'us_unmet_demand_2025_t'))} t "
-        f"({pct(b, 'us_unmet_share_2025')} of their need). "
+        f"pay for the same Chinese magnets in 2026 and {rent_35:.2f} times in 2035. What buyers abroad cannot get "
+        f"from China while their applications wait they buy from makers elsewhere (in Japan or, in some seeds, "
+        f"the rest of the world), which used {pct(b, 'abroad_maker_utilisation_2024')} of their capacity in 2024 "
+        f"and make {fmt(r.median(b, 'abroad_magnet_output_2025_over_2024'))} times their 2024 output in 2025 "
+        f"(without the licences {fmt(r.median(nc, 'abroad_magnet_output_2025_over_2024'))}); US buyers get "
+        f"{pct(b, 'us_magnet_china_share_2025')} of their 2025 magnets from China (without the licences "
+        f"{pct(nc, 'us_magnet_china_share_2025')}). "
+        + ("They pay more for it: " if pay_more else "")
+        + f"US buyers' magnets cost {fmt(r.median(b, 'us_magnet_price_2025_usd_per_kg'))} USD/kg on average in 2025 "
+        f"against {fmt(r.median(nc, 'us_magnet_price_2025_usd_per_kg'))} without the licences, and the magnet "
+        f"price index jumps to {fmt(r.median(b, 'magnet_price_jump_2025'))} times its March 2025 level by June "
+        f"(without the licences {fmt(r.median(nc, 'magnet_price_jump_2025'))}); over the year it is "
+        f"{fmt(r.median(b, 'magnet_price_2025_over_2024'))} times its 2024 mean (without the licences "
+        f"{fmt(r.median(nc, 'magnet_price_2025_over_2024'))}). Customers in the world are {fmt(short_t)} t short "
+        f"in 2025 (without the licences {fmt(r.median(nc, 'unmet_demand_2025_t'))} t), US customers "
+        f"{fmt(r.median(b, 'us_unmet_demand_2025_t'))} t ({pct(b, 'us_unmet_share_2025')} of their need)"
+        + (
+            ": the makers abroad fill the gap, so the licences make buyers pay more, not go short. "
+            if short_gap_t < 1.0 and pay_more
+            else ". "
+        )
         + ("The recovery does not last: " if sustained < SUSTAINED_SHARE else "The recovery lasts: ")
         + f"China's exports from June 2025 to May 2026 are {fmt(sustained)} times those of the year before the "
         f"licences, and in 2026 {fmt(r.median(b, 'china_magnet_exports_2026_over_2024'))} times those of 2024 "
@@ -601,7 +709,7 @@ def narrative(r: Result) -> str:
         + f"Buyers outside China get {pct(b, 'china_share_foreign_magnets_2026')} of their magnets from China in "
         f"2026 (without the licences {pct(nc, 'china_share_foreign_magnets_2026')})"
         + (
-            " and buy Japanese, European and US magnets instead."
+            " and buy from makers elsewhere instead."
             if r.median(b, "china_share_foreign_magnets_2026")
             < r.median(nc, "china_share_foreign_magnets_2026") - SHARE_GAP_NOTED
             else "."
@@ -632,7 +740,16 @@ def narrative(r: Result) -> str:
         f"{fmt(r.median(b, 'separator_output_2035_t'))} t of concentrate in 2035 "
         f"(without the floor {fmt(r.median('no_floor', 'separator_output_2035_t'))} t; it buys concentrate "
         f"abroad: the Mountain Pass mine produces in 2035 in {r.share(b, 'mine_produces_2035'):.0%} of seeds). "
-        f"The floor costs the US state {fmt(floor_cost)} bn USD by 2035 (90% of seeds "
+        f"It sells {pct(b, 'us_ndpr_oxide_china_share_2035')} of its NdPr oxide to China in 2035 "
+        f"({fmt(r.median(b, 'us_ndpr_oxide_to_china_2035_t'))} t; without the floor "
+        f"{fmt(r.median('no_floor', 'us_ndpr_oxide_to_china_2035_t'))} t)"
+        + (
+            ": the floor's extra oxide goes to Chinese magnet makers, not to US buyers. "
+            if r.median(b, "us_ndpr_oxide_china_share_2035") > MOST
+            and r.median(b, "us_ndpr_oxide_to_china_2035_t") > r.median("no_floor", "us_ndpr_oxide_to_china_2035_t")
+            else ". "
+        )
+        + f"The floor costs the US state {fmt(floor_cost)} bn USD by 2035 (90% of seeds "
         f"{fmt(r.band(b, 'us_floor_cost_bn_usd')[0])} to {fmt(r.band(b, 'us_floor_cost_bn_usd')[1])})"
         + (
             f", since the NdPr price index stays below the floor of {fmt(FLOOR_USD_PER_KG)} USD/kg "
@@ -641,8 +758,12 @@ def narrative(r: Result) -> str:
             else ""
         )
         + f"; the offtake of MP 10X magnets adds {fmt(r.median(b, 'us_offtake_bn_usd'))} bn USD of purchases "
-        f"that the state keeps as a stockpile. Without the floor the USA buys "
-        f"{pct('no_floor', 'us_oxide_china_share_2035')} of its oxides from China in 2035. MP Materials Texas's "
+        f"that the state keeps as a stockpile. Without the floor (and its offtake) the USA buys "
+        f"{pct('no_floor', 'us_oxide_china_share_2035')} of its oxides from China in 2035, against "
+        f"{pct(b, 'us_oxide_china_share_2035')} with it (90% of seeds of the difference "
+        f"{fmt(diff_band[0])} to {fmt(diff_band[1])}); without the offtake MP 10X produces "
+        f"{fmt(r.median('no_floor', 'ten_x_output_2035_t'))} t of magnets in 2035 (median) and buys oxide for them. "
+        f"MP Materials Texas's "
         f"first full year of output is {fmt(r.median(b, 'texas_days_of_china'))} days of China's magnet output "
         f"({fmt(r.median(b, 'texas_days_of_china_2025'))} days in its part-year 2025; F38: about one day).",
         "",
@@ -652,7 +773,13 @@ def narrative(r: Result) -> str:
         f"Chinese magnet embargo on the USA on top of the licences (`us_magnet_embargo`) leaves US customers "
         f"{fmt(r.median('us_magnet_embargo', 'us_unmet_demand_2025_t'))} t short in 2025 "
         f"({pct('us_magnet_embargo', 'us_unmet_share_2025')} of their need), against "
-        f"{fmt(r.median(b, 'us_unmet_demand_2025_t'))} t ({pct(b, 'us_unmet_share_2025')}) with the licences alone.",
+        f"{fmt(r.median(b, 'us_unmet_demand_2025_t'))} t ({pct(b, 'us_unmet_share_2025')}) with the licences alone"
+        + (": US buyers turn to other makers instead" if embargo_short_gap_t < 1.0 else "")
+        + f". China's share of US magnet purchases in 2025 falls to "
+        f"{pct('us_magnet_embargo', 'us_magnet_china_share_2025')} (licences alone "
+        f"{pct(b, 'us_magnet_china_share_2025')}) "
+        f"and US buyers pay {fmt(r.median('us_magnet_embargo', 'us_magnet_price_2025_usd_per_kg'))} USD/kg for "
+        f"their 2025 magnets ({fmt(r.median(b, 'us_magnet_price_2025_usd_per_kg'))} with the licences alone).",
         "",
         "Each world (medians and 90% ranges across seeds):",
         "",
