@@ -12,10 +12,18 @@ quo in which China lifts its licences from 2026-01 and keeps its exports open fo
 Each option is then stressed: China embargoes the USA on magnets and oxides for 12 months from
 2030-01. The future has no facts: every check is a direction or plausibility check of the
 model's outcomes.
+
+Two counterfactuals tell the mechanisms apart. The mobilisation's upstream half alone (no magnet
+plants) shows that what raises China's share of US oxide purchases by 2035 is China's directed
+undercutting in NdPr oxide, which the separation built outside China brings forward, not the new
+magnet plants' demand. A status quo whose licences keep rationing (they approve only part of the
+applications in 2029, instead of nearly all from 2026) shows what the deal's exposure to the
+embargo is when the deal lifts a real constraint.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -58,6 +66,14 @@ RELEASE_WINDOW_MONTHS = ModelParams().stockpile_price_window_months
 WINDOW = ("2028-07", STRESS_UNTIL)
 PRICE_YEARS = (2026, 2035)
 """The decade of the options, over which mean prices and their month-to-month swings are measured."""
+RATIONING_EASE_MONTHS = 120.0
+"""`licence_ease_months` of a status quo whose licences keep rationing: the approved share of
+applications rises toward all over a decade instead of half a year (the parameter's default), so
+that in 2029 China still licenses only part of what is asked."""
+RATIONING = (("licence_ease_months", RATIONING_EASE_MONTHS),)
+UNDERCUT_NDPR_PRICE_USD_PER_KG = 18.0
+"""A 2035 NdPr index below this: China's directed separators have walked the price down (about
+13 USD/kg where they have; 21-27 where the undercutting has not started or barely)."""
 
 # --- the mobilisation ------------------------------------------------------------------------------
 SUBSIDY_USD_PER_KG = {"concentrate": 1.0, "ndpr_oxide": 1.5, "magnet": 8.0}
@@ -113,17 +129,33 @@ ALLIED_PLANTS = tuple(f["name"] for fs in NEW_FIRMS.values() for f in fs if f["c
 CAPITAL_GRANTS_USD = {f["name"]: float(f["cash_usd"]) for fs in NEW_FIRMS.values() for f in fs}
 
 
-def mobilisation(data: edits.Data, start: str = POLICY_START) -> None:
-    """A US national mobilisation from `start`: subsidies, fast permits, new US and allied plants
-    built, an NdPr floor for the new US separator and offtake of the new US magnet plants."""
+def planned_plants(data: edits.Data) -> None:
+    """The mobilisation's plants as plans that nothing builds (no `start`, no need of finance: only a
+    `build` event starts them). Every variant has them, because a firm more in the scenario, even an
+    idle one, changes the history world's books at the rounding level from its first months, and the
+    world amplifies that into another history by 2025; with the plants in every variant, the
+    variants of one seed share their history up to the first month of their causes."""
     for section, firms in NEW_FIRMS.items():
+        present = {f["name"] for f in data.get(section, [])}
         for f in firms:
-            data.setdefault(section, []).append({**f, "status": "planned"})
+            if f["name"] not in present:
+                data.setdefault(section, []).append({**f, "status": "planned"})
+
+
+def mobilisation(data: edits.Data, start: str = POLICY_START, magnets: bool = True) -> None:
+    """A US national mobilisation from `start`: subsidies, fast permits, new US and allied plants
+    built, an NdPr floor for the new US separator and offtake of the new US magnet plants.
+
+    With `magnets=False` only its upstream half (mines and separators: their subsidies, permits,
+    plants and the NdPr floor), without the magnet plants, the magnet subsidy and the offtake."""
+    planned_plants(data)
+    subsidies = {tier: usd for tier, usd in SUBSIDY_USD_PER_KG.items() if magnets or tier != "magnet"}
+    built = [f["name"] for section, fs in NEW_FIRMS.items() for f in fs if magnets or section != "magnet_makers"]
     causes: list[dict[str, Any]] = [
         {"kind": "permitting", "tiers": [tier], "months": months} for tier, months in PERMITTING_MONTHS.items()
     ]
-    causes += [{"kind": "subsidy", "tiers": [tier], "usd_per_kg": usd} for tier, usd in SUBSIDY_USD_PER_KG.items()]
-    causes += [{"kind": "build", "firm": f["name"]} for fs in NEW_FIRMS.values() for f in fs]
+    causes += [{"kind": "subsidy", "tiers": [tier], "usd_per_kg": usd} for tier, usd in subsidies.items()]
+    causes += [{"kind": "build", "firm": name} for name in built]
     causes.append(
         {"kind": "price_floor", "firm": NEW_SEPARATOR, "tier": "ndpr_oxide", "usd_per_kg": NDPR_FLOOR_USD_PER_KG,
          "years": FLOOR_YEARS}
@@ -132,6 +164,7 @@ def mobilisation(data: edits.Data, start: str = POLICY_START) -> None:
         {"kind": "price_floor", "firm": name, "tier": "magnet", "usd_per_kg": 0.0, "years": FLOOR_YEARS,
          "offtake_share": 1.0}
         for name in OFFTAKE_PLANTS
+        if magnets
     ]  # fmt: skip
     # in the month they share, the permits must be in force before the builds start
     data["events"] = [
@@ -196,7 +229,12 @@ def measure(run: RunOutput, model: RareEarthModel) -> Measures:
         scalars[f"{name}_price_swing_2026_35"] = float(swings) if full_decade else math.nan
     support = spending_usd(run.state_spending, "USA", SUPPORT)
     purchases = spending_usd(run.state_spending, "USA", PURCHASES)
-    grants = sum(usd for name, usd in CAPITAL_GRANTS_USD.items() if name in model.firm_by_name)
+    # the grants of the plants built (in every variant the plants exist; only a build starts one)
+    grants = sum(
+        usd
+        for name, usd in CAPITAL_GRANTS_USD.items()
+        if name in model.firm_by_name and model.firm_by_name[name].status != "planned"
+    )
     scalars |= {
         "us_support_bn_usd": support / 1e9,
         "us_purchases_bn_usd": purchases / 1e9,
@@ -204,6 +242,10 @@ def measure(run: RunOutput, model: RareEarthModel) -> Measures:
         "us_cost_bn_usd": (support + purchases + grants) / 1e9,
         "us_magnet_output_2035_t": _us_magnet_output_t(run.agents, 2035),
         "china_magnet_share_2035": run.year_mean("china_share_magnets", 2035),
+        "china_refining_share_2035": run.year_mean("china_share_refining", 2035),
+        "china_ndpr_undercut_year": _undercut_year(ev, "ndpr_oxide", run.after_end),
+        "us_oxide_bought_2035_t": oxide_t(flows, None, 2035) if run.covers(2035) else math.nan,
+        "us_oxide_from_china_2035_t": oxide_t(flows, "CHN", 2035) if run.covers(2035) else math.nan,
         "mountain_pass_produces_2030": float(_output_t(run.agents, "Mountain Pass", 2030) > 0),
         "mountain_pass_restarts_from_2026": float(
             len(ev[(ev["actor"] == "Mountain Pass") & (ev["kind"] == "restart") & (ev["date"] >= POLICY_START)]) > 0
@@ -274,6 +316,29 @@ def others_share(flows: pd.DataFrame, year: int) -> float:
     return foreign_share(flows[flows["destination"] != "USA"], "CHN", "magnet", year)
 
 
+def oxide_t(flows: pd.DataFrame, origin: str | None, year: int) -> float:
+    """US market purchases of NdPr and DyTb oxide in `year` (from `origin`, or all), t."""
+    f = flows[
+        (flows["destination"] == "USA")
+        & flows["tier"].isin(list(OXIDE_TIERS))
+        & flows["channel"].isin(MARKET_CHANNELS)
+        & flows["date"].str.startswith(f"{year}-")
+    ]
+    return float(f.loc[f["origin"] == origin, "quantity_t"].sum() if origin else f["quantity_t"].sum())
+
+
+def _undercut_year(events: pd.DataFrame, tier: str, after_end: float) -> float:
+    """The year from 2026 on in which China's dominance rule directs its firms of `tier` to undercut
+    (`after_end` if it does not within the run)."""
+    hit = events[
+        (events["country"] == "CHN")
+        & (events["kind"] == "policy")
+        & (events["date"] >= POLICY_START)
+        & events["detail"].str.startswith(f"directs state-backed firms to undercut in {tier}")
+    ]
+    return float(hit["date"].iloc[0][:4]) if len(hit) else after_end
+
+
 def _oxide_price(flows: pd.DataFrame, year: int) -> float:
     """What US buyers pay for NdPr oxide on average in `year`, USD/kg."""
     return purchase_price(flows, "USA", "ndpr_oxide", year, MARKET_CHANNELS)
@@ -309,22 +374,43 @@ def monthly_purchases_t(flows: pd.DataFrame, buyer: str, tier: str, column: str 
 
 
 stressed = embargo_2030
+upstream_half = functools.partial(mobilisation, magnets=False)
 
 VARIANTS = (
-    Variant("baseline", "status quo (the history world)"),
+    Variant("baseline", "status quo (the history world; the mobilisation's plants stay plans)", (planned_plants,)),
     Variant("mobilisation", "US mobilisation from 2026: subsidies, plants, floors", (mobilisation,)),
-    Variant("deal", "deal: China lifts its licences from 2026", (deal,)),
-    Variant("status_quo_embargo", "status quo + 2030 embargo on the USA", (stressed,), until=STRESS_UNTIL),
+    Variant(
+        "mobilisation_upstream", "the mobilisation's mines and separators only (no magnet plants, subsidy, offtake)",
+        (upstream_half,),
+    ),
+    Variant("deal", "deal: China lifts its licences from 2026", (planned_plants, deal)),
+    Variant(
+        "status_quo_embargo", "status quo + 2030 embargo on the USA", (planned_plants, stressed), until=STRESS_UNTIL
+    ),
     Variant(
         "mobilisation_embargo", "mobilisation + 2030 embargo on the USA", (mobilisation, stressed), until=STRESS_UNTIL
     ),
-    Variant("deal_embargo", "deal + 2030 embargo on the USA", (deal, stressed), until=STRESS_UNTIL),
+    Variant("deal_embargo", "deal + 2030 embargo on the USA", (planned_plants, deal, stressed), until=STRESS_UNTIL),
+    # the counterfactual of the deal's exposure: a status quo whose licences still ration in 2029
+    Variant(
+        "rationing_embargo", "status quo with licences that keep rationing + 2030 embargo",
+        (planned_plants, stressed), params=RATIONING, until=STRESS_UNTIL,
+    ),
+    Variant(
+        "rationing_deal_embargo", "the same with the deal from 2026 + 2030 embargo",
+        (planned_plants, deal, stressed), params=RATIONING, until=STRESS_UNTIL,
+    ),
 )  # fmt: skip
 
 CHECKS = (
     Check(
         "status quo: China still supplies most of the US oxide purchases in 2035", "baseline",
         "us_oxide_china_share_2035", lo=0.5, target="model outcome: high",
+        why_if_fail=(
+            "the separators outside China, running mostly on Myanmar's ionic clay, sell much of the small US oxide "
+            "market by 2035; China wins it back only where its directed undercutting in NdPr oxide has walked the "
+            "price down by then"
+        ),
     ),
     Check(
         "status quo: China supplies a large part of US magnet purchases in 2035", "baseline",
@@ -335,9 +421,16 @@ CHECKS = (
         "mobilisation lowers China's share of US oxide purchases in 2035", "mobilisation",
         "us_oxide_china_share_2035", versus="baseline", hi=-0.1, target="lower",
         why_if_fail=(
-            "the new US magnet plants buy much of their oxide from China, where it is cheapest, so the oxide share "
-            "falls much less than the magnet share"
+            "the separation capacity the mobilisation adds outside China brings China's directed undercutting in NdPr "
+            "oxide forward by about a year (`china_ndpr_undercut_year`), so by 2035 China's separators have walked "
+            "the NdPr price down and won back most of the world's separation and of the (much larger) US oxide "
+            "purchases; in 2029, before the undercutting, the mobilisation does lower the share "
+            "(`us_oxide_china_share_2029`)"
         ),
+    ),
+    Check(
+        "mobilisation brings China's undercutting in NdPr oxide forward (year)", "mobilisation",
+        "china_ndpr_undercut_year", versus="baseline", hi=-0.5, target="model outcome: earlier",
     ),
     Check(
         "mobilisation lowers China's share of US magnet purchases in 2035", "mobilisation",
@@ -354,6 +447,10 @@ CHECKS = (
     Check(
         "the deal keeps magnet prices lower over 2026-35 (USD/kg)", "deal", "magnet_price_mean_2026_35_usd_per_kg",
         versus="baseline", hi=0.0, target="lower",
+        why_if_fail=(
+            "by 2026 the status quo's licences approve nearly all applications after a short wait, so lifting them "
+            "moves the magnet price less than the seeds' own spread"
+        ),
     ),
     Check(
         "the deal keeps magnet prices steadier over 2026-35 (swing)", "deal", "magnet_price_swing_2026_35",
@@ -370,6 +467,11 @@ CHECKS = (
     Check(
         "the deal leaves less magnet making in the USA in 2035 (t)", "deal", "us_magnet_output_2035_t",
         versus="baseline", hi=-1000, target="less",
+        why_if_fail=(
+            "the deal removes only a licence queue that by 2026 approves nearly all applications, and US magnet "
+            "output in 2035 turns more on whether the few US makers survive their losses (it is small and varies "
+            "from seed to seed) than on that queue"
+        ),
     ),
     Check(
         "exposure: before the stress (2029) mobilisation leaves fewer US magnet purchases to China",
@@ -409,10 +511,25 @@ CHECKS = (
     Check(
         "the embargo's price jump (2030 over 2029) is larger after the deal than in the status quo", "deal_embargo",
         "us_magnet_price_2030_over_2029", versus="status_quo_embargo", lo=0.0, target="larger",
+        why_if_fail=(
+            "by 2029 the status quo's licences approve nearly all applications after a short wait, so the deal leaves "
+            "US buyers hardly more exposed (`us_magnet_china_share_2029`) and the embargo bites about as hard; with "
+            "licences that still ration in 2029 the deal's jump is larger (`rationing_deal_embargo` against "
+            "`rationing_embargo`)"
+        ),
     ),
     Check(
         "the embargo cuts US magnet purchases more after the deal than in the status quo (2030 over 2029)",
         "deal_embargo", "us_magnets_bought_2030_over_2029", versus="status_quo_embargo", hi=0.0, target="deeper cut",
+        why_if_fail=(
+            "the deal leaves US buyers hardly more exposed in 2029 than the status quo's eased licences do, so the "
+            "cut is about the same"
+        ),
+    ),
+    Check(
+        "with licences that still ration in 2029, the embargo's price jump is larger after the deal",
+        "rationing_deal_embargo", "us_magnet_price_2030_over_2029", versus="rationing_embargo", lo=0.0,
+        target="model outcome: larger",
     ),
 )  # fmt: skip
 
@@ -435,6 +552,10 @@ INDICATORS = {
     "us_cost_bn_usd": "the three together, bn USD",
     "us_magnet_output_2035_t": "magnets made in the USA in 2035, t",
     "china_magnet_share_2035": "China's share of world magnet output, 2035",
+    "china_refining_share_2035": "China's share of world separation output, 2035",
+    "china_ndpr_undercut_year": "year from 2026 in which China directs its separators to undercut (run end + 1: never)",
+    "us_oxide_bought_2035_t": "US NdPr and DyTb oxide purchases (market), 2035, t",
+    "us_oxide_from_china_2035_t": "the same from China, t",
     "mountain_pass_produces_2030": "1 if the Mountain Pass mine produces in 2030",
     "mountain_pass_restarts_from_2026": "1 if the Mountain Pass mine restarts from 2026 on",
     "allied_new_output_2035_t": "2035 output of the mobilisation's allied plants (Arafura, Iluka, Neo Narva), t",
@@ -452,10 +573,13 @@ INDICATORS = {
 
 
 def narrative(r: Result) -> str:
-    b, m, d = "baseline", "mobilisation", "deal"
+    b, m, u, d = "baseline", "mobilisation", "mobilisation_upstream", "deal"
 
     def pct(v: str, ind: str) -> str:
         return f"{fmt(100 * r.median(v, ind))}%"
+
+    def year(v: str) -> str:
+        return f"{r.median(v, 'china_ndpr_undercut_year'):.0f}"
 
     plants = "; ".join(
         f"{f['name']} ({f['country']}, {fmt(f['capacity_t'])} t/yr, {fmt(f['cash_usd'] / 1e9)} bn USD)"
@@ -467,12 +591,20 @@ def narrative(r: Result) -> str:
         "mobilisation_embargo", "us_stock_released_t"
     )
     deal_gap = r.median(d, "us_magnet_china_share_2035") - r.median(b, "us_magnet_china_share_2035")
+    oxide_gap = r.median(m, "us_oxide_china_share_2035") - r.median(b, "us_oxide_china_share_2035")
+    oxide_gap_2029 = r.median(m, "us_oxide_china_share_2029") - r.median(b, "us_oxide_china_share_2029")
+    earlier = r.median(m, "china_ndpr_undercut_year") < r.median(b, "china_ndpr_undercut_year")
+    upstream_higher = r.median(u, "us_oxide_china_share_2035") > r.median(b, "us_oxide_china_share_2035") and r.median(
+        u, "china_ndpr_undercut_year"
+    ) < r.median(b, "china_ndpr_undercut_year")
     stressed_worlds = ("status_quo_embargo", "mobilisation_embargo", "deal_embargo")
     short_max = max(r.median(v, "us_unmet_demand_2030_t") for v in stressed_worlds)
     diverted = all(
         r.median(v, "others_magnet_china_share_2030") > r.median(base, "others_magnet_china_share_2030")
         for v, base in zip(stressed_worlds, (b, m, d), strict=True)
     )
+    jump = "us_magnet_price_2030_over_2029"
+    oxide_lo, oxide_hi = r.band(b, "us_oxide_china_share_2035")
     lines = [
         f"**The options.** The mobilisation (from {POLICY_START}): US production subsidies of "
         + ", ".join(f"{fmt(usd)} USD/kg on {tier}" for tier, usd in SUBSIDY_USD_PER_KG.items())
@@ -482,7 +614,9 @@ def narrative(r: Result) -> str:
         f"of {fmt(NDPR_FLOOR_USD_PER_KG)} USD/kg for {fmt(FLOOR_YEARS)} years for {NEW_SEPARATOR} and offtake of "
         f"all the unsold output of {' and '.join(OFFTAKE_PLANTS)}. The deal: China lifts its 2025 licences in "
         f"{POLICY_START} and sets no new restriction. The stress: China embargoes the USA on "
-        f"{', '.join(EMBARGO_TIERS)} for {EMBARGO_MONTHS} months from {EMBARGO_START}.",
+        f"{', '.join(EMBARGO_TIERS)} for {EMBARGO_MONTHS} months from {EMBARGO_START}. The plants are in every "
+        "variant as plans that only the mobilisation builds, so that all variants of a seed share their history "
+        "to 2025.",
         "",
         "These are model outcomes for the future, not facts. In the status quo China's 2025 licences stay "
         "to 2035; they ration by the queue of applications, not by price, and the licensed share of "
@@ -490,23 +624,49 @@ def narrative(r: Result) -> str:
         f"times what Chinese buyers pay for Chinese magnets in 2029 and "
         f"{r.median(b, 'china_magnet_rent_2035'):.2f} times in 2035. China supplies "
         f"{pct(b, 'us_magnet_china_share_2035')} of US magnet purchases in 2035 and "
-        f"{pct(b, 'us_oxide_china_share_2035')} of its NdPr and DyTb oxide purchases (medians across seeds). "
+        f"{pct(b, 'us_oxide_china_share_2035')} (seeds' band {fmt(oxide_lo)}-{fmt(oxide_hi)}) of its NdPr "
+        f"and DyTb oxide purchases ({fmt(r.median(b, 'us_oxide_bought_2035_t'))} t; 2029: "
+        f"{pct(b, 'us_oxide_china_share_2029')}), medians across seeds: the separators outside China, running "
+        "mostly on Myanmar's ionic clay, sell much of that small market. China's dominance rule directs its "
+        f"separators to undercut in NdPr oxide in {year(b)} (median year), and the NdPr index averages "
+        f"{fmt(r.median(b, 'ndpr_price_2035_usd_per_kg'))} USD/kg in 2035. "
         f"The magnet price index averages {fmt(r.median(b, 'magnet_price_mean_2026_35_usd_per_kg'))} USD/kg over "
         f"2026-2035, and the US state spends {fmt(r.median(b, 'us_cost_bn_usd'))} bn USD over the run (the MP "
         f"floor and the MP 10X offtake).",
         "",
         f"The mobilisation makes {fmt(r.median(m, 'us_magnet_output_2035_t'))} t of magnets in the USA in 2035 "
-        f"(status quo {fmt(r.median(b, 'us_magnet_output_2035_t'))} t) and cuts China's share of US oxide "
-        f"purchases to {pct(m, 'us_oxide_china_share_2035')} and of magnet purchases to "
-        f"{pct(m, 'us_magnet_china_share_2035')}, at a cost of {fmt(r.median(m, 'us_cost_bn_usd'))} bn USD "
+        f"(status quo {fmt(r.median(b, 'us_magnet_output_2035_t'))} t) and cuts China's share of US magnet "
+        f"purchases to {pct(m, 'us_magnet_china_share_2035')}, at a cost of {fmt(mob_cost)} bn USD "
         f"(subsidies and floors {fmt(r.median(m, 'us_support_bn_usd'))} bn, stockpile purchases "
         f"{fmt(r.median(m, 'us_purchases_bn_usd'))} bn, capital {fmt(r.median(m, 'us_capital_grants_bn_usd'))} bn). "
-        f"The subsidy restarts the Mountain Pass mine in {r.share(m, 'mountain_pass_restarts_from_2026'):.0%} of "
-        f"seeds, but the mine then sells at no more than its subsidised cost, mothballs on its losses and "
-        f"produces in 2030 in {r.share(m, 'mountain_pass_produces_2030'):.0%} of seeds: the US separators, two of "
-        f"them now under an NdPr floor, run on imported concentrate. The allied plants built (Arafura Nolans, "
-        f"Iluka Eneabba, Neo Narva), which have no floors or subsidies of their own, produce "
-        f"{fmt(r.median(m, 'allied_new_output_2035_t'))} t in 2035 together."
+        f"China's share of US oxide purchases is {pct(m, 'us_oxide_china_share_2029')} in 2029 (status quo "
+        f"{pct(b, 'us_oxide_china_share_2029')}) and {pct(m, 'us_oxide_china_share_2035')} in 2035 (status quo "
+        f"{pct(b, 'us_oxide_china_share_2035')}), of {fmt(r.median(m, 'us_oxide_bought_2035_t'))} t of oxide "
+        f"bought, {fmt(r.median(m, 'us_oxide_from_china_2035_t'))} t of it from China (status quo "
+        f"{fmt(r.median(b, 'us_oxide_from_china_2035_t'))} t)"
+        + (
+            f": the separation the mobilisation adds outside China brings China's directed undercutting in NdPr "
+            f"oxide forward to {year(m)} (status quo {year(b)}), so by 2035 China's separators have walked the NdPr "
+            f"index down to {fmt(r.median(m, 'ndpr_price_2035_usd_per_kg'))} USD/kg (status quo "
+            f"{fmt(r.median(b, 'ndpr_price_2035_usd_per_kg'))}) and make {pct(m, 'china_refining_share_2035')} of "
+            f"the world's separation output (status quo {pct(b, 'china_refining_share_2035')})"
+            + (
+                f". The upstream half alone, without the magnet plants, brings the undercutting to {year(u)} too, "
+                f"and China's share of US oxide purchases in 2035 is {pct(u, 'us_oxide_china_share_2035')}: it is "
+                "China's price response, not the new magnet plants' appetite for oxide, that raises China's share"
+                if upstream_higher
+                else ""
+            )
+            if oxide_gap > 0 and oxide_gap_2029 < 0 and earlier
+            else ""
+        )
+        + ". The subsidy restarts the Mountain Pass mine in "
+        f"{r.share(m, 'mountain_pass_restarts_from_2026'):.0%} of seeds, but the mine then sells at no more than its "
+        f"subsidised cost, mothballs on its losses and produces in 2030 in "
+        f"{r.share(m, 'mountain_pass_produces_2030'):.0%} of seeds: the US separators, two of them now under an NdPr "
+        "floor, run on imported concentrate. The allied plants built (Arafura Nolans, Iluka Eneabba, Neo Narva), "
+        f"which have no floors or subsidies of their own, produce {fmt(r.median(m, 'allied_new_output_2035_t'))} t "
+        "in 2035 together."
         + (
             " The cost stays well below the hundreds of billions of the seeds' framing, because the subsidies are "
             "paid per kg made and the floors on the NdPr a separator sells."
@@ -527,9 +687,9 @@ def narrative(r: Result) -> str:
             else ""
         )
         + f". The US state spends {fmt(r.median(d, 'us_cost_bn_usd'))} bn USD. "
-        f"US magnet making withers ({fmt(r.median(d, 'us_magnet_output_2035_t'))} t in 2035) and China makes "
-        f"{pct(d, 'china_magnet_share_2035')} of the world's magnets (status quo "
-        f"{pct(b, 'china_magnet_share_2035')}).",
+        f"The USA makes {fmt(r.median(d, 'us_magnet_output_2035_t'))} t of magnets in 2035 (status quo "
+        f"{fmt(r.median(b, 'us_magnet_output_2035_t'))} t) and China makes {pct(d, 'china_magnet_share_2035')} of "
+        f"the world's magnets (status quo {pct(b, 'china_magnet_share_2035')}).",
         "",
         "The stress, a 12-month Chinese embargo on the USA in 2030 (magnets and oxides), in each option:",
         "",
@@ -539,14 +699,14 @@ def narrative(r: Result) -> str:
             f"- **{v}**: China's share of US magnet purchases in 2029 {r.summary(base, 'us_magnet_china_share_2029')}; "
             f"what US buyers pay for magnets in 2030 {r.summary(v, 'us_magnet_price_2030_usd_per_kg')} USD/kg "
             f"(without the embargo {r.summary(base, 'us_magnet_price_2030_usd_per_kg')}), "
-            f"{r.summary(v, 'us_magnet_price_2030_over_2029')} times 2029 (without "
-            f"{r.summary(base, 'us_magnet_price_2030_over_2029')}); US magnet purchases 2030 over 2029 "
+            f"{r.summary(v, jump)} times 2029 (without {r.summary(base, jump)}); US magnet purchases 2030 over 2029 "
             f"{r.summary(v, 'us_magnets_bought_2030_over_2029')} (without "
             f"{r.summary(base, 'us_magnets_bought_2030_over_2029')}); US customers' unmet demand in 2030 "
             f"{r.summary(v, 'us_unmet_demand_2030_t')} t; China's share of the magnets bought outside China and "
             f"the USA {r.summary(v, 'others_magnet_china_share_2030')} (without "
             f"{r.summary(base, 'others_magnet_china_share_2030')})."
         )
+    rq, rd = "rationing_embargo", "rationing_deal_embargo"
     lines += [
         "",
         (
@@ -562,8 +722,15 @@ def narrative(r: Result) -> str:
         f"and {fmt(r.median('mobilisation_embargo', 'us_stock_released_t'))} t in the mobilisation's; its release "
         f"rule waits for import prices at {fmt(RELEASE_PRICE)} times their mean of {fmt(RELEASE_WINDOW_MONTHS)} "
         f"months, and the embargo raises what US buyers pay for magnets to "
-        f"{fmt(r.median('status_quo_embargo', 'us_magnet_price_2030_over_2029'))} times their 2029 price in the "
-        "status quo.",
+        f"{fmt(r.median('status_quo_embargo', jump))} times their 2029 price in the status quo.",
+        "",
+        f"The deal's exposure depends on what it lifts. The status quo's licences approve nearly all applications "
+        f"by 2026, so after the deal the embargo's jump is {fmt(r.median('deal_embargo', jump))} times 2029 "
+        f"against {fmt(r.median('status_quo_embargo', jump))} in the status quo. In a status quo whose licences "
+        f"keep rationing (`licence_ease_months` {fmt(RATIONING_EASE_MONTHS)} instead of "
+        f"{fmt(ModelParams().licence_ease_months)}), China supplies {pct(rq, 'us_magnet_china_share_2029')} of US "
+        f"magnet purchases in 2029 and {pct(rd, 'us_magnet_china_share_2029')} after the deal, and the embargo's "
+        f"jump is {fmt(r.median(rq, jump))} times 2029 there and {fmt(r.median(rd, jump))} after the deal.",
     ]
     return "\n".join(lines)
 
