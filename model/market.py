@@ -275,9 +275,9 @@ def ship_under_cap(fill: np.ndarray, sub_rows: np.ndarray, cap: ExportCap) -> No
     applications, scale them down pro rata where they exceed the cap, and use up the cap."""
     idx = (sub_rows[:, None], cap.sellers)
     block = fill[idx]
-    shipped = block.sum()
+    shipped = float(block.sum())
     if cap.cap_t > EPS:  # applications: what buyers abroad would take from capped sellers
-        cap.requested_t += float(shipped)
+        cap.requested_t += shipped
     if shipped > cap.cap_t:
         fill[idx] = block * (cap.cap_t / shipped) if shipped > 0 else 0.0
         shipped = cap.cap_t

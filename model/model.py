@@ -384,11 +384,12 @@ class RareEarthModel(mesa.Model):
             firm_sellers = self._firm_sellers[tier] = [(j, s) for j, s in enumerate(sellers) if s.kind in FIRM_CLASSES]
         for j, s in firm_sellers:  # orders received, whatever was sold
             s.asked_t[tier] = asked[j]
-        # quantities and money stay numpy floats (agents' sums of them depend on the type)
+        # quantities and money enter the books as Python floats (arithmetic on numpy scalars is slower)
+        sold_t, receipts_usd = sold.tolist(), receipts.tolist()
         for j in (sold > 0).nonzero()[0].tolist():  # the sellers that sold, in order
             s = sellers[j]
             kind = s.kind
-            sold_j, receipts_j = sold[j], receipts[j]
+            sold_j, receipts_j = sold_t[j], receipts_usd[j]
             if kind == "state":
                 avg = s.stock_value_usd[tier] / max(s.stock_t[tier], 1e-12)
                 s.stock_t[tier] = max(s.stock_t[tier] - sold_j, 0.0)
@@ -411,20 +412,21 @@ class RareEarthModel(mesa.Model):
         for k in (bought[agent_pos] > 0).nonzero()[0].tolist():  # the agents that bought, in order
             i, a = market.agent_rows[k], agents[k]
             kind = a.kind
+            bought_i, paid_i = float(bought[i]), float(paid[i])
             if kind == "magnet_maker":
-                a.receive_input(tier, bought[i], paid[i])
-                a.cost_usd += paid[i]
+                a.receive_input(tier, bought_i, paid_i)
+                a.cost_usd += paid_i
             elif kind == "refiner":
                 contents = self.concentrate_content(market)
-                a.receive_feed(bought[i], float(q[i] @ contents[0]), float(q[i] @ contents[1]), paid[i])
-                a.cost_usd += paid[i]
+                a.receive_feed(bought_i, float(q[i] @ contents[0]), float(q[i] @ contents[1]), paid_i)
+                a.cost_usd += paid_i
             elif kind == "smuggler":
-                a.receive(bought[i], paid[i])
+                a.receive(bought_i, paid_i)
             elif kind == "state":
-                a.stock_t[tier] += bought[i]
-                a.stock_value_usd[tier] += paid[i]
-                a.bought_t[tier] += bought[i]
-                a.pay("stockpile", paid[i])
+                a.stock_t[tier] += bought_i
+                a.stock_value_usd[tier] += paid_i
+                a.bought_t[tier] += bought_i
+                a.pay("stockpile", paid_i)
         if market.cust_rows.size:
             self.customers.bought_t[market.cust_rows] += bought[market.cust_pos]
             self.customers.paid_usd[market.cust_rows] += paid[market.cust_pos]
