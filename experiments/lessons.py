@@ -50,6 +50,9 @@ def make_screenshots(out: Path) -> Iterator[tuple[Path, str]]:
 
 
 # --- the facts the lessons quote -------------------------------------------------------------------
+PLANT = "Hitachi Metals North Carolina"
+
+
 def _run(levers: list[tuple[str, str, Any]] = (), until: str | None = None) -> DashboardModel:
     m = DashboardModel("history", seed=SEED)
     for date, name, value in levers:
@@ -67,6 +70,33 @@ def _firm_events(m: DashboardModel, firm: str) -> str:
     return ", ".join(rows) or "none"
 
 
+def _plant(m: DashboardModel, column: str, years: tuple[int, ...], scale: float = 1.0, firm: str = PLANT) -> str:
+    """A firm's `column` of the agents table (December; output_t is the year's) for `years`."""
+    a = m.recorder.tables()["agents"]
+    a = a[a["name"] == firm].set_index("date")[column]
+    return " / ".join(f"{a.get(f'{y}-12', 0.0) / scale:,.0f}" for y in years)
+
+
+def _us_magnets(m: DashboardModel, year: int) -> str:
+    """US magnet buyers' purchases in `year` by origin (China, Japan, USA), t."""
+    f = m.recorder.tables()["flows"]
+    f = f[(f["tier"] == "magnet") & (f["destination"] == "USA") & f["channel"].isin(["legal", "smuggled"])]
+    q = f[f["date"].str.startswith(str(year))].groupby("origin")["quantity_t"].sum()
+    return " / ".join(f"{q.get(c, 0.0):,.0f}" for c in ("CHN", "JPN", "USA"))
+
+
+def _plant_costs(years: tuple[int, ...]) -> str:
+    """The plant's December ask against its processing plus oxide cost (what its stop rule
+    compares), USD/kg, for `years`: not in the agents table, whose unit_cost is processing only."""
+    m = DashboardModel("history", seed=SEED)
+    rows = []
+    for y in years:
+        m.step_months(month_index(f"{y}-12", m.start) + 1 - m.steps)
+        f = m.firm_by_name[PLANT]
+        rows.append(f"{y}: {f.price['magnet']:.0f} vs {f.reference_cost('magnet'):.0f}")
+    return ", ".join(rows)
+
+
 def lesson_facts() -> dict[str, str]:
     """What the lessons' answers rest on, from runs of the history world (seed 0)."""
     facts: dict[str, str] = {}
@@ -80,8 +110,10 @@ def lesson_facts() -> dict[str, str]:
         f"{v.prices[at('1986-06'), 1]:.1f} / {v.prices[at('2000-06'), 1]:.1f}"
     )
     facts["Mountain Pass"] = _firm_events(base, "Mountain Pass")
+    stops = [e for e in base.recorder.events if e[2] == "Mountain Pass" and e[1] == "mothball"]
+    facts["Mountain Pass's first mothballing"] = f"{stops[0][0]}: {stops[0][4]}" if stops else "none"
     for quota in (10_000.0, 5_000.0):
-        m = _run([("1995-01", "china_export_quota_t", quota)], until="2010-12")
+        m = _run([("1995-01", "china_export_quota_t", quota)], until="2012-12")
         facts[f"Mountain Pass with a China export quota of {quota:,.0f} t/yr from 1995"] = _firm_events(
             m, "Mountain Pass"
         )
@@ -101,27 +133,34 @@ def lesson_facts() -> dict[str, str]:
     )
     japan = [e for e in base.recorder.events if e[2] == "JPN" and "supply shock" in e[4]]
     facts["Japan's shock response"] = "; ".join(f"{e[0]}: {e[4]}" for e in japan) or "none"
-    facts["Lynas Mount Weld"] = _firm_events(base, "Lynas Mount Weld")
-    facts["Hitachi Metals North Carolina"] = _firm_events(base, "Hitachi Metals North Carolina")
-    m = _run([("2013-01", "us_magnet_tariff_pct", float(TARIFF_PCT))], until="2024-12")
-    facts[f"Hitachi NC with a {TARIFF_PCT}% tariff from 2013-01"] = _firm_events(m, "Hitachi Metals North Carolina")
-    for date in ("2013-01", "2013-05"):
-        m = _run([(date, "us_domestic_premium_pct", 30.0)], until="2024-12")
-        facts[f"Hitachi NC with a 30% US buyers' premium from {date}"] = _firm_events(
-            m, "Hitachi Metals North Carolina"
-        )
-    embargo = _run([("2015-01", "china_embargo", EmbargoSetting("USA", 12))], until="2016-12")
-    a0, a1 = base.recorder.tables()["agents"], embargo.recorder.tables()["agents"]
-    for year in ("2015", "2016"):
-        out = [
-            float(
-                a.loc[(a["name"] == "Hitachi Metals North Carolina") & (a["date"] == f"{year}-12"), "output_t"].iloc[0]
-            )
-            for a in (a0, a1)
-        ]
-        facts[f"Hitachi NC output {year}, t: history / 12-month embargo on the USA from 2015-01"] = (
-            f"{out[0]:,.0f} / {out[1]:,.0f}"
-        )
+    for firm in ("Lynas Mount Weld", "Lynas Malaysia"):
+        facts[firm] = _firm_events(base, firm)
+
+    years = (2013, 2014, 2015, 2016, 2017, 2018, 2019, 2020, 2022)
+    facts[PLANT] = _firm_events(base, PLANT)
+    facts[f"Hitachi NC, years {', '.join(map(str, years))}: output, t"] = _plant(base, "output_t", years)
+    facts["  its cash in December, million USD"] = _plant(base, "cash", years, 1e6)
+    facts["Hitachi NC ask vs processing and oxides, USD/kg (December)"] = _plant_costs((2013, 2016, 2018, 2020))
+    for year in (2013, 2016, 2019):
+        facts[f"US magnet purchases {year} from China / Japan / USA, t"] = _us_magnets(base, year)
+    variants = {
+        f"{TARIFF_PCT}% tariff": [("2013-01", "us_magnet_tariff_pct", float(TARIFF_PCT))],
+        "30% premium": [("2013-01", "us_domestic_premium_pct", 30.0)],
+    }
+    for label, levers in variants.items():  # from 2013-01
+        m = _run(levers, until="2022-12")
+        facts[f"Hitachi NC with a {label} from 2013-01"] = _firm_events(m, PLANT)
+        facts[f"  {label}: its output, t"] = _plant(m, "output_t", years)
+        facts[f"  {label}: its cash in December, million USD"] = _plant(m, "cash", years, 1e6)
+        for year in (2014, 2017, 2020):
+            facts[f"  {label}: US magnet purchases {year} from China / Japan / USA, t"] = _us_magnets(m, year)
+        if label == "30% premium":
+            facts[f"  {label}: Magnequench output 2014, t"] = _plant(m, "output_t", (2014,), firm="Magnequench")
+    embargo = _run([("2015-01", "china_embargo", EmbargoSetting("USA", 12))], until="2022-12")
+    facts["Hitachi NC with a 12-month embargo on the USA from 2015-01"] = _firm_events(embargo, PLANT)
+    facts["  embargo: its output, t"] = _plant(embargo, "output_t", years)
+    facts["  embargo: its cash in December, million USD"] = _plant(embargo, "cash", years, 1e6)
+    facts["  embargo: US magnet purchases 2015 from China / Japan / USA, t"] = _us_magnets(embargo, 2015)
     return facts
 
 
