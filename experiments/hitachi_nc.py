@@ -229,6 +229,9 @@ def measure(run: RunOutput, model: RareEarthModel) -> Measures:
         "plant_output_ratio_before_stop": output_ratio,
         "stops_without_buyers_switching": float(stopped and not switched),
         "stops_while_still_selling": float(stopped and not output_ratio < SALES_FALL_RATIO),
+        "stops_for_losses": float(stopped and "losses" in reason),
+        "stops_after_buyers_switch": float(stopped and switched),
+        "stops_after_sales_fall": float(stopped and output_ratio < SALES_FALL_RATIO),
         "stop_price_over_variable_cost": stop_margin,
         "rivals_price_over_plant_at_opening": rivals,
         "ndpr_2012_over_2009": run.year_mean("price_ndpr_oxide", 2012) / run.year_mean("price_ndpr_oxide", 2009),
@@ -340,24 +343,22 @@ CHECKS = (
         fact="F27", target="closed (share of seeds it survives to 2025 at most 20%)", why_if_fail="as above",
     ),
     Check(
-        "when it stops, it stops for its losses (share of seeds with another first reason)", "baseline",
-        "stops_for_another_reason", hi=0.2, stat="share", fact="F27", target="higher cost than Chinese suppliers",
+        "it stops for its losses (share of seeds in which it stops by 2025, and for its losses)", "baseline",
+        "stops_for_losses", lo=0.8, stat="share", fact="F27", target="higher cost than Chinese suppliers",
+        why_if_fail="as above: it does not stop by 2025, so there is no stop to judge",
     ),
     Check(
         "it stops after US buyers switch to Chinese suppliers: China's share of US magnet purchases rises from "
-        "the opening year while US purchases hold (share of seeds in which it stops without that)",
-        "baseline", "stops_without_buyers_switching", hi=0.2, stat="share", fact="F27",
+        "the opening year while US purchases hold (share of seeds in which it stops so)",
+        "baseline", "stops_after_buyers_switch", lo=0.8, stat="share", fact="F27",
         target="buyers unwilling to pay extra switched to Chinese suppliers",
+        why_if_fail="as above: no stop to judge",
     ),
     Check(
-        "its sales fall before it stops: output below half its best year (share of seeds in which it stops "
-        "while still selling more)",
-        "baseline", "stops_while_still_selling", hi=0.2, stat="share", fact="F27",
+        "its sales fall before it stops: output below half its best year (share of seeds in which it stops so)",
+        "baseline", "stops_after_sales_fall", lo=0.8, stat="share", fact="F27",
         target="sales fall while US demand holds",
-        why_if_fail=(
-            "a stop comes when a year of losses has used up its cash, which can happen while it still sells half "
-            "its best year or more"
-        ),
+        why_if_fail="as above: no stop to judge",
     ),
     Check(
         "China's share of world magnet output in 2020", "baseline", "china_share_magnets_2020", lo=0.85, hi=0.95,
@@ -420,6 +421,9 @@ INDICATORS = {
     "plant_output_ratio_before_stop": "the plant's output in the last full year before the stop over its best year",
     "stops_without_buyers_switching": "1 if it stops without that share rising while US purchases hold (>= 0.9)",
     "stops_while_still_selling": "1 if it stops with the output ratio at 0.5 or more",
+    "stops_for_losses": "1 if it stops and its first stop's reason is its losses",
+    "stops_after_buyers_switch": "1 if it stops after China's share of US purchases rose while US purchases held",
+    "stops_after_sales_fall": "1 if it stops with the output ratio below 0.5",
     "stop_price_over_variable_cost": "at a stop for losses: its price over its processing and oxide cost (from "
     "the logged reason)",
     "rivals_price_over_plant_at_opening": "price of the other makers of its grade over the plant's ask, December "

@@ -132,9 +132,10 @@ CHECKS = (
         "Mountain Pass restarts once prices are high again, after the 2010 shock", "baseline", "mine_restart_year",
         lo=2011, hi=2013, fact="F23", target="2012-08 (Molycorp restarts mining)",
         why_if_fail=(
-            "the mine restarts only after its market price has stood above `restart_margin` times its full "
-            "cost for `restart_months`, and then takes `restart_lead_months` (12) to produce; the 2010-12 "
-            "price rise, slower than the real one, clears that bar only in 2012-13, so output resumes in 2014"
+            "the mine restarts only after the concentrate price it sells at has stood above `restart_margin` "
+            "times its full cost for `restart_months`, and then takes `restart_lead_months` (12) to produce; the "
+            "2011 spike is mostly the export rent on oxides, and the concentrate price clears that bar in 2011 "
+            "only in some seeds (restart in late 2012); in the others it restarts on later rises (2014-2021)"
         ),
     ),
     Check(
