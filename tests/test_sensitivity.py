@@ -318,6 +318,12 @@ def test_shipped_space_covers_every_declared_input_within_its_range() -> None:
     assert sorted(space.names) == sorted(decl), "experiments/spaces/history.toml must list every declared input"
     for e in space.entries:
         assert e.declared.low <= e.low < e.high <= e.declared.high
+    # the history world's own values lie inside the sampled ranges (a recalibration that moves a
+    # default must move its range too, or the study samples only worlds away from the default)
+    for path in (SHIPPED_SPACES / "history.toml", SHIPPED_SPACES / "hitachi.toml"):
+        for e in load_space(path, decl).entries:
+            d = e.declared.default
+            assert math.isnan(d) or e.low <= d <= e.high, f"{path.name}: {e.name} default {d} outside {e.low}-{e.high}"
 
 
 def test_every_parameter_declares_a_unit_and_a_known_distribution() -> None:
