@@ -80,7 +80,7 @@ class RareEarthModel(mesa.Model):
         self.month = -1
         self._date_month: int | None = None
         self._date = ""
-        self._month_of_year = 0
+        self._start_month = parse_month(self.start)[1]  # the start's month of the year, 1-12
         self.check = check
         self.recorder = Recorder(self)
         # states and countries
@@ -170,19 +170,16 @@ class RareEarthModel(mesa.Model):
         if self._date_month != self.month:
             self._date_month = self.month
             self._date = month_label(self.start, self.month)
-            self._month_of_year = parse_month(self._date)[1]
         return self._date
 
     @property
     def month_of_year(self) -> int:
-        """1 for January ... 12 for December."""
-        if self._date_month != self.month:
-            self.date  # noqa: B018 - refreshes the cache
-        return self._month_of_year
+        """1 for January ... 12 for December (counted from the start's month, not parsed from `date`)."""
+        return (self._start_month - 1 + self.month) % 12 + 1
 
     @property
     def year_index(self) -> int:
-        return self.month // 12 + (parse_month(self.start)[1] - 1 + self.month % 12) // 12
+        return self.month // 12 + (self._start_month - 1 + self.month % 12) // 12
 
     # --- the month -------------------------------------------------------------------------
     def step(self) -> None:
