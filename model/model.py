@@ -832,21 +832,24 @@ class RareEarthModel(mesa.Model):
             return 0.0
         o, c = self.country_index[origin], self.country_index[country]
         cells = np.array([m[:, o, c] for m in self.import_months])  # (month, tier) t from `origin`
-        # the means of the months before the last 3 and of those 3 (`np.mean`'s sum and
-        # division, without its overhead)
-        before, recent = cells[:-3].sum(axis=0) / (len(cells) - 3), cells[-3:].sum(axis=0) / 3
-        need = np.array([self.orders_by_country[t][c] for t in TIERS])
-        # only tiers the country depends on: imports from `origin` were a real share of its orders
-        relied = before >= self.params.shock_dependence * need
+        # per tier, the means of the months before the last 3 and of those 3 (`np.mean`'s sum
+        # and division, without its overhead); the rest on the four tiers as Python floats
+        before = (cells[:-3].sum(axis=0) / (len(cells) - 3)).tolist()
+        recent = (cells[-3:].sum(axis=0) / 3).tolist()
+        need = [float(self.orders_by_country[t][c]) for t in TIERS]
         # a fall the country chose (it orders less of the tier now) is no shock: the imports it
         # could expect are capped by what it still orders
-        expected = np.minimum(before, need)
-        # tiers that matter: a material share of the value the country expects from `origin`
-        price = np.array([self.last_price_index.get(t, 0.0) for t in TIERS])
-        value = expected * price
-        material = value >= self.params.shock_material_share * max(float(value.sum()), 1e-12)
-        counted = relied & material & (expected > self.params.shock_dependence * before)
-        drops = [1.0 - r / e for r, e, c in zip(recent, expected, counted, strict=True) if c]
+        expected = [min(b, n) for b, n in zip(before, need, strict=True)]
+        value = [e * self.last_price_index.get(t, 0.0) for e, t in zip(expected, TIERS, strict=True)]
+        material = self.params.shock_material_share * max(sum(value), 1e-12)
+        dependence = self.params.shock_dependence
+        drops = [
+            1.0 - r / e
+            for b, r, e, n, v in zip(before, recent, expected, need, value, strict=True)
+            # only tiers the country depends on (imports from `origin` were a real share of its
+            # orders) and that matter (a material share of the value it expects from `origin`)
+            if b >= dependence * n and v >= material and e > dependence * b
+        ]
         return max([0.0, *drops])
 
     def main_supplier(self, country: str) -> str | None:
