@@ -228,11 +228,8 @@ class Firm(mesa.Agent):
     def expected_price(self, tier: str) -> float:
         """The price the firm expects to sell at: its own ask, or the market's if that is higher
         (an idle firm watches the market it could sell into), or its price floor if higher still."""
-        return max(self.price[tier], self.market_price(tier), self.floor_usd_per_kg(tier))
-
-    def floor_usd_per_kg(self, tier: str) -> float:
-        """The highest price floor any state guarantees this firm for `tier` now (0 if none)."""
-        return self.model.price_floor_usd_per_kg(self.name, tier)
+        m = self.model  # `market_price(tier)` and the highest price floor any state guarantees it
+        return max(self.price[tier], m.price_seen_by(self.country, tier), m.price_floor_usd_per_kg(self.name, tier))
 
     def margin_note(self) -> str:
         """The price against the cost that output decisions compare, for event details."""
