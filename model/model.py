@@ -504,7 +504,7 @@ class RareEarthModel(mesa.Model):
         ).tolist()
         if self._policy_month != self.month:
             self._refresh_policy_cache()
-        floors = self._floors  # (firm, tier) -> the price floor, as `Firm.floor_usd_per_kg` reads it
+        floors = self._floors  # (firm, tier) -> the price floor, as `Firm.expected_price` reads it
         new = list(cost)  # a state's stockpile asks its release price outright
         for j, (s, tier), price in zip(ix.firm_pos_list, ix.firms, new_firms, strict=True):
             if floors and floors.get((s.name, tier), 0.0) >= cost[j]:
