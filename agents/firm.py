@@ -228,11 +228,8 @@ class Firm(mesa.Agent):
     def expected_price(self, tier: str) -> float:
         """The price the firm expects to sell at: its own ask, or the market's if that is higher
         (an idle firm watches the market it could sell into), or its price floor if higher still."""
-        return max(self.price[tier], self.market_price(tier), self.floor_usd_per_kg(tier))
-
-    def floor_usd_per_kg(self, tier: str) -> float:
-        """The highest price floor any state guarantees this firm for `tier` now (0 if none)."""
-        return self.model.price_floor_usd_per_kg(self.name, tier)
+        m = self.model  # `market_price(tier)` and the highest price floor any state guarantees it
+        return max(self.price[tier], m.price_seen_by(self.country, tier), m.price_floor_usd_per_kg(self.name, tier))
 
     def margin_note(self) -> str:
         """The price against the cost that output decisions compare, for event details."""
@@ -400,50 +397,53 @@ class Firm(mesa.Agent):
         if self.status != "operating" or not self.year_log:
             return
         p = self.model.params
+        output, capacity, profit, revenue = self.year_sums
+        if capacity <= 0:
+            return
         ordered = self.ordered_t()
+        pending = sum(a for _, a in self.pending_capacity)
+        # busy: last year's output, or the orders now coming in, fill today's capacity (what is
+        # being built already counts against the target below)
+        utilisation = max(output / capacity, ordered / max(self.capacity_t, 1e-9))
+        # nor does a firm build what its state's production quota would leave idle
+        quota_room = self.quota_allowance_t * 12 >= (self.capacity_t + pending) * (1.0 - p.spare_tolerance)
+        busy = (utilisation >= p.invest_utilisation or self.directed) and quota_room
+        margin = profit / revenue if revenue > 0 else -1.0
+        # a state-backed firm (and so a directed one) expands on its orders, whatever its margin
+        good_margin = margin >= p.invest_margin or self.state_backed or self.directed
+        if not (busy and good_margin):  # nothing to build (asked before what it would build)
+            return
         # the growth of orders over the past year (monthly orders are logged in output units)
         year_ago = self.ordered_log[0] if len(self.ordered_log) == self.ordered_log.maxlen else 0.0
         seen_growth = self.ordered_log[-1] / year_ago - 1.0 if year_ago > 0 else 0.0
-        output, capacity, profit, revenue = self.year_sums
-        if capacity > 0:
-            pending = sum(a for _, a in self.pending_capacity)
-            # busy: last year's output, or the orders now coming in, fill today's capacity (what is
-            # being built already counts against the target below)
-            utilisation = max(output / capacity, ordered / max(self.capacity_t, 1e-9))
-            margin = profit / revenue if revenue > 0 else -1.0
-            lead = self.construction_months // 2 + self.state.policy.permitting_months.get(self.tier, 0) // 2
-            lead = max(lead, 1)
-            if self.directed:  # build ahead of orders: the state wants spare capacity, not shortage
-                headroom = p.directed_spare_capacity
-                most = self.state.directed_growth_max.get(self.tier, p.directed_growth_max)
+        lead = self.construction_months // 2 + self.state.policy.permitting_months.get(self.tier, 0) // 2
+        lead = max(lead, 1)
+        if self.directed:  # build ahead of orders: the state wants spare capacity, not shortage
+            headroom = p.directed_spare_capacity
+            most = self.state.directed_growth_max.get(self.tier, p.directed_growth_max)
+        else:
+            headroom, most = p.invest_headroom, p.invest_growth
+        growth = min(max(seen_growth, 0.0), p.invest_trend_max)
+        horizon = min(lead, p.invest_horizon_months)  # nobody bets on more than a few years of growth
+        target = ordered * (1.0 + headroom) * (1.0 + growth) ** (horizon / 12)
+        # growth caps are yearly; a decision adds at most its share of the year
+        most *= p.invest_interval_months / 12
+        added = min(max(target - self.capacity_t - pending, 0.0), most * self.capacity_t)
+        capex_per_t = p.capex_years * self.base_cost_usd_per_kg * KG_PER_T
+        # a directed firm builds on its state's money; a state-backed one too, when its own cash is short
+        short_of_cash = self.cash_usd < added * capex_per_t
+        state_pays = (self.directed or (self.state_backed and short_of_cash)) and self.state.can_pay(
+            added * capex_per_t
+        )
+        if not state_pays:  # a commercial firm builds only what its own cash pays for
+            added = min(added, max(self.cash_usd, 0.0) / capex_per_t) if capex_per_t > 1e-9 else added
+        if added > 1e-6:
+            self.pending_capacity.append((self.model.month + lead, added))
+            capex = capex_per_t * added
+            if state_pays:
+                self.state.pay("directed_investment", capex)  # the state builds what it orders
             else:
-                headroom, most = p.invest_headroom, p.invest_growth
-            growth = min(max(seen_growth, 0.0), p.invest_trend_max)
-            horizon = min(lead, p.invest_horizon_months)  # nobody bets on more than a few years of growth
-            target = ordered * (1.0 + headroom) * (1.0 + growth) ** (horizon / 12)
-            # growth caps are yearly; a decision adds at most its share of the year
-            most *= p.invest_interval_months / 12
-            added = min(max(target - self.capacity_t - pending, 0.0), most * self.capacity_t)
-            # a state-backed firm (and so a directed one) expands on its orders, whatever its margin
-            good_margin = margin >= p.invest_margin or self.state_backed or self.directed
-            capex_per_t = p.capex_years * self.base_cost_usd_per_kg * KG_PER_T
-            # a directed firm builds on its state's money; a state-backed one too, when its own cash is short
-            short_of_cash = self.cash_usd < added * capex_per_t
-            state_pays = (self.directed or (self.state_backed and short_of_cash)) and self.state.can_pay(
-                added * capex_per_t
+                self.cash_usd -= capex
+            self.model.log_event(
+                "invest", self, f"adds {added:.0f} t/yr (utilisation {utilisation:.0%}, margin {margin:.0%})"
             )
-            if not state_pays:  # a commercial firm builds only what its own cash pays for
-                added = min(added, max(self.cash_usd, 0.0) / capex_per_t) if capex_per_t > 1e-9 else added
-            # nor does a firm build what its state's production quota would leave idle
-            quota_room = self.quota_allowance_t * 12 >= (self.capacity_t + pending) * (1.0 - p.spare_tolerance)
-            busy = (utilisation >= p.invest_utilisation or self.directed) and quota_room
-            if busy and good_margin and added > 1e-6:
-                self.pending_capacity.append((self.model.month + lead, added))
-                capex = capex_per_t * added
-                if state_pays:
-                    self.state.pay("directed_investment", capex)  # the state builds what it orders
-                else:
-                    self.cash_usd -= capex
-                self.model.log_event(
-                    "invest", self, f"adds {added:.0f} t/yr (utilisation {utilisation:.0%}, margin {margin:.0%})"
-                )

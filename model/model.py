@@ -80,7 +80,7 @@ class RareEarthModel(mesa.Model):
         self.month = -1
         self._date_month: int | None = None
         self._date = ""
-        self._month_of_year = 0
+        self._start_month = parse_month(self.start)[1]  # the start's month of the year, 1-12
         self.check = check
         self.recorder = Recorder(self)
         # states and countries
@@ -170,19 +170,16 @@ class RareEarthModel(mesa.Model):
         if self._date_month != self.month:
             self._date_month = self.month
             self._date = month_label(self.start, self.month)
-            self._month_of_year = parse_month(self._date)[1]
         return self._date
 
     @property
     def month_of_year(self) -> int:
-        """1 for January ... 12 for December."""
-        if self._date_month != self.month:
-            self.date  # noqa: B018 - refreshes the cache
-        return self._month_of_year
+        """1 for January ... 12 for December (counted from the start's month, not parsed from `date`)."""
+        return (self._start_month - 1 + self.month) % 12 + 1
 
     @property
     def year_index(self) -> int:
-        return self.month // 12 + (parse_month(self.start)[1] - 1 + self.month % 12) // 12
+        return self.month // 12 + (self._start_month - 1 + self.month % 12) // 12
 
     # --- the month -------------------------------------------------------------------------
     def step(self) -> None:
@@ -507,7 +504,7 @@ class RareEarthModel(mesa.Model):
         ).tolist()
         if self._policy_month != self.month:
             self._refresh_policy_cache()
-        floors = self._floors  # (firm, tier) -> the price floor, as `Firm.floor_usd_per_kg` reads it
+        floors = self._floors  # (firm, tier) -> the price floor, as `Firm.expected_price` reads it
         new = list(cost)  # a state's stockpile asks its release price outright
         for j, (s, tier), price in zip(ix.firm_pos_list, ix.firms, new_firms, strict=True):
             if floors and floors.get((s.name, tier), 0.0) >= cost[j]:
@@ -835,21 +832,24 @@ class RareEarthModel(mesa.Model):
             return 0.0
         o, c = self.country_index[origin], self.country_index[country]
         cells = np.array([m[:, o, c] for m in self.import_months])  # (month, tier) t from `origin`
-        # the means of the months before the last 3 and of those 3 (`np.mean`'s sum and
-        # division, without its overhead)
-        before, recent = cells[:-3].sum(axis=0) / (len(cells) - 3), cells[-3:].sum(axis=0) / 3
-        need = np.array([self.orders_by_country[t][c] for t in TIERS])
-        # only tiers the country depends on: imports from `origin` were a real share of its orders
-        relied = before >= self.params.shock_dependence * need
+        # per tier, the means of the months before the last 3 and of those 3 (`np.mean`'s sum
+        # and division, without its overhead); the rest on the four tiers as Python floats
+        before = (cells[:-3].sum(axis=0) / (len(cells) - 3)).tolist()
+        recent = (cells[-3:].sum(axis=0) / 3).tolist()
+        need = [float(self.orders_by_country[t][c]) for t in TIERS]
         # a fall the country chose (it orders less of the tier now) is no shock: the imports it
         # could expect are capped by what it still orders
-        expected = np.minimum(before, need)
-        # tiers that matter: a material share of the value the country expects from `origin`
-        price = np.array([self.last_price_index.get(t, 0.0) for t in TIERS])
-        value = expected * price
-        material = value >= self.params.shock_material_share * max(float(value.sum()), 1e-12)
-        counted = relied & material & (expected > self.params.shock_dependence * before)
-        drops = [1.0 - r / e for r, e, c in zip(recent, expected, counted, strict=True) if c]
+        expected = [min(b, n) for b, n in zip(before, need, strict=True)]
+        value = [e * self.last_price_index.get(t, 0.0) for e, t in zip(expected, TIERS, strict=True)]
+        material = self.params.shock_material_share * max(sum(value), 1e-12)
+        dependence = self.params.shock_dependence
+        drops = [
+            1.0 - r / e
+            for b, r, e, n, v in zip(before, recent, expected, need, value, strict=True)
+            # only tiers the country depends on (imports from `origin` were a real share of its
+            # orders) and that matter (a material share of the value it expects from `origin`)
+            if b >= dependence * n and v >= material and e > dependence * b
+        ]
         return max([0.0, *drops])
 
     def main_supplier(self, country: str) -> str | None:
