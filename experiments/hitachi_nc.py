@@ -227,8 +227,6 @@ def measure(run: RunOutput, model: RareEarthModel) -> Measures:
         "china_share_rise_before_stop": share_rise,
         "us_purchases_ratio_before_stop": purchases_ratio,
         "plant_output_ratio_before_stop": output_ratio,
-        "stops_without_buyers_switching": float(stopped and not switched),
-        "stops_while_still_selling": float(stopped and not output_ratio < SALES_FALL_RATIO),
         "stops_for_losses": float(stopped and "losses" in reason),
         "stops_after_buyers_switch": float(stopped and switched),
         "stops_after_sales_fall": float(stopped and output_ratio < SALES_FALL_RATIO),
@@ -419,10 +417,9 @@ INDICATORS = {
     "china_share_rise_before_stop": "rise of that share from the opening year to the last full year before the stop",
     "us_purchases_ratio_before_stop": "US magnet purchases in the last full year before the stop over the opening year",
     "plant_output_ratio_before_stop": "the plant's output in the last full year before the stop over its best year",
-    "stops_without_buyers_switching": "1 if it stops without that share rising while US purchases hold (>= 0.9)",
-    "stops_while_still_selling": "1 if it stops with the output ratio at 0.5 or more",
     "stops_for_losses": "1 if it stops and its first stop's reason is its losses",
-    "stops_after_buyers_switch": "1 if it stops after China's share of US purchases rose while US purchases held",
+    "stops_after_buyers_switch": "1 if it stops after China's share of US purchases rose while US purchases held "
+    "(>= 0.9 of the opening year)",
     "stops_after_sales_fall": "1 if it stops with the output ratio below 0.5",
     "stop_price_over_variable_cost": "at a stop for losses: its price over its processing and oxide cost (from "
     "the logged reason)",
