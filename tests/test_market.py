@@ -257,6 +257,41 @@ def test_calm_price_drifts_toward_target_markup() -> None:
     assert above[0] < 30.0 and below[0] > 12.0
 
 
+def test_idle_seller_that_sold_nothing_cuts_for_its_idle_plant_not_its_small_overstock() -> None:
+    """A stock just above target must not hide a plant standing idle: a seller that sold none of its
+    offer cuts by its idle capacity; one that sold more than `idle_cut_sold_share` of it cuts only
+    by the overstock (the stuck asks of the stop-13 history, where idle sellers asked 3-4x cost for
+    a decade)."""
+    common = dict(
+        price=np.array([50.0]),  # far above cost x target markup (16): the drift pull is 0.034
+        offered_t=np.array([10.0]),
+        asked_t=np.array([0.0]),
+        stock_t=np.array([5.05]),  # 1% over target
+        spare=np.array([0.9]),  # 90% of the plant idle
+        spare_tolerance=0.25,
+        idle_cut_sold_share=0.05,
+    )
+    nothing = reprice(sold_t=np.array([0.0]), **common)
+    some = reprice(sold_t=np.array([5.0]), **common)
+    off = reprice(sold_t=np.array([0.0]), **{**common, "idle_cut_sold_share": -1.0})
+    assert nothing[0] == pytest.approx(50.0 * (1 - 0.1))  # the idle cut, 0.25 x 0.65, capped at a step
+    # the others cut by the larger of the overstock (0.25 x 0.01) and the drift pull toward 16
+    pull = 0.05 * (1 - 16.0 / 50.0)
+    assert some[0] == pytest.approx(50.0 * (1 - pull))
+    assert off[0] == pytest.approx(some[0])
+
+
+def test_cut_from_above_target_is_at_least_the_drift() -> None:
+    """A seller cutting a little for a small overstock must not fall slower than a calm seller at
+    the same price would drift; below the target price the small cut stands."""
+    small = dict(stock_t=np.array([5.05]), sold_t=np.array([9.0]))  # 1% over target, not sold out
+    above = reprice(price=np.array([40.0]), **small)
+    calm = reprice(price=np.array([40.0]), stock_t=np.array([4.0]), sold_t=np.array([9.0]))
+    assert above[0] == pytest.approx(calm[0])  # the drift pull (0.03) beats the cut (0.0025)
+    below = reprice(price=np.array([12.0]), **small)
+    assert below[0] == pytest.approx(12.0 * (1 - 0.25 * 0.01))
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.integers(0, 2**32 - 1))
 def test_price_stays_within_band(seed: int) -> None:
