@@ -178,10 +178,11 @@ VARIANTS = (
 
 # --- checks -------------------------------------------------------------------------------------
 SAME_START_NOTE = (
-    "a new seller opens at the market's price, not at its own cost-based ask, and cuts it as its stock "
-    "piles up, by the same rule whatever its cost; its first months' shares are the same for every gap, "
-    "and the gap shows only once the price war has pushed the incumbent down to its cost, which raises the "
-    "final share (and with it the share that counts as half)"
+    "a new seller opens at the market's price, not at its own cost-based ask, and cuts it by its overstock "
+    "whatever its cost, unless it stands so far above its cost times the target markup that the drift "
+    "toward that price is the faster cut (a large gap only); so its first months' shares are about the same "
+    "for every gap, and the gap shows mainly once the price war has pushed the incumbent down to its cost, "
+    "which raises the final share (and with it the share that counts as half)"
 )
 
 
@@ -241,7 +242,9 @@ def _checks() -> tuple[Check, ...]:
             f"with a {SWITCHING_HIGH:.0%} switching cost the switch is slower (half-life, months; gap {BASE_GAP:.0%})",
             name_of(BASE_GAP, "switching_30"), "half_life_months", versus="baseline", lo=1, target="longer",
             why_if_fail="the switching cost applies only to a supplier not used last month, so it lowers the "
-            "entrant's first month or two and nothing after (the same at every gap: see the indicators)",
+            "entrant's first month or two; the stock it piles up meanwhile makes it cut its price faster (and the "
+            "incumbent, which kept its buyers, slower), so its share catches up by the third month (the same at "
+            "every gap: see the indicators)",
         )
     )  # fmt: skip
     dearer = name_of(DEARER_GAP)
@@ -303,8 +306,13 @@ def narrative(r: Result) -> str:
         f"market's price and cuts it as its stock piles up; in the last year the gap is "
         f"{pct(b, 'price_gap_last_year')}. Its first months' share comes from buyers' loyalty splitting their "
         f"orders between two sellers at about the same price (its share in the first {EARLY_MONTHS} months is "
-        f"{s(b, 'early_share')}). That a cheaper supplier wins share in the history world is checked in "
-        f"`hitachi_nc` (China's share of world magnet output in 2020, F31).",
+        f"{s(b, 'early_share')}). Its cost hardly touches its start: that share is "
+        f"{fmt(r.median(name_of(GAPS[0]), 'early_share'))} at a {GAPS[0]:.0%} gap and "
+        f"{fmt(r.median(name_of(GAPS[-1]), 'early_share'))} at {GAPS[-1]:.0%}, because it cuts by its overstock "
+        f"whatever its cost, unless its ask stands so far above its cost times the target markup that the drift "
+        f"toward that price is the faster cut, which it then takes (`update_prices`): a large gap only. That a "
+        f"cheaper supplier wins share in the history world is checked in `hitachi_nc` (China's share of world "
+        f"magnet output in 2020, F31).",
         "",
         "By cost gap (default buyers): half-life in months and final share, median [5-95% range]:",
         "",

@@ -2,18 +2,18 @@
 magnet exports, and what does the MP Materials / DoD price floor do?
 
 From 2025-04 China's exports of DyTb oxide and magnets need a licence (F34): in the model an
-application waits two months on average (at least one; each month a share 1/2 of those waiting
-is decided), so nothing is licensed in the first month and licences then trickle in; a share of
-the decided applications is approved, rising from `licence_approval` toward all of them (time
-constant `licence_ease_months`). Licences ration by the queue, not by price: no export premium
-builds (unlike under a quota), so what buyers abroad cannot get from China they buy from other
-makers, at those makers' prices, or go without. From 2025-07 the USA guarantees
-Mountain Pass Separation 110 USD/kg for its NdPr oxide for 10 years (F36), and buys all the output
-of the MP 10X magnet plant (built from 2026-01) from 2028-07. The experiment measures China's
-magnet exports in May 2025 against May 2024 (F35), how soon they recover and whether the recovery
-lasts, who goes short or pays more, whether the MP separation plant keeps producing to 2035 and
-to whom it sells, what the floor costs the US state, how much of the USA's magnet and oxide
-purchases still come from China in 2028 and 2035, and the size of MP's Texas magnet plant against China's output
+application waits two months on average (at least one; each month a share 1/2 of those waiting is
+decided), so nothing is licensed in the first month and licences then trickle in; a share of the
+decided applications is approved, rising from `licence_approval` toward all of them (time constant
+`licence_ease_months`). Licences ration by the queue, not by price: no export premium builds (unlike
+under a quota), so what buyers abroad cannot get from China they buy from other makers, at those
+makers' prices, or go without. From 2025-07 the USA guarantees Mountain Pass Separation 110 USD/kg
+for its NdPr oxide for 10 years (F36), and buys all the output of the MP 10X magnet plant (built
+from 2026-01) from 2028-07, at the magnet price index. The experiment measures China's magnet
+exports in May 2025 against May 2024 (F35), how soon they recover and whether the recovery lasts,
+who goes short or pays more, whether the MP separation plant keeps producing to 2035 and to whom it
+sells, what the floor costs the US state, how much of the USA's magnet and oxide purchases still
+come from China in 2028 and 2035, and the size of MP's Texas magnet plant against China's output
 (F38). The counterfactuals remove the controls, remove the floor and offtake (and the 10X plant),
 make the licence delay six months, or add a year's Chinese magnet embargo on the USA.
 """
@@ -56,6 +56,11 @@ SUSTAINED_SHARE = 0.75
 """A recovery that lasts: exports of the year after May 2025 at least this share of the year before the licences."""
 YEAR_AFTER = ("2025-06", "2026-05")
 YEAR_BEFORE_CONTROLS = ("2024-04", "2025-03")
+FIRST_MONTHS = ("2025-05", "2025-10")
+"""The regime's first six months of licences, whose exports are set against the same months a year earlier."""
+FIRST_MONTHS_BEFORE = ("2024-05", "2024-10")
+TEN_X_YEAR = 2030
+"""A year in which MP 10X (open from 2029-01) runs in every world that builds it."""
 DEPENDENCE_YEARS = (2028, 2035)
 MARKET_CHANNELS = ("legal", "smuggled")
 """US buyers' purchases on the market; the state's offtake and stockpile flows are left out."""
@@ -333,6 +338,11 @@ def measure(run: RunOutput, model: RareEarthModel) -> Measures:
     after = exports[(exports.index >= YEAR_AFTER[0]) & (exports.index <= YEAR_AFTER[1])]
     before = exports[(exports.index >= YEAR_BEFORE_CONTROLS[0]) & (exports.index <= YEAR_BEFORE_CONTROLS[1])]
     sustained = float(after.sum() / before.sum()) if run.end >= YEAR_AFTER[1] and before.sum() > 0 else math.nan
+    first = exports[(exports.index >= FIRST_MONTHS[0]) & (exports.index <= FIRST_MONTHS[1])]
+    first_before = exports[(exports.index >= FIRST_MONTHS_BEFORE[0]) & (exports.index <= FIRST_MONTHS_BEFORE[1])]
+    first_share = (
+        float(first.sum() / first_before.sum()) if run.end >= FIRST_MONTHS[1] and first_before.sum() > 0 else math.nan
+    )
     full_year = first_full_year(events, TEXAS)
     texas_days = math.nan
     if not math.isnan(full_year) and run.covers(int(full_year)):
@@ -369,12 +379,14 @@ def measure(run: RunOutput, model: RareEarthModel) -> Measures:
         "recovery_months": recovery,
         "recovered_within_year": float(recovery <= RECOVERY_MONTHS_MAX) if not math.isnan(recovery) else math.nan,
         "exports_year_after_over_year_before": sustained,
+        "exports_first_months_over_year_before": first_share,
         "china_magnet_exports_2026_over_2024": yearly_exports(2026) / yearly_exports(2024),
         "magnet_price_2025_over_2024": mean("price_magnet", 2025) / mean("price_magnet", 2024),
         "magnet_price_jump_2025": jump,
         "abroad_maker_utilisation_2024": abroad_output_2024 / abroad_capacity_2024
         if abroad_capacity_2024 > 0
         else math.nan,
+        "abroad_magnet_capacity_2035_t": makers_abroad_t(agents, 2035, "capacity_t") if run.covers(2035) else math.nan,
         "abroad_magnet_output_2025_over_2024": makers_abroad_t(agents, 2025, "output_t") / abroad_output_2024
         if run.covers(2025) and abroad_output_2024 > 0
         else math.nan,
@@ -399,6 +411,7 @@ def measure(run: RunOutput, model: RareEarthModel) -> Measures:
         "us_floor_cost_usd": floor_usd,
         "us_floor_cost_bn_usd": floor_usd / 1e9,
         "us_offtake_bn_usd": spending_usd(run.state_spending, "USA", ["offtake"]) / 1e9,
+        "ten_x_output_2030_t": firm_output_t(agents, TEN_X, TEN_X_YEAR),
         "ten_x_output_2035_t": firm_output_t(agents, TEN_X, 2035),
         "ten_x_closed_by_end": float((ten_x_events["kind"] == "close").any()),
         "ten_x_stopped_by_end": float(ten_x_events["kind"].isin(["mothball", "close"]).any()),
@@ -406,6 +419,9 @@ def measure(run: RunOutput, model: RareEarthModel) -> Measures:
         if run.covers(2030)
         else math.nan,
         "us_magnet_china_share_2025": purchase_share(flows, "USA", "CHN", ["magnet"], 2025, MARKET_CHANNELS),
+        "us_national_magnet_china_share_2030": purchase_share(flows, "USA", "CHN", ["magnet"], TEN_X_YEAR, ALL_CHANNELS)
+        if run.covers(TEN_X_YEAR)
+        else math.nan,
         "china_share_foreign_magnets_2026": foreign_share(flows, "CHN", "magnet", 2026)
         if run.covers(2026)
         else math.nan,
@@ -495,7 +511,10 @@ CHECKS = (
         "the recovery lasts: exports June 2025-May 2026 at least 75% of the year before the licences", "baseline",
         "exports_year_after_over_year_before", lo=SUSTAINED_SHARE,
         target="H2 2025 near 2024 levels (press; not in the facts file)",
-        why_if_fail="buyers abroad who turned to other makers while they waited do not come back",
+        why_if_fail=(
+            "buyers abroad who turned to the makers outside China while they waited stay with them for months "
+            "and apply for fewer Chinese magnets, so the licences, a share of the applications, come back slowly"
+        ),
     ),
     Check(
         "with the floor, Mountain Pass Separation produces every year 2026-2035", "baseline",
@@ -531,6 +550,10 @@ CHECKS = (
     Check(
         "without the controls China keeps more of the US magnet market in 2028 (share)", "no_controls",
         "us_magnet_china_share_2028", versus="baseline", lo=0.01, target="more dependent",
+        why_if_fail=(
+            "in some seeds the makers outside China come out of the 2025 rush with higher asks and lose US buyers "
+            "back to China's makers by 2027-28 (the licences' mark on US dependence shows again by 2035)"
+        ),
     ),
     Check(
         "licences ration by the queue: US buyers pay about China's price for Chinese magnets in 2026 (ratio)",
@@ -550,8 +573,7 @@ CHECKS = (
         "us_oxide_china_share_2035", versus="baseline", lo=0.05, target="more dependent",
         why_if_fail=(
             "Mountain Pass Separation sells most of its floor-backed NdPr oxide to Chinese magnet makers, not to US "
-            "buyers, and without the offtake MP 10X still produces in 2035, which changes the mix of US oxide buyers, "
-            "so the difference changes sign from seed to seed"
+            "buyers, so without the floor China's share of US oxide purchases rises, but by less than this margin"
         ),
     ),
     Check(
@@ -562,14 +584,19 @@ CHECKS = (
         "without the deal (no 10X plant, no offtake) more of the nation's magnets come from China in 2035 (share)",
         "no_deal", "us_national_magnet_china_share_2035", versus="baseline", lo=0.03, target="more dependent",
         why_if_fail=(
-            "MP 10X, whose offtake is what the deal adds to the nation's magnets, mothballs or closes by 2035 in "
-            "most seeds with the offtake (in the world without floor and offtake it keeps producing), so in "
-            "2035 the deal leaves little of its own in US supply"
+            "MP 10X, whose offtake is what the deal adds to the nation's magnets, closes before 2035: the offtake "
+            "pays the magnet price index, which stays at about MP 10X's cost of processing and oxides, so in 2035 "
+            "the deal leaves none of its magnets in US supply"
         ),
     ),
     Check(
         "a six-month licence delay keeps exports down longer (months to recover)", "long_delay", "recovery_months",
         versus="baseline", lo=3, target="later recovery",
+        why_if_fail=(
+            "in some seeds the makers outside China, short of DyTb oxide (licensed too), make fewer magnets in "
+            "mid-2025, their customers apply for more Chinese magnets, and the larger applications bring the "
+            "licensed exports back sooner"
+        ),
     ),
     Check(
         "a US magnet embargo on top cuts China's share of US magnet purchases in 2025 (share)",
@@ -597,11 +624,13 @@ INDICATORS = {
     "recovery_months": "months after May 2025 until exports reach 75% of the same month a year earlier",
     "recovered_within_year": "1 if that is 12 months or less",
     "exports_year_after_over_year_before": "China's magnet exports June 2025-May 2026 over April 2024-March 2025",
+    "exports_first_months_over_year_before": "China's magnet exports May-October 2025 over May-October 2024",
     "china_magnet_exports_2026_over_2024": "China's magnet exports in 2026 over 2024",
     "magnet_price_2025_over_2024": "magnet price index, 2025 mean over 2024 mean",
     "magnet_price_jump_2025": "highest monthly magnet price index April-June 2025 over that of March 2025",
     "abroad_maker_utilisation_2024": "operating magnet makers outside China: 2024 output over their capacity",
     "abroad_magnet_output_2025_over_2024": "magnet makers outside China: output in 2025 over 2024",
+    "abroad_magnet_capacity_2035_t": "operating magnet makers outside China: capacity in December 2035, t/yr",
     "us_ndpr_oxide_to_china_2035_t": "US-made (Mountain Pass Separation's) NdPr oxide sold to China in 2035, t",
     "us_ndpr_oxide_china_share_2035": "the same over all its market sales of NdPr oxide in 2035",
     "china_magnet_rent_peak": (
@@ -624,6 +653,7 @@ INDICATORS = {
     "us_floor_cost_usd": "US price-floor payments over the run, USD",
     "us_floor_cost_bn_usd": "the same, bn USD",
     "us_offtake_bn_usd": "US offtake purchases of MP 10X magnets over the run (the state gets the magnets), bn USD",
+    "ten_x_output_2030_t": "MP 10X's magnet output in 2030, t",
     "ten_x_output_2035_t": "MP 10X's magnet output in 2035, t",
     "ten_x_closed_by_end": "1 if MP 10X closes within the run",
     "ten_x_stopped_by_end": "1 if MP 10X mothballs or closes within the run",
@@ -637,6 +667,7 @@ INDICATORS = {
     "us_national_magnet_china_share_2028": (
         "share of all US magnet purchases, the state's offtake included, from China, 2028"
     ),
+    "us_national_magnet_china_share_2030": "the same, 2030 (MP 10X runs)",
     "us_national_magnet_china_share_2035": "the same, 2035",
     "us_oxide_china_share_2028": "share of US NdPr and DyTb oxide purchases (market) from China, 2028",
     "us_magnet_china_share_2035": "share of US magnet purchases (market) from China, 2035",
@@ -681,8 +712,8 @@ def narrative(r: Result) -> str:
         "",
         f"The licences ration by the queue, not by price: US buyers pay {rent_26:.2f} times what Chinese buyers "
         f"pay for the same Chinese magnets in 2026 and {rent_35:.2f} times in 2035. What buyers abroad cannot get "
-        f"from China while their applications wait they buy from makers elsewhere (in Japan or, in some seeds, "
-        f"the rest of the world), which used {pct(b, 'abroad_maker_utilisation_2024')} of their capacity in 2024 "
+        f"from China while their applications wait they buy from the makers outside China, which used "
+        f"{pct(b, 'abroad_maker_utilisation_2024')} of their capacity in 2024 "
         f"and make {fmt(r.median(b, 'abroad_magnet_output_2025_over_2024'))} times their 2024 output in 2025 "
         f"(without the licences {fmt(r.median(nc, 'abroad_magnet_output_2025_over_2024'))}); US buyers get "
         f"{pct(b, 'us_magnet_china_share_2025')} of their 2025 magnets from China (without the licences "
@@ -701,9 +732,11 @@ def narrative(r: Result) -> str:
             if short_gap_t < 1.0 and pay_more
             else ". "
         )
-        + ("The recovery does not last: " if sustained < SUSTAINED_SHARE else "The recovery lasts: ")
+        + ("The recovery is partial: " if sustained < SUSTAINED_SHARE else "The recovery lasts: ")
         + f"China's exports from June 2025 to May 2026 are {fmt(sustained)} times those of the year before the "
-        f"licences, and in 2026 {fmt(r.median(b, 'china_magnet_exports_2026_over_2024'))} times those of 2024 "
+        f"licences (90% of seeds {fmt(r.band(b, 'exports_year_after_over_year_before')[0])} to "
+        f"{fmt(r.band(b, 'exports_year_after_over_year_before')[1])}), and in 2026 "
+        f"{fmt(r.median(b, 'china_magnet_exports_2026_over_2024'))} times those of 2024 "
         f"(without the licences {fmt(r.median(nc, 'exports_year_after_over_year_before'))} and "
         f"{fmt(r.median(nc, 'china_magnet_exports_2026_over_2024'))}). "
         + f"Buyers outside China get {pct(b, 'china_share_foreign_magnets_2026')} of their magnets from China in "
@@ -727,6 +760,9 @@ def narrative(r: Result) -> str:
             else ""
         )
         + " (model outcomes, not facts). "
+        f"The makers outside China come out of the 2025 rush with "
+        f"{fmt(r.median(b, 'abroad_magnet_capacity_2035_t'))} t/yr of operating capacity in 2035 against "
+        f"{fmt(r.median(nc, 'abroad_magnet_capacity_2035_t'))} t/yr without the licences. "
         f"China supplies {pct(b, 'us_oxide_china_share_2028')} of US oxide purchases in 2028 and "
         f"{pct(b, 'us_oxide_china_share_2035')} in 2035. US buyers pay "
         f"{fmt(r.median(b, 'us_magnet_price_2030_usd_per_kg'))} USD/kg for magnets in 2030 with the licences and "
@@ -761,14 +797,26 @@ def narrative(r: Result) -> str:
         f"that the state keeps as a stockpile. Without the floor (and its offtake) the USA buys "
         f"{pct('no_floor', 'us_oxide_china_share_2035')} of its oxides from China in 2035, against "
         f"{pct(b, 'us_oxide_china_share_2035')} with it (90% of seeds of the difference "
-        f"{fmt(diff_band[0])} to {fmt(diff_band[1])}); without the offtake MP 10X produces "
-        f"{fmt(r.median('no_floor', 'ten_x_output_2035_t'))} t of magnets in 2035 (median) and buys oxide for them. "
+        f"{fmt(diff_band[0])} to {fmt(diff_band[1])}); MP 10X makes "
+        f"{fmt(r.median(b, 'ten_x_output_2030_t'))} t of magnets in {TEN_X_YEAR} with the offtake and "
+        f"{fmt(r.median('no_floor', 'ten_x_output_2030_t'))} t without (median), and "
+        f"{fmt(r.median('no_floor', 'ten_x_output_2035_t'))} t in 2035 without it: it closes by 2035 in "
+        f"{r.share(b, 'ten_x_closed_by_end'):.0%} of seeds with the offtake and "
+        f"{r.share('no_floor', 'ten_x_closed_by_end'):.0%} without. China supplies "
+        f"{pct(b, 'us_national_magnet_china_share_2030')} of all the nation's magnets (the state's offtake included) "
+        f"in {TEN_X_YEAR} with the deal and {pct('no_deal', 'us_national_magnet_china_share_2030')} without "
+        f"(`no_deal`), {pct(b, 'us_national_magnet_china_share_2035')} and "
+        f"{pct('no_deal', 'us_national_magnet_china_share_2035')} in 2035. "
         f"MP Materials Texas's "
         f"first full year of output is {fmt(r.median(b, 'texas_days_of_china'))} days of China's magnet output "
         f"({fmt(r.median(b, 'texas_days_of_china_2025'))} days in its part-year 2025; F38: about one day).",
         "",
         f"A {LONG_DELAY_MONTHS}-month licence delay (`long_delay`) puts the recovery at "
-        f"{fmt(r.median('long_delay', 'recovery_months'))} months and world unmet demand in 2025 at "
+        f"{fmt(r.median('long_delay', 'recovery_months'))} months (90% of seeds "
+        f"{fmt(r.band('long_delay', 'recovery_months')[0])} to {fmt(r.band('long_delay', 'recovery_months')[1])}), "
+        f"China's exports May-October 2025 at {fmt(r.median('long_delay', 'exports_first_months_over_year_before'))} "
+        f"times those of the same months of 2024 (licences of {LICENCE_DELAY_MONTHS} months "
+        f"{fmt(r.median(b, 'exports_first_months_over_year_before'))}) and world unmet demand in 2025 at "
         f"{fmt(r.median('long_delay', 'unmet_demand_2025_t'))} t. A {EMBARGO_MONTHS}-month "
         f"Chinese magnet embargo on the USA on top of the licences (`us_magnet_embargo`) leaves US customers "
         f"{fmt(r.median('us_magnet_embargo', 'us_unmet_demand_2025_t'))} t short in 2025 "

@@ -59,6 +59,8 @@ SECOND_BATCH_2010 = ("2010-07", "2010-12")
 LONG_EMBARGO_2011 = ("2011-01", "2011-08")
 """The months of 2011 that a 12-month embargo from 2010-09 covers."""
 KG_PER_T = 1000.0
+COMEBACK_MARGIN = 0.2
+"""A 12-month embargo's rent 'comes back' in a seed if its 2012 NdPr mean over 2009 beats the baseline's by this."""
 
 
 # --- counterfactual edits -----------------------------------------------------------------------
@@ -239,10 +241,16 @@ def measure(run: RunOutput, model: RareEarthModel) -> Measures:
     jp_out = jp_magnets.groupby("year")["output_t"].sum()
     scalars["japan_magnet_output_2010_over_2009"] = float(jp_out.get(2010, math.nan) / jp_out.get(2009, math.nan))
     scalars["japan_magnet_output_2011_over_2009"] = float(jp_out.get(2011, math.nan) / jp_out.get(2009, math.nan))
+    scalars["japan_magnet_output_2009_t"] = float(jp_out.get(2009, math.nan))
     magnets_in = f[(f["destination"] == TARGET) & (f["origin"] != TARGET) & (f["tier"] == "magnet")]
     magnets_in = magnets_in.groupby(_year(magnets_in))["quantity_t"].sum()
     scalars["japan_magnet_imports_2011_over_2009"] = float(
         magnets_in.get(2011, math.nan) / magnets_in.get(2009, math.nan)
+    )
+    magnets_out = f[(f["origin"] == TARGET) & (f["destination"] != TARGET) & (f["tier"] == "magnet")]
+    magnets_out = magnets_out.groupby(_year(magnets_out))["quantity_t"].sum()
+    scalars["japan_magnet_exports_2011_over_2009"] = float(
+        magnets_out.get(2011, math.nan) / magnets_out.get(2009, math.nan)
     )
     customers = japan_customers(model, first or "2010-09", AFTERMATH_END)
     need = float(customers["need_t"].sum())
@@ -375,7 +383,7 @@ CHECKS = (
         target="about 10x (Dy oxide)",
         why_if_fail=(
             "the DyTb spike is high but brief: its export rent peaks in the winter of 2010-11 and is gone by "
-            "spring 2011, when DyTb's applications abroad fit in what the quota shared with concentrate and "
+            "mid-2011, when DyTb's applications abroad fit in what the quota shared with concentrate and "
             "NdPr leaves, so the 2011 mean stays far below the peak"
         ),
     ),
@@ -424,17 +432,28 @@ CHECKS = (
     Check(
         "without smuggling Japan's magnet makers produce less in 2010 (ratio to 2009)", "no_smuggling",
         "japan_magnet_output_2010_over_2009", versus="baseline", hi=-0.05, target="lower",
+        why_if_fail=(
+            "without smugglers Japan's makers have had no smuggled oxide since 2006-07 and are already much smaller "
+            "in 2009 (japan_magnet_output_2009_t), with magnets made abroad supplying more of Japan's "
+            "customers; the two-month embargo then moves their 2010 output over that smaller 2009 by a few points "
+            "either way, by seed"
+        ),
     ),
     Check(
         "without smuggling the NdPr price spike is higher (peak over 2009)", "no_smuggling", "ndpr_peak_over_2009",
         versus="baseline", lo=0.5, target="higher",
+        why_if_fail=(
+            "in 2011, when the spike peaks, the crackdown has cut the networks' cargo to about a third of its "
+            "2009-10 rate (smuggled_2011_t), so smugglers change when the rent starts (two checks below) more than "
+            "how high it rises, which goes either way by seed"
+        ),
     ),
     Check(
         "without smuggling the NdPr price peaks earlier (years)", "no_smuggling", "ndpr_peak_year",
         versus="baseline", hi=-1, target="earlier",
         why_if_fail=(
-            "both worlds peak in 2011: without smugglers the spike starts sooner (next check) but also ends sooner, "
-            "so its highest month moves by a few months either way, not by a year"
+            "both worlds peak in 2011: without smugglers the spike starts sooner (next check), but its end and its "
+            "highest month move by a few months either way, not by a year"
         ),
     ),
     Check(
@@ -449,8 +468,8 @@ CHECKS = (
         "without a Japanese stockpile Japan's customers are left shorter from the embargo to 2011 (unmet demand, t)",
         "no_stockpile", "japan_unmet_embargo_t", versus="baseline", lo=1e-6, target="larger",
         why_if_fail=(
-            "no Japanese customer goes short in either world: the stockpile is bought after the shock, during the "
-            "embargo, and Japan's customers ride out the two months on their own stocks and on imported magnets"
+            "no Japanese customer goes short in either world, so there is no shortage for the stockpile to "
+            "relieve: it is bought after the shock, at the top of the spike"
         ),
     ),
     Check(
@@ -473,6 +492,11 @@ CHECKS = (
     Check(
         "a 12-month embargo leaves Japan's customers short from the embargo to 2011 (unmet demand, t)",
         "long_embargo", "japan_unmet_embargo_t", versus="baseline", lo=1e-6, target="larger",
+        why_if_fail=(
+            "Japan's customers buy magnets, which the embargo does not cover: what Japan's makers no longer make "
+            "comes out of their shipments abroad or is replaced by magnets made elsewhere, so almost no Japanese "
+            "customer goes short"
+        ),
     ),
     Check(
         "a 12-month embargo cuts Japan's magnet output in 2011 (ratio to 2009)", "long_embargo",
@@ -496,7 +520,8 @@ CHECKS = (
         versus="baseline", lo=1e-6, target="higher",
         why_if_fail=(
             "the spike splits in two: while Japan is barred, the quota rent collapses (see the check above), and it "
-            "comes back in 2012 when Japan's makers return with empty stocks; either part can be the higher, by seed"
+            "comes back after the embargo only where the applications abroad exceed the quota again, so in most "
+            "seeds the highest month of 2011-12 is below the baseline's"
         ),
     ),
     Check(
@@ -506,6 +531,11 @@ CHECKS = (
     Check(
         "a 12-month embargo moves the NdPr spike into 2012 (2012 mean over 2009)", "long_embargo",
         "ndpr_2012_over_2009", versus="baseline", lo=0.2, target="higher: Japan's makers return with empty stocks",
+        why_if_fail=(
+            "the rent comes back after the embargo only where the applications abroad, with Japan's buyers back, "
+            "exceed the quota by much; in some seeds they exceed it by a tenth and the 2012 mean stays at the "
+            "baseline's"
+        ),
     ),
     Check(
         "without the crackdown smuggling stays higher in 2012-14 (t/yr)", "no_crackdown",
@@ -557,7 +587,9 @@ INDICATORS = {
     "japan_stockpile_ndpr_price_over_2010h1": ("mean price of that NdPr over Japan's NdPr import price of 2010-01..06"),
     "japan_magnet_output_2010_over_2009": "Japanese magnet makers' output, 2010 over 2009",
     "japan_magnet_output_2011_over_2009": "Japanese magnet makers' output, 2011 over 2009",
+    "japan_magnet_output_2009_t": "Japanese magnet makers' output in 2009, t",
     "japan_magnet_imports_2011_over_2009": "Japan's magnet imports (t, all origins), 2011 over 2009",
+    "japan_magnet_exports_2011_over_2009": "magnets shipped from Japan abroad (t, all destinations), 2011 over 2009",
     "japan_unmet_embargo_t": "Japan's customers' unmet demand from the embargo's first month to 2011-12, t",
     "japan_need_embargo_t": (
         "Japan's customers' need (what they would use, after their response to prices) from the embargo's first "
@@ -572,6 +604,12 @@ INDICATORS = {
     ),
     "dytb_export_over_domestic_2010_11": "China's legal DyTb export price over domestic price, 2010-11",
 }
+
+
+def seeds_above(r: Result, variant: str, indicator: str, margin: float = 0.0) -> str:
+    """'k of n': the seeds in which the variant's indicator exceeds the baseline's by more than `margin`."""
+    pairs = r.pairs(variant, indicator)
+    return f"{sum(cf > base + margin for cf, base in pairs)} of {len(pairs)}"
 
 
 def narrative(r: Result) -> str:
@@ -613,7 +651,7 @@ def narrative(r: Result) -> str:
         f"{b(base, 'ndpr_fall_3y_after_peak')} of it; in 2015-12 it is at {m(base, 'ndpr_2015_over_peak')} of its "
         f"2011-12 peak, and DyTb at {m(base, 'dytb_2015_over_peak')}. As in the record (F17, F21), the spike comes "
         "in 2011 and falls most of the way back: it ends when buyers abroad, stocked up and using less at such "
-        "prices, apply for less than the quota. The DyTb rent is high but brief, gone by spring 2011, so DyTb's "
+        "prices, apply for less than the quota. The DyTb rent is high but brief, gone by mid-2011, so DyTb's "
         "2011 mean stays far below its peak.",
         "",
         "**The two-tier price.** In 2010-11 China's legal export price is "
@@ -651,15 +689,19 @@ def narrative(r: Result) -> str:
     ns, le, nc = "no_smuggling", "long_embargo", "no_crackdown"
     lines += [
         "",
-        "Without smugglers (a world that never had them) the embargo is tight: nothing comes from China, and "
-        "Japan's magnet makers, whom no one outside China can supply with oxides in quantity in 2010, produce "
-        f"{b(ns, 'japan_magnet_output_2010_over_2009')} of their 2009 output in 2010, against "
-        f"{b(base, 'japan_magnet_output_2010_over_2009')} with smugglers. "
-        "Nothing gets around the quota, so the spike starts sooner: the NdPr index of 2010-10..12 is "
-        f"{b(ns, 'ndpr_late_2010_over_2009')} times 2009, against {b(base, 'ndpr_late_2010_over_2009')} with "
-        "smugglers. It also ends sooner in most seeds, since no seized smuggling pushes buyers abroad back to the "
-        f"quota in 2011, so it peaks in {m(ns, 'ndpr_peak_year')} as well, at {b(ns, 'ndpr_peak_over_2009')} times "
-        "2009. Japan's customers pay for it in use and in shortage: their need from the embargo to 2011-12 is "
+        "Without smugglers (a world that never had them) the embargo is tight: nothing comes from China. But "
+        "Japan's magnet makers, who have had no smuggled oxide since 2006-07, are already smaller before it, "
+        "with magnets made abroad supplying more of Japan's customers (their 2009 output is "
+        f"{b(ns, 'japan_magnet_output_2009_t')} t, against {b(base, 'japan_magnet_output_2009_t')} t with "
+        "smugglers). The two-month embargo is too short to show in their yearly output: their 2010 output over that "
+        f"2009 is {b(ns, 'japan_magnet_output_2010_over_2009')}, against "
+        f"{b(base, 'japan_magnet_output_2010_over_2009')} with smugglers (higher in "
+        f"{seeds_above(r, ns, 'japan_magnet_output_2010_over_2009')} seeds). Nothing gets around the quota, so the "
+        "spike starts sooner: the NdPr index of 2010-10..12 "
+        f"is {b(ns, 'ndpr_late_2010_over_2009')} times 2009, against {b(base, 'ndpr_late_2010_over_2009')} with "
+        f"smugglers (higher in {seeds_above(r, ns, 'ndpr_late_2010_over_2009')} seeds). Its end moves by a few "
+        f"months either way, so it peaks in {m(ns, 'ndpr_peak_year')} as well, at {b(ns, 'ndpr_peak_over_2009')} "
+        "times 2009. Japan's customers pay for it in use and in shortage: their need from the embargo to 2011-12 is "
         f"{m(ns, 'japan_need_embargo_t')} t against {m(base, 'japan_need_embargo_t')} t, and some of them go short "
         f"in {some(ns, 'japan_unmet_embargo_t')} of seeds (in {some(base, 'japan_unmet_embargo_t')} with "
         f"smugglers). Japan's state buys {b(base, 'japan_stockpile_ndpr_t')} t of NdPr for the stockpile its shock "
@@ -668,22 +710,30 @@ def narrative(r: Result) -> str:
         "world) and its makers no clear gain (their 2011 output is "
         f"{b('no_stockpile', 'japan_magnet_output_2011_over_2009')} "
         f"of 2009 without it, against {b(base, 'japan_magnet_output_2011_over_2009')}). A 12-month embargo cuts "
-        "Japan's supply and its magnet output in 2011, and its buyers turn to magnets made elsewhere, which the "
-        f"embargo does not cover (Japan's magnet imports of 2011 are {m(le, 'japan_magnet_imports_2011_over_2009')} "
-        f"times those of 2009, against {m(base, 'japan_magnet_imports_2011_over_2009')}); its customers go short in "
-        f"{some(le, 'japan_unmet_embargo_t')} of seeds. But it does not make the oxide dearer for Japan: barred "
+        "Japan's supply and its magnet output in 2011, but magnets are not embargoed: what Japan's makers no "
+        "longer make comes out of their shipments abroad (2011 over 2009 "
+        f"{b(le, 'japan_magnet_exports_2011_over_2009')}, against {b(base, 'japan_magnet_exports_2011_over_2009')}) "
+        "or is replaced by magnets made elsewhere (Japan's magnet imports of 2011 are "
+        f"{m(le, 'japan_magnet_imports_2011_over_2009')} times those of 2009, against "
+        f"{m(base, 'japan_magnet_imports_2011_over_2009')}; higher in "
+        f"{seeds_above(r, le, 'japan_magnet_imports_2011_over_2009')} seeds), and its customers go short in "
+        f"{some(le, 'japan_unmet_embargo_t')} of seeds, by a share {b(le, 'japan_unmet_share_embargo')} of their "
+        "need. But it does not make the oxide dearer for Japan: barred "
         "from China's legal exporters, Japan's buyers stop applying for the quota (applications abroad in "
         f"2011-01..08 {m(le, 'china_ndpr_applications_2011_t')} t against {m(base, 'china_ndpr_applications_2011_t')} "
         "t), which then stops binding, so the quota rent collapses early in 2011 (the NdPr index of 2011 is "
-        f"{b(le, 'ndpr_2011_over_2009')} times 2009) and comes back in 2012 when Japan's makers return with empty "
-        f"stocks (2012 mean {b(le, 'ndpr_2012_over_2009')} times 2009, against {b(base, 'ndpr_2012_over_2009')}). "
+        f"{b(le, 'ndpr_2011_over_2009')} times 2009). It comes back in 2012, when Japan's buyers return, in "
+        f"{seeds_above(r, le, 'ndpr_2012_over_2009', COMEBACK_MARGIN)} seeds (by more than {COMEBACK_MARGIN} of "
+        f"the 2009 level; 2012 mean {b(le, 'ndpr_2012_over_2009')} times 2009, against "
+        f"{b(base, 'ndpr_2012_over_2009')}): where the applications abroad exceed the quota again. "
         "Without the crackdown smuggling goes on: "
         f"{m(nc, 'smuggled_2011_t')} t in 2011 against {m(base, 'smuggled_2011_t')} t, and "
         f"{m(nc, 'smuggled_2012_14_t_per_yr')} t/yr in 2012-14. The networks keep supplying buyers abroad, so "
         "fewer of them apply to China's legal exporters and the NdPr rent ends sooner: the 2011 mean is "
-        f"{b(nc, 'ndpr_2011_over_2009')} times 2009. DyTb moves the other way in most seeds (peak "
-        f"{b(nc, 'dytb_peak_over_2009')} times 2009): its brief rent lasts longer without the crackdown, a "
-        "difference that comes from how the three tiers share one quota and that this experiment does not trace.",
+        f"{b(nc, 'ndpr_2011_over_2009')} times 2009. DyTb's peak goes either way ("
+        f"{b(nc, 'dytb_peak_over_2009')} times 2009, higher than with the crackdown in "
+        f"{seeds_above(r, nc, 'dytb_peak_over_2009')} seeds), a difference that comes from how the three tiers "
+        "share one quota and that this experiment does not trace.",
     ]
     return "\n".join(lines)
 

@@ -6,16 +6,18 @@ plant in North Carolina (the scenario dates the decision, 2011-06; F26). Whether
 is the agents' business. Buyers choose their suppliers by landed cost (a logit with loyalty and a
 switching cost); the plant buys its NdPr and DyTb oxides at the price outside China, while Chinese
 magnet makers buy them at home and sell cheaper magnets. Its market is the 99.99% grade, which only
-it, the Japanese makers and Vacuumschmelze make. In the recalibrated history world it opens in 2013
-into magnet prices that still carry the 2011 oxide spike, saves cash until 2016, and rides out the
-2017-2020 years of cheap Chinese magnets and dearer oxides on it: it does not stop by 2025 (F27 says
-it closed in 2020). The baseline reports the year the plant first stops (mothballs or closes), the
-reason it logs, its cash and output, and what US magnet buyers did meanwhile (flows). The
-counterfactuals change one cause each and run to 2025: the decision to build comes in 2014 (the plant
-opens after those years), US magnet buyers willing to pay a premium for US-made magnets (20% to
-40%), a 25% US tariff on Chinese magnets from 2013, and a defence contract from the plant's opening
-(a price floor at about its full cost for 10 years, with offtake of its unsold magnets; also with a
-floor at its full cost at the 2018-19 oxide prices).
+it, the Japanese makers and Vacuumschmelze make. It opens in 2013 into magnet prices that still
+carry the 2011 oxide spike, asking more than the Chinese makers and Magnequench; idle magnet makers
+abroad ask near their cost. When Chinese magnets get cheap (2016-17) US buyers take nearly all their
+magnets from China, and in about half the seeds the plant then stops for its losses, its price down
+at its processing and oxide cost, in 2016-2019 (F27: it closed in 2020); in the others the cash it
+saved from the post-spike prices carries it to 2025. The baseline reports the year the plant first
+stops (mothballs or closes), the reason it logs, its cash and output, and what US magnet buyers did
+meanwhile (flows). The counterfactuals change one cause each and run to 2025: the decision to build
+comes in 2014 (the plant opens after those years), US magnet buyers willing to pay a premium for
+US-made magnets (20% to 40%), a 25% US tariff on Chinese magnets from 2013, and a defence contract
+from the plant's opening (a price floor at about its full cost for 10 years, with offtake of its
+unsold magnets; also with a floor at its full cost at the 2018-19 oxide prices).
 """
 
 from __future__ import annotations
@@ -44,6 +46,9 @@ MAGNEQUENCH = "Magnequench"
 US = "USA"
 CHINA = "CHN"
 JPN = "JPN"
+ROW = "XRW"
+"""The rest of the world (outside China, Japan, Europe and the USA) in the trade ledger."""
+ROW_MAKERS = "Rest-of-world magnet makers"
 STOP_KINDS = ("mothball", "close")
 BUYER_CHANNELS = ("legal", "smuggled")
 """US magnet buyers' purchases: the trade ledger without the state's stockpile (offtake) flows."""
@@ -134,17 +139,20 @@ def later_build(data: edits.Data, date: str = LATE_BUILD_DATE) -> None:
 
 # --- measures -----------------------------------------------------------------------------------
 def us_magnet_purchases(run: RunOutput) -> pd.DataFrame:
-    """Per year: US magnet buyers' purchases (t), those from China (t), and China's share."""
+    """Per year: US magnet buyers' purchases (t), those from China (t), and the shares of China, Japan
+    and the rest of the world."""
     f = run.flows
     f = f[(f["tier"] == "magnet") & (f["destination"] == US) & f["channel"].isin(BUYER_CHANNELS)]
     f = f.assign(year=f["date"].str[:4].astype(int))
     total = f.groupby("year")["quantity_t"].sum()
     china = f[f["origin"] == CHINA].groupby("year")["quantity_t"].sum().reindex(total.index, fill_value=0.0)
     japan = f[f["origin"] == JPN].groupby("year")["quantity_t"].sum().reindex(total.index, fill_value=0.0)
+    row = f[f["origin"] == ROW].groupby("year")["quantity_t"].sum().reindex(total.index, fill_value=0.0)
     out = pd.DataFrame({"us_magnet_purchases_t": total, "us_magnets_from_china_t": china})
     bought = out["us_magnet_purchases_t"].where(lambda x: x > 0)
     out["us_china_share"] = out["us_magnets_from_china_t"] / bought
     out["us_japan_share"] = japan / bought
+    out["us_row_share"] = row / bought
     return out
 
 
@@ -245,6 +253,8 @@ def measure(run: RunOutput, model: RareEarthModel) -> Measures:
         "plant_over_china_price_2020": december(run, PLANT, "price", 2020, operating=True) / china_2020,
         "japan_over_china_price_2020": december(run, JAPAN, "price", 2020) / china_2020,
         "us_japan_share_2020": share_in(2020, "us_japan_share"),
+        "us_row_share_2020": share_in(2020, "us_row_share"),
+        "row_over_china_price_2020": december(run, ROW_MAKERS, "price", 2020) / china_2020,
         "plant_output_2014_t": float(plant.get(2014, math.nan)),
         "plant_output_2020_t": float(plant.get(2020, math.nan)),
         "plant_capacity_2025_t": float(capacity.get(SURVIVE_YEAR, math.nan)),
@@ -303,27 +313,37 @@ VARIANTS = (
 )
 TOP = _premium_name(PREMIUMS[-1])
 OPENING_NOTE = (
-    "the plant opens into magnet prices that still carry the 2011 oxide spike and saves enough by 2016 to ride out "
-    "2017-2020, when Chinese magnets are cheap, oxides dearer and its sales fall: it loses money, but its cash stays "
-    "positive and its price covers its processing and oxides, so it never meets the stop rule (a year of losses and "
-    "either no cash or a price below processing and oxides); opened three years later (late_build) it stops for its "
-    "losses"
+    "it stops in only about half the seeds, and then before 2020: it asks more than the Chinese makers and "
+    "Magnequench, US buyers take nearly all their magnets from China when Chinese magnets get cheap in 2016-17, and "
+    "after a year of losses its ask is down at its processing and oxide cost, so it mothballs in 2016-2019; in the "
+    "other seeds the cash it saved from the post-spike prices lasts and its price stays above that cost, so it never "
+    "meets the stop rule (a year of losses and either no cash or a price at or below processing and oxides)"
 )
 PREMIUM_NOTE = (
-    "the premium favours only US makers, and both ask more than the premium makes up over Chinese magnets: the "
-    "plant, and Magnequench, which sells next to nothing after 2013 at an ask that falls only slowly (its stock sits "
-    "just above its target, and the pricing rule then cuts its ask by that small excess, not by its idle capacity)"
+    "the premium favours only US makers, and the plant asks about 1.6 times the Chinese makers' ask in 2020, more "
+    "than a 40% premium makes up, so where the premium fails US buyers keep buying the cheaper imports"
 )
 LATE_NOTE = (
     "where it survives, it does not lose money for twelve months in a row after its two-year start-up grace (to "
     "2018) while short of cash, so it never meets the stop rule"
 )
-NO_LATER_NOTE = "the plant survives to 2025 without it, so its stop year (2026: none by 2025) cannot move later"
+NO_LATER_NOTE = (
+    "in the seeds where the plant survives to 2025 without it (about half), its stop year (2026: none by 2025) cannot "
+    "move later"
+)
+TARIFF_NOTE = (
+    f"{NO_LATER_NOTE}; and the US buyers the tariff moves away from China go mostly to the rest-of-world and Japanese "
+    "makers, which ask less than the plant"
+)
 OFFTAKE_NOTE = (
     "the floor lets the plant ask the market's price while the state tops its receipts up to the floor, so orders "
-    "pour in and it spends its cash on capacity; when oxides get dearer in 2017-19 the floor barely covers its "
-    "processing and oxides, the bigger plant loses money with no cash left and mothballs (a floor at its 2018-19 "
-    "full cost keeps it producing)"
+    "pour in and it spends its cash on capacity; when oxides get dearer in 2017-19 the floor no longer covers its "
+    "full cost, the bigger plant loses money with no cash left and mothballs, in most seeds earlier than without the "
+    "contract (a floor at its 2018-19 full cost keeps it producing)"
+)
+F31_NOTE = (
+    "the rest-of-world magnet makers, now asking near their cost, win buyers back when Chinese magnet prices recover "
+    "in 2019-20, so China's share of world magnet output falls from its 2017-18 peak"
 )
 
 CHECKS = (
@@ -334,7 +354,8 @@ CHECKS = (
     ),
     Check(
         "in most seeds the first stop comes in 2018-2022", "baseline", "plant_stops_2018_2022", lo=0.8,
-        stat="share", fact="F27", target="most seeds", why_if_fail="as above: it does not stop by 2025",
+        stat="share", fact="F27", target="most seeds",
+        why_if_fail="as above: it stops in about half the seeds, in 2016-2019",
     ),
     Check(
         "the plant stops by 2025 in at least 80% of seeds", "baseline", "plant_survives_to_2025", hi=0.2, stat="share",
@@ -343,24 +364,25 @@ CHECKS = (
     Check(
         "it stops for its losses (share of seeds in which it stops by 2025, and for its losses)", "baseline",
         "stops_for_losses", lo=0.8, stat="share", fact="F27", target="higher cost than Chinese suppliers",
-        why_if_fail="as above: it does not stop by 2025, so there is no stop to judge",
+        why_if_fail="as above: where it stops it stops for its losses, but it stops in only about half the seeds",
     ),
     Check(
         "it stops after US buyers switch to Chinese suppliers: China's share of US magnet purchases rises from "
         "the opening year while US purchases hold (share of seeds in which it stops so)",
         "baseline", "stops_after_buyers_switch", lo=0.8, stat="share", fact="F27",
         target="buyers unwilling to pay extra switched to Chinese suppliers",
-        why_if_fail="as above: no stop to judge",
+        why_if_fail="as above: where it stops China's share of US purchases rose while they held, but it stops in "
+        "only about half the seeds",
     ),
     Check(
         "its sales fall before it stops: output below half its best year (share of seeds in which it stops so)",
         "baseline", "stops_after_sales_fall", lo=0.8, stat="share", fact="F27",
         target="sales fall while US demand holds",
-        why_if_fail="as above: no stop to judge",
+        why_if_fail="as above: it stops in only about half the seeds, and not in all of those after its output halved",
     ),
     Check(
         "China's share of world magnet output in 2020", "baseline", "china_share_magnets_2020", lo=0.85, hi=0.95,
-        fact="F31", target="about 90%",
+        fact="F31", target="about 90%", why_if_fail=F31_NOTE,
     ),
     Check(
         f"opened after the post-embargo magnet prices (decided in {LATE_BUILD_DATE[:4]}), the plant stops for its "
@@ -391,7 +413,7 @@ CHECKS = (
     ),
     Check(
         f"a {TARIFF_RATE:.0%} tariff on Chinese magnets makes the plant stop later (years)", "tariff_25",
-        "plant_stop_year", versus="baseline", lo=1, target="later", why_if_fail=NO_LATER_NOTE,
+        "plant_stop_year", versus="baseline", lo=1, target="later", why_if_fail=TARIFF_NOTE,
     ),
     Check(
         "a defence offtake contract keeps the plant producing to 2025", "defence_offtake", "plant_survives_to_2025",
@@ -440,6 +462,8 @@ INDICATORS = {
     "where it produces)",
     "japan_over_china_price_2020": f"{JAPAN}'s ask over the Chinese magnet makers' in December 2020",
     "us_japan_share_2020": "Japan's share of US magnet buyers' purchases in 2020",
+    "us_row_share_2020": "the rest of the world's share of US magnet buyers' purchases in 2020",
+    "row_over_china_price_2020": f"{ROW_MAKERS}' ask over the Chinese magnet makers' in December 2020",
     "plant_output_2014_t": "the plant's output in 2014, t",
     "plant_output_2020_t": "the plant's output in 2020, t",
     "plant_capacity_2025_t": "the plant's capacity at the end of 2025, t/yr",
@@ -466,39 +490,53 @@ def _trend(shares: list[float]) -> str:
     return "higher at the top premium than without one, but not rising steadily"
 
 
+def _stopped_seeds(r: Result, variant: str) -> list[int]:
+    """The seeds in which the plant stops by SURVIVE_YEAR."""
+    stops = r.values(variant, "plant_stop_year")
+    return [int(s) for s, y in stops.items() if y <= SURVIVE_YEAR]
+
+
 def narrative(r: Result) -> str:
     b, top, tar, off, high, late = "baseline", TOP, "tariff_25", "defence_offtake", "defence_offtake_48", "late_build"
     lo, hi = r.band(b, "plant_stop_year")
+    stopped = _stopped_seeds(r, b)
+    stop_years = r.values(b, "plant_stop_year")
+    years = ", ".join(f"{fmt(stop_years[s])} (seed {s})" for s in stopped) or "none"
     lines = [
         f"In the history world the plant opens in {fmt(r.median(b, 'plant_open_year'))} and first stops in "
         f"{fmt(r.median(b, 'plant_stop_year'))} (median; 90% of seeds {fmt(lo)} to {fmt(hi)}; {SURVIVE_YEAR + 1} "
-        f"means no stop by {SURVIVE_YEAR}), against its real closure in {REAL_CLOSURE_YEAR} (F27). It survives "
-        f"to {SURVIVE_YEAR} in {r.share(b, 'plant_survives_to_2025'):.0%} of seeds.",
+        f"means no stop by {SURVIVE_YEAR}), against its real closure in {REAL_CLOSURE_YEAR} (F27). It stops by "
+        f"{SURVIVE_YEAR} in {len(stopped)} of {len(r.seeds)} seeds: {years}.",
         "",
         f"It opens into a magnet market whose prices still carry the 2011 oxide spike: in December 2014 the "
-        f"Chinese magnet makers ask {fmt(r.median(b, 'china_magnet_price_2014'))} USD/kg and the plant "
-        f"{fmt(r.median(b, 'plant_price_2014'))} (medians). Its market is the 99.99% grade, which Chinese magnet "
-        f"makers and {MAGNEQUENCH} (99.9%) do not make; the magnet market's monthly allocations, read while "
-        f"stepping runs (`model.markets['magnet'].allocation`), show it selling mostly to buyers in Japan and China "
-        f"and far less to US buyers (seeds 0-1). By the end of {CASH_YEAR} it holds "
-        f"{fmt(r.median(b, 'plant_cash_2016_musd'))} million USD of cash (median). From 2017 Chinese magnets get "
-        f"cheaper while oxides get dearer: its output in {TROUGH_YEAR} is {fmt(r.median(b, 'plant_output_2018_t'))} t "
-        f"against {fmt(r.median(b, 'plant_output_2016_t'))} t in {BEFORE_TROUGH_YEAR} (medians) and its cash "
-        f"falls, but its lowest cash in {TROUGH_YEARS[0]}-{TROUGH_YEARS[1]} is still "
-        f"{fmt(r.median(b, 'plant_min_cash_2017_2020_musd'))} million USD (median), and a firm stops only after a "
-        f"year of losses that has left it without cash or with a price below its processing and oxide cost. US "
-        f"magnet buyers take {fmt(r.median(b, 'us_china_share_at_opening'))} of their magnets from China in the "
-        f"opening year and {fmt(r.median(b, 'us_china_share_2020'))} in 2020 (medians); China makes "
-        f"{fmt(r.median(b, 'china_share_magnets_2020'))} of the world's magnets in 2020 (F31: about 90%).",
+        f"Chinese magnet makers ask {fmt(r.median(b, 'china_magnet_price_2014'))} USD/kg, {MAGNEQUENCH} "
+        f"{fmt(r.median(b, 'magnequench_price_2014'))} and the plant {fmt(r.median(b, 'plant_price_2014'))} "
+        f"(medians). Its market is the 99.99% grade, which Chinese magnet makers and {MAGNEQUENCH} (99.9%) do not "
+        f"make. US magnet buyers take {fmt(r.median(b, 'us_china_share_at_opening'))} of their magnets from China in "
+        f"the opening year (median). By the end of {CASH_YEAR} the plant holds "
+        f"{fmt(r.median(b, 'plant_cash_2016_musd'))} million USD of cash (median; "
+        f"{r.summary(b, 'plant_cash_2016_musd')} across seeds). In the seeds where it stops, China's share of US "
+        f"purchases has risen by {fmt(r.median(b, 'china_share_rise_before_stop'))} from the opening year to the "
+        f"last full year before the stop while US purchases grew to "
+        f"{fmt(r.median(b, 'us_purchases_ratio_before_stop'))} times their opening level (medians; the plant's "
+        f"sales fall below half its best year's in {r.share(b, 'stops_after_sales_fall'):.0%} of all seeds), and "
+        f"it stops for its losses ({r.share(b, 'stops_for_losses'):.0%} of all seeds) with its price at "
+        f"{fmt(r.median(b, 'stop_price_over_variable_cost'))} times its processing and oxide cost (median, from the "
+        f"logged reason): a firm stops after a year of losses that has left it without cash or with a price no "
+        f"higher than its processing and oxide cost. Its lowest December cash in {TROUGH_YEARS[0]}-"
+        f"{TROUGH_YEARS[1]} is {r.summary(b, 'plant_min_cash_2017_2020_musd')} million USD (median [band]); where it "
+        f"survives that cash lasts. China makes {fmt(r.median(b, 'china_share_magnets_2020'))} of the world's "
+        f"magnets in 2020 (median; F31: about 90%).",
         "",
         f"Decided in {LATE_BUILD_DATE[:4]} instead of 2011, the same plant opens in "
-        f"{fmt(r.median(late, 'plant_open_year'))}, after those years, and first stops in "
+        f"{fmt(r.median(late, 'plant_open_year'))}, after the post-spike years, and first stops in "
         f"{fmt(r.median(late, 'plant_stop_year'))} (median; it survives to {SURVIVE_YEAR} in "
         f"{r.share(late, 'plant_survives_to_2025'):.0%} of seeds, stops in 2018-2022 in "
         f"{r.share(late, 'plant_stops_2018_2022'):.0%}), for its losses (another reason in "
-        f"{r.share(late, 'stops_for_another_reason'):.0%} of seeds), with its price at "
-        f"{fmt(r.median(late, 'stop_price_over_variable_cost'))} times its processing and oxide cost (median, from "
-        f"the logged reason): what runs out is its cash, not its margin over processing and oxides.",
+        f"{r.share(late, 'stops_for_another_reason'):.0%} of seeds), with its lowest December cash in "
+        f"{TROUGH_YEARS[0]}-{TROUGH_YEARS[1]} at {fmt(r.median(late, 'plant_min_cash_2017_2020_musd'))} million USD "
+        f"and its price at {fmt(r.median(late, 'stop_price_over_variable_cost'))} times its processing and oxide "
+        f"cost (medians).",
         "",
         f"The counterfactuals run to {CF_UNTIL}:",
         "",
@@ -517,34 +555,42 @@ def narrative(r: Result) -> str:
     premiums = ", ".join(f"{p:.0%}" for p in PREMIUMS)
     lines += [
         "",
-        f"A domestic premium of {PREMIUMS[-1]:.0%} leaves US buyers with Chinese magnets (China's share of their "
-        f"purchases in 2020 {fmt(r.median(b, 'us_china_share_2020'))} without it, "
-        f"{fmt(r.median(top, 'us_china_share_2020'))} with it, medians): it favours only US makers, and with the "
-        f"premium the plant asks {fmt(r.median(top, 'plant_over_china_price_2020'))} times the Chinese makers' ask "
-        f"in December 2020 (median), more than the premium makes up, while {MAGNEQUENCH} makes "
-        f"{fmt(r.median(top, 'magnequench_output_2020_t'))} t in 2020 at an ask of "
-        f"{fmt(r.median(top, 'magnequench_price_2014'))} USD/kg in December 2014 (medians). Survival to "
-        f"{SURVIVE_YEAR} at premiums of {premiums}: {', '.join(_pct(x) for x in shares)}, {_trend(shares)}.",
+        f"A domestic premium of {PREMIUMS[-1]:.0%} keeps US buyers off Chinese magnets from the start: China's "
+        f"share of their purchases in the plant's opening year is "
+        f"{fmt(r.median(top, 'us_china_share_at_opening'))} with it against "
+        f"{fmt(r.median(b, 'us_china_share_at_opening'))} without it, and in 2020 "
+        f"{fmt(r.median(top, 'us_china_share_2020'))} against {fmt(r.median(b, 'us_china_share_2020'))} (medians). "
+        f"The plant holds {fmt(r.median(top, 'plant_cash_2016_musd'))} million USD at the end of {CASH_YEAR} and "
+        f"at least {fmt(r.median(top, 'plant_min_cash_2017_2020_musd'))} in {TROUGH_YEARS[0]}-{TROUGH_YEARS[1]} "
+        f"(medians), though it still asks {fmt(r.median(top, 'plant_over_china_price_2020'))} times the Chinese "
+        f"makers' ask in December 2020 (median). Survival to {SURVIVE_YEAR} at premiums of {premiums}: "
+        f"{', '.join(_pct(x) for x in shares)}, {_trend(shares)}.",
         "",
-        f"The tariff raises the price of Chinese magnets in the USA by {TARIFF_RATE:.0%}, and the Japanese makers, "
-        f"asking {fmt(r.median(tar, 'japan_over_china_price_2020'))} times the Chinese makers' ask in December 2020 "
-        f"(median), take the buyers it moves: China's share of US purchases in 2020 falls to "
-        f"{fmt(r.median(tar, 'us_china_share_2020'))} and Japan's is {fmt(r.median(tar, 'us_japan_share_2020'))} "
-        f"against {fmt(r.median(b, 'us_japan_share_2020'))} without it (medians). The plant survives to "
-        f"{SURVIVE_YEAR} in {r.share(tar, 'plant_survives_to_2025'):.0%} of seeds with the tariff.",
+        f"The tariff raises the price of Chinese magnets in the USA by {TARIFF_RATE:.0%}; the makers abroad, asking "
+        f"near their cost (the rest-of-world makers {fmt(r.median(tar, 'row_over_china_price_2020'))} and the "
+        f"Japanese {fmt(r.median(tar, 'japan_over_china_price_2020'))} times the Chinese makers' ask in December "
+        f"2020, medians), take the buyers it moves: China's share of US purchases in 2020 falls to "
+        f"{fmt(r.median(tar, 'us_china_share_2020'))}, the rest of the world's is "
+        f"{fmt(r.median(tar, 'us_row_share_2020'))} (against {fmt(r.median(b, 'us_row_share_2020'))} without it) "
+        f"and Japan's {fmt(r.median(tar, 'us_japan_share_2020'))} (against "
+        f"{fmt(r.median(b, 'us_japan_share_2020'))}; medians). The plant survives to {SURVIVE_YEAR} in "
+        f"{r.share(tar, 'plant_survives_to_2025'):.0%} of seeds with the tariff, against "
+        f"{r.share(b, 'plant_survives_to_2025'):.0%} without it.",
         "",
         f"The defence contract at {OFFTAKE_FLOOR_USD_PER_KG:g} USD/kg lets the plant ask the market's price while "
         f"the state tops its receipts up to the floor; orders pour in and it builds, from its own cash, to "
         f"{fmt(r.median(off, 'plant_capacity_2018_t'))} t/yr by {TROUGH_YEAR} against "
         f"{fmt(r.median(b, 'plant_capacity_2018_t'))} t/yr without the contract (medians). When oxides get dearer "
-        f"the floor barely covers its processing and oxides: it survives to {SURVIVE_YEAR} in "
+        f"the floor no longer covers its full cost: it survives to {SURVIVE_YEAR} in "
         f"{r.share(off, 'plant_survives_to_2025'):.0%} of seeds (first stop {fmt(r.median(off, 'plant_stop_year'))}, "
-        f"median). With a floor of {OFFTAKE_HIGH_FLOOR_USD_PER_KG:g} USD/kg it survives in "
-        f"{r.share(high, 'plant_survives_to_2025'):.0%} of seeds and grows to "
-        f"{fmt(r.median(high, 'plant_capacity_2025_t'))} t/yr by {SURVIVE_YEAR}. US floor and offtake payments are "
-        f"{fmt(r.median(off, 'us_floor_offtake_musd'))} and {fmt(r.median(high, 'us_floor_offtake_musd'))} million "
-        f"USD with the two contracts against {fmt(r.median(tar, 'us_floor_offtake_musd'))} million USD without one "
-        f"(the tariff world; all to {SURVIVE_YEAR} and including the 2025 NdPr floor of Mountain Pass Separation).",
+        f"median; lowest December cash in {TROUGH_YEARS[0]}-{TROUGH_YEARS[1]} "
+        f"{fmt(r.median(off, 'plant_min_cash_2017_2020_musd'))} million USD). With a floor of "
+        f"{OFFTAKE_HIGH_FLOOR_USD_PER_KG:g} USD/kg it survives in {r.share(high, 'plant_survives_to_2025'):.0%} of "
+        f"seeds and grows to {fmt(r.median(high, 'plant_capacity_2025_t'))} t/yr by {SURVIVE_YEAR}. US floor and "
+        f"offtake payments are {fmt(r.median(off, 'us_floor_offtake_musd'))} and "
+        f"{fmt(r.median(high, 'us_floor_offtake_musd'))} million USD with the two contracts against "
+        f"{fmt(r.median(tar, 'us_floor_offtake_musd'))} million USD without one (the tariff world; all to "
+        f"{SURVIVE_YEAR} and including the 2025 NdPr floor of Mountain Pass Separation).",
     ]
     return "\n".join(lines)
 

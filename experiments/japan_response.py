@@ -15,10 +15,11 @@ controlled goods from China and its magnet makers' output.
 
 In the recalibrated history world no Japanese customer goes short under the real two-month
 licences, with or without the response: Japan's magnet makers run far below their capacity and,
-with the makers in the USA and Europe, sell from their stocks of magnets until the licences come
-through. So each world is also run with a stronger cut that outlasts those stocks (the `cut_`
-variants): on top of the licences, China stops all exports of magnets and of the oxides they are
-made of for a year from 2025-04. That is where the response shows.
+with the makers abroad (above all the rest-of-world makers, then those in Europe and the USA), sell
+from their stocks of magnets until the licences come through. So each world is also run with a
+stronger cut that outlasts those stocks (the `cut_` variants): on top of the licences, China stops
+all exports of magnets and of the oxides they are made of for a year from 2025-04. That is where
+the response shows.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ import pandas as pd
 from experiments import edits
 from experiments.experiment import Check, Experiment, Measures, Result, Variant
 from experiments.metrics import RunOutput
-from experiments.report import band_figure
+from experiments.report import band_figure, fmt
 
 if TYPE_CHECKING:
     from model.model import RareEarthModel
@@ -250,8 +251,9 @@ stronger cut, because the real licences leave no Japanese customer short in any 
 
 NOT_SHORT_UNDER_LICENCES = (
     "no Japanese customer goes short under the real two-month licences in either world: Japan's magnet makers run "
-    "far below capacity and, with the makers in the USA and Europe, sell from their stocks of magnets until the "
-    "licences come through (under the year-long cut of the cut_ variants the response does matter)"
+    "far below capacity and, with the makers abroad (above all the rest-of-world makers), sell from their stocks "
+    "of magnets until the licences come through (under the year-long cut of the cut_ variants the response does "
+    "matter)"
 )
 CHECKS = (
     Check(
@@ -279,7 +281,8 @@ CHECKS = (
         "jp_china_share_oxides_2018_20", lo=0.45, hi=0.75, target="about 60% (press reports)",
         why_if_fail=(
             "Mount Weld runs at about its capacity or more in 2017-19 and Japan's buyers keep their risk premium on "
-            "Chinese supply, so Japan turns further from China than it did (without Lynas the share is near 60%)"
+            "Chinese supply, so Japan turns further from China than it did (without Lynas the share is higher, "
+            "`no_lynas`)"
         ),
     ),
     Check(
@@ -396,6 +399,7 @@ def narrative(r: Result) -> str:
         )
 
     licences = [v for v in r.experiment.variants[1:] if not v.name.startswith("cut")]
+    magnets = _magnets(r, [v.name for v in r.experiment.variants if not v.name.startswith("cut")])
     cuts = [v for v in r.experiment.variants if v.name.startswith("cut")]
     lines = [
         f"**Before 2010.** China supplies {b(base, 'jp_china_share_oxides_2005_09')} of Japan's imports of "
@@ -414,10 +418,7 @@ def narrative(r: Result) -> str:
         f"{b(base, 'jp_china_share_oxides_2020_24')} in 2020-24; around 2018-20 it is "
         f"{m(base, 'jp_china_share_oxides_2018_20')} (reported: about 60%). By 2024 Mount Weld produces "
         f"{b(base, 'lynas_mount_weld_output_2024_t')} t while Lynas Malaysia separates "
-        f"{b(base, 'lynas_malaysia_output_2024_t')} t of feed. Magnets go the other way in every world: China "
-        f"supplies {m(base, 'jp_china_share_magnets_2014_19')} of Japan's magnet imports in 2014-19 "
-        f"({m('no_response', 'jp_china_share_magnets_2014_19')} without the response). Japan's response changed "
-        "where its raw materials come from, not its magnets.",
+        f"{b(base, 'lynas_malaysia_output_2024_t')} t of feed. {magnets}",
         "",
         f"**The 2025 controls.** In 2024 China still supplies {m(base, 'jp_china_share_controlled_2024')} of "
         "Japan's imports of DyTb oxide and magnets, the goods the licences cover. Under the controls Japan's "
@@ -427,8 +428,9 @@ def narrative(r: Result) -> str:
         f"{m(base, 'jp_need_controls_t')} t (short at all in {some(base, 'jp_unmet_controls_t')} of seeds), and so "
         "in every world below: the licences let almost nothing through in their first months, but Japan's magnet "
         f"makers used only {b(base, 'jp_magnet_utilisation_2024')} of their capacity in 2024 "
-        f"({m('no_response', 'jp_magnet_utilisation_2024')} without the response); they and the makers in the USA "
-        "and Europe sell from their stocks of magnets until they have raised their output, to "
+        f"({m('no_response', 'jp_magnet_utilisation_2024')} without the response); they and the makers abroad "
+        "(above all the rest-of-world makers) sell from their stocks of magnets until they have raised their output, "
+        "to "
         f"{m(base, 'jp_magnet_output_2025_26_over_2024')} times Japan's 2024 output in 2025-26. Japan's shock rule "
         f"fires again in 2025-26 in {some(base, 'jp_shock_2025')} of seeds, when its imports from China fall and "
         "part of its buyers' orders go unfilled.",
@@ -461,6 +463,34 @@ def narrative(r: Result) -> str:
         "doubled over its three-year mean, a sixth of the stock a month.",
     ]
     return "\n".join(lines)
+
+
+def _magnets(r: Result, worlds: list[str]) -> str:
+    """Where Japan's magnets come from after the response: first more from China in every world; later,
+    where the response's risk premium and inventory targets hold, less."""
+    share = {(v, k): r.median(v, f"jp_china_share_magnets_{k}") for v in worlds for k in SHARE_WINDOWS}
+    rises = all(share[v, "2014_19"] > share[v, "2005_09"] for v in worlds)
+    first = (
+        f"Magnets go the other way at first, in {'every world' if rises else 'most worlds'}: China's share of "
+        f"Japan's magnet imports rises from {fmt(share['baseline', '2005_09'])} in 2005-09 to "
+        f"{fmt(share['baseline', '2014_19'])} in 2014-19 ({fmt(share['no_response', '2014_19'])} without the "
+        "response)."
+    )
+    later = share["baseline", "2020_24"], share["no_response", "2020_24"]
+    if later[0] > later[1] - 0.1:
+        return first + " Japan's response changed where its raw materials come from, not its magnets."
+    premium = share["no_lynas", "2020_24"] < share["stockpile_only", "2020_24"] - 0.1
+    return first + (
+        " By 2020-24 the response turns Japan's magnet imports away from China too: China supplies "
+        f"{fmt(later[0])} of them against {fmt(later[1])} without the response"
+        + (
+            f", and it is the risk premium and inventory targets that do it, not Lynas ("
+            f"{fmt(share['no_lynas', '2020_24'])} without Lynas, {fmt(share['stockpile_only', '2020_24'])} with the "
+            "stockpile alone): Japan's buyers turn above all to the rest-of-world makers."
+            if premium
+            else "."
+        )
+    )
 
 
 def figures(r: Result, out: Path) -> list[tuple[str, str]]:

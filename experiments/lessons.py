@@ -70,31 +70,62 @@ def _firm_events(m: DashboardModel, firm: str) -> str:
     return ", ".join(rows) or "none"
 
 
-def _plant(m: DashboardModel, column: str, years: tuple[int, ...], scale: float = 1.0, firm: str = PLANT) -> str:
+def _plant(
+    m: DashboardModel, column: str, years: tuple[int, ...], scale: float = 1.0, firm: str = PLANT, digits: int = 0
+) -> str:
     """A firm's `column` of the agents table (December; output_t is the year's) for `years`."""
     a = m.recorder.tables()["agents"]
     a = a[a["name"] == firm].set_index("date")[column]
-    return " / ".join(f"{a.get(f'{y}-12', 0.0) / scale:,.0f}" for y in years)
+    return " / ".join(f"{a.get(f'{y}-12', 0.0) / scale:,.{digits}f}" for y in years)
 
 
-def _us_magnets(m: DashboardModel, year: int) -> str:
-    """US magnet buyers' purchases in `year` by origin (China, Japan, USA), t."""
+ORIGINS = ("CHN", "JPN", "USA", "XEU", "XRW")  # the origins of the US magnets chart
+
+
+def _us_bought(m: DashboardModel, year: int, tier: str = "magnet", origins: tuple[str, ...] = ORIGINS) -> str:
+    """US buyers' purchases of `tier` in `year` by origin (legal and smuggled), t."""
+    f = m.recorder.tables()["flows"]
+    f = f[(f["tier"] == tier) & (f["destination"] == "USA") & f["channel"].isin(["legal", "smuggled"])]
+    q = f[f["date"].str.startswith(str(year))].groupby("origin")["quantity_t"].sum()
+    return " / ".join(f"{q.get(c, 0.0):,.0f}" for c in origins)
+
+
+def _us_magnet_prices(m: DashboardModel, year: int) -> str:
+    """What sellers received per kg of the magnets US buyers bought in `year` from China, from the
+    USA and from all origins, USD/kg (before the US tariff)."""
     f = m.recorder.tables()["flows"]
     f = f[(f["tier"] == "magnet") & (f["destination"] == "USA") & f["channel"].isin(["legal", "smuggled"])]
-    q = f[f["date"].str.startswith(str(year))].groupby("origin")["quantity_t"].sum()
-    return " / ".join(f"{q.get(c, 0.0):,.0f}" for c in ("CHN", "JPN", "USA"))
+    f = f[f["date"].str.startswith(str(year))]
+    by = f.groupby("origin")[["quantity_t", "value_usd"]].sum()
+    per_kg = lambda q, v: f"{v / (q * 1000):.0f}" if q > 0 else "-"  # noqa: E731
+    rows = [per_kg(by["quantity_t"].get(c, 0.0), by["value_usd"].get(c, 0.0)) for c in ("CHN", "USA")]
+    return " / ".join([*rows, per_kg(f["quantity_t"].sum(), f["value_usd"].sum())])
 
 
-def _plant_costs(years: tuple[int, ...]) -> str:
-    """The plant's December ask against its processing plus oxide cost (what its stop rule
-    compares), USD/kg, for `years`: not in the agents table, whose unit_cost is processing only."""
+def _us_made_abroad(m: DashboardModel, year: int) -> str:
+    """US-made magnets sold in `year` to buyers in the USA and abroad, t."""
+    f = m.recorder.tables()["flows"]
+    f = f[(f["tier"] == "magnet") & (f["origin"] == "USA") & f["channel"].isin(["legal", "smuggled"])]
+    f = f[f["date"].str.startswith(str(year))]
+    home = f.loc[f["destination"] == "USA", "quantity_t"].sum()
+    return f"{home:,.0f} / {f['quantity_t'].sum() - home:,.0f}"
+
+
+def _magnet_costs(years: tuple[int, ...], firms: tuple[str, ...]) -> dict[str, str]:
+    """Each firm's December ask against its processing plus oxide cost (what its stop rule
+    compares), with the processing cost and the NdPr oxide price it paid, USD/kg, for `years`:
+    not in the agents table, whose unit_cost is processing only."""
     m = DashboardModel("history", seed=SEED)
-    rows = []
+    rows: dict[str, list[str]] = {firm: [] for firm in firms}
     for y in years:
         m.step_months(month_index(f"{y}-12", m.start) + 1 - m.steps)
-        f = m.firm_by_name[PLANT]
-        rows.append(f"{y}: {f.price['magnet']:.0f} vs {f.reference_cost('magnet'):.0f}")
-    return ", ".join(rows)
+        for firm in firms:
+            f = m.firm_by_name[firm]
+            rows[firm].append(
+                f"{y}: {f.price['magnet']:.1f} vs {f.reference_cost('magnet'):.1f} (processing "
+                f"{f.decision_cost():.1f}, NdPr oxide {f.input_cost_usd_per_kg['ndpr_oxide']:.1f})"
+            )
+    return {firm: ", ".join(r) for firm, r in rows.items()}
 
 
 def lesson_facts() -> dict[str, str]:
@@ -109,16 +140,38 @@ def lesson_facts() -> dict[str, str]:
     facts["NdPr oxide price 1986 / 2000, USD/kg"] = (
         f"{v.prices[at('1986-06'), 1]:.1f} / {v.prices[at('2000-06'), 1]:.1f}"
     )
+    facts["concentrate price 1986 / 2000, USD/kg"] = (
+        f"{v.prices[at('1986-06'), 0]:.1f} / {v.prices[at('2000-06'), 0]:.1f}"
+    )
     facts["Mountain Pass"] = _firm_events(base, "Mountain Pass")
     stops = [e for e in base.recorder.events if e[2] == "Mountain Pass" and e[1] == "mothball"]
     facts["Mountain Pass's first mothballing"] = f"{stops[0][0]}: {stops[0][4]}" if stops else "none"
+    mp_years = (1994, 1995, 1996, 1997, 1999, 2000, 2001, 2004, 2005, 2006)
+    facts[f"Mountain Pass, years {', '.join(map(str, mp_years))}: output, t"] = _plant(
+        base, "output_t", mp_years, firm="Mountain Pass"
+    )
+    facts["  its price in December, USD/kg"] = _plant(base, "price", mp_years, firm="Mountain Pass", digits=2)
+    facts["other non-Chinese producers"] = "; ".join(
+        f"{firm}: {_firm_events(base, firm)}" for firm in ("Monazite producers", "Solvay La Rochelle")
+    )
     for quota in (10_000.0, 5_000.0):
         m = _run([("1995-01", "china_export_quota_t", quota)], until="2012-12")
-        facts[f"Mountain Pass with a China export quota of {quota:,.0f} t/yr from 1995"] = _firm_events(
-            m, "Mountain Pass"
-        )
+        label = f"a China export quota of {quota:,.0f} t/yr from 1995"
+        facts[f"Mountain Pass with {label}"] = _firm_events(m, "Mountain Pass")
+        if quota == 10_000.0:
+            facts[f"  {label}: its output, t"] = _plant(m, "output_t", mp_years, firm="Mountain Pass")
+            facts[f"  {label}: its price in December, USD/kg"] = _plant(
+                m, "price", mp_years, firm="Mountain Pass", digits=2
+            )
     m = _run([("1985-01", "us_domestic_premium_pct", 60.0)], until="2010-12")
     facts["Mountain Pass with a 60% US buyers' premium from 1985"] = _firm_events(m, "Mountain Pass")
+    facts["  60% premium: its output, t"] = _plant(m, "output_t", mp_years, firm="Mountain Pass")
+    for label, run in (("60% premium", m), ("no premium", base)):
+        for year in (1998, 1999, 2000):
+            facts[f"  {label}: US concentrate purchases {year} from China / USA, t"] = _us_bought(
+                run, year, "concentrate", ("CHN", "USA")
+            )
+
     j = v.importers.index("JPN")
     for tier in ("concentrate", "ndpr_oxide"):
         q = v.imports_t[j, :, TIERS.index(tier)]
@@ -127,9 +180,17 @@ def lesson_facts() -> dict[str, str]:
             facts[f"Japan's {tier} from China {date}: legal / smuggled, t"] = (
                 f"{max(legal_cn, 0.0):,.0f} / {q[at(date), :, 1].sum():,.0f}"
             )
+    q = v.imports_t[j, :, TIERS.index("concentrate"), base.country_index["USA"]].sum(axis=-1)
+    dates = ("2010-10", "2010-11", "2011-03", "2011-04")
+    facts[f"Japan's concentrate from the USA {' / '.join(dates)}, t"] = " / ".join(f"{q[at(d)]:,.0f}" for d in dates)
     s = base.recorder.tables()["series"].set_index("date")["smuggled_t"]
     facts["smuggled, t per year, 2009 / 2012"] = (
         f"{s.loc['2009-01':'2009-12'].sum():,.0f} / {s.loc['2012-01':'2012-12'].sum():,.0f}"
+    )
+    m = _run([("2011-06", "china_enforcement_pct", 5.0)], until="2013-12")
+    s = m.recorder.tables()["series"].set_index("date")["smuggled_t"]
+    facts["smuggled, t per year, 2012 / 2013, with China's enforcement at 5% from 2011-06"] = (
+        f"{s.loc['2012-01':'2012-12'].sum():,.0f} / {s.loc['2013-01':'2013-12'].sum():,.0f}"
     )
     japan = [e for e in base.recorder.events if e[2] == "JPN" and "supply shock" in e[4]]
     facts["Japan's shock response"] = "; ".join(f"{e[0]}: {e[4]}" for e in japan) or "none"
@@ -138,11 +199,30 @@ def lesson_facts() -> dict[str, str]:
 
     years = (2013, 2014, 2015, 2016, 2017, 2018, 2019, 2020, 2022)
     facts[PLANT] = _firm_events(base, PLANT)
+    stops = [e for e in base.recorder.events if e[2] == PLANT and e[1] in ("mothball", "close")]
+    facts["  why it stops"] = "; ".join(f"{e[0]}: {e[4]}" for e in stops) or "it does not"
     facts[f"Hitachi NC, years {', '.join(map(str, years))}: output, t"] = _plant(base, "output_t", years)
-    facts["  its cash in December, million USD"] = _plant(base, "cash", years, 1e6)
-    facts["Hitachi NC ask vs processing and oxides, USD/kg (December)"] = _plant_costs((2013, 2016, 2018, 2020))
-    for year in (2013, 2016, 2019):
-        facts[f"US magnet purchases {year} from China / Japan / USA, t"] = _us_magnets(base, year)
+    facts["  its capacity in December, t/yr"] = _plant(base, "capacity_t", years)
+    facts["  its cash in December, million USD"] = _plant(base, "cash", years, 1e6, digits=1)
+    facts["  its ask in December, USD/kg"] = _plant(base, "price", years)
+    costs = _magnet_costs((2013, 2014, 2015, 2016, 2017), (PLANT, "Chinese magnet makers"))
+    facts["Hitachi NC ask vs processing and oxides, USD/kg (December)"] = costs[PLANT]
+    facts["Chinese magnet makers' ask vs processing and oxides, USD/kg (December)"] = costs["Chinese magnet makers"]
+    for firm in ("Magnequench", "Vacuumschmelze"):
+        facts[f"{firm}: {_firm_events(base, firm)}; output, t"] = _plant(base, "output_t", years, firm=firm)
+        facts[f"  {firm}: its cash in December 2016, million USD"] = _plant(base, "cash", (2016,), 1e6, firm=firm)
+    s = base.recorder.tables()["series"][["date", "china_share_magnets"]]
+    share = s.groupby(s["date"].str[:4])["china_share_magnets"].mean()
+    facts["China's share of magnets (yearly mean) 2013 / 2017 / 2018 / 2019 / 2020 / 2022"] = " / ".join(
+        f"{share.get(str(y), 0.0):.0%}" for y in (2013, 2017, 2018, 2019, 2020, 2022)
+    )
+    for year in (2013, 2014, 2016, 2017, 2019, 2020):
+        facts[f"US magnet purchases {year} from China / Japan / USA / EU / rest of world, t"] = _us_bought(base, year)
+    for year in (2013, 2014, 2016, 2017, 2019):
+        facts[f"  {year}: sellers received from US buyers, China / USA / all, USD/kg"] = _us_magnet_prices(base, year)
+    for year in (2014, 2015, 2016):
+        facts[f"  {year}: US-made magnets sold at home / abroad, t"] = _us_made_abroad(base, year)
+    facts["  Magnequench's ask in December 2014, USD/kg"] = _plant(base, "price", (2014,), firm="Magnequench")
     variants = {
         f"{TARIFF_PCT}% tariff": [("2013-01", "us_magnet_tariff_pct", float(TARIFF_PCT))],
         "30% premium": [("2013-01", "us_domestic_premium_pct", 30.0)],
@@ -151,16 +231,33 @@ def lesson_facts() -> dict[str, str]:
         m = _run(levers, until="2022-12")
         facts[f"Hitachi NC with a {label} from 2013-01"] = _firm_events(m, PLANT)
         facts[f"  {label}: its output, t"] = _plant(m, "output_t", years)
-        facts[f"  {label}: its cash in December, million USD"] = _plant(m, "cash", years, 1e6)
-        for year in (2014, 2017, 2020):
-            facts[f"  {label}: US magnet purchases {year} from China / Japan / USA, t"] = _us_magnets(m, year)
+        facts[f"  {label}: its cash in December, million USD"] = _plant(m, "cash", years, 1e6, digits=1)
+        facts[f"  {label}: its ask in December, USD/kg"] = _plant(m, "price", years)
+        for year in (2013, 2014, 2016, 2017, 2019, 2020, 2021):
+            facts[f"  {label}: US magnet purchases {year} from China / Japan / USA / EU / rest of world, t"] = (
+                _us_bought(m, year)
+            )
+        for year in (2014, 2019):
+            facts[f"  {label}: {year}: sellers received from US buyers, China / USA / all, USD/kg"] = _us_magnet_prices(
+                m, year
+            )
         if label == "30% premium":
-            facts[f"  {label}: Magnequench output 2014, t"] = _plant(m, "output_t", (2014,), firm="Magnequench")
+            facts[f"  {label}: 2014: US-made magnets sold at home / abroad, t"] = _us_made_abroad(m, 2014)
+            mq = "Magnequench"
+            facts[f"  {label}: Magnequench output 2014, t; its ask in December 2014, USD/kg"] = (
+                f"{_plant(m, 'output_t', (2014,), firm=mq)}; {_plant(m, 'price', (2014,), firm=mq)}"
+            )
     embargo = _run([("2015-01", "china_embargo", EmbargoSetting("USA", 12))], until="2022-12")
     facts["Hitachi NC with a 12-month embargo on the USA from 2015-01"] = _firm_events(embargo, PLANT)
+    stops = [e for e in embargo.recorder.events if e[2] == PLANT and e[1] == "mothball"]
+    facts["  embargo: why it stops"] = "; ".join(f"{e[0]}: {e[4]}" for e in stops) or "it does not"
     facts["  embargo: its output, t"] = _plant(embargo, "output_t", years)
-    facts["  embargo: its cash in December, million USD"] = _plant(embargo, "cash", years, 1e6)
-    facts["  embargo: US magnet purchases 2015 from China / Japan / USA, t"] = _us_magnets(embargo, 2015)
+    facts["  embargo: its cash in December, million USD"] = _plant(embargo, "cash", years, 1e6, digits=1)
+    facts["  embargo: US magnet purchases 2015 from China / Japan / USA / EU / rest of world, t"] = _us_bought(
+        embargo, 2015
+    )
+    for year in (2015, 2016):
+        facts[f"  embargo: {year}: US-made magnets sold at home / abroad, t"] = _us_made_abroad(embargo, year)
     return facts
 
 

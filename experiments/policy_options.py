@@ -73,7 +73,7 @@ that in 2029 China still licenses only part of what is asked."""
 RATIONING = (("licence_ease_months", RATIONING_EASE_MONTHS),)
 UNDERCUT_NDPR_PRICE_USD_PER_KG = 18.0
 """A 2035 NdPr index below this: China's directed separators have walked the price down (about
-13 USD/kg where they have; 21-27 where the undercutting has not started or barely)."""
+12-16 USD/kg where they have; 20-28 where the undercutting has not started or barely)."""
 
 # --- the mobilisation ------------------------------------------------------------------------------
 SUBSIDY_USD_PER_KG = {"concentrate": 1.0, "ndpr_oxide": 1.5, "magnet": 8.0}
@@ -407,15 +407,16 @@ CHECKS = (
         "status quo: China still supplies most of the US oxide purchases in 2035", "baseline",
         "us_oxide_china_share_2035", lo=0.5, target="model outcome: high",
         why_if_fail=(
-            "the separators outside China, running mostly on Myanmar's ionic clay, sell much of the small US oxide "
-            "market by 2035; China wins it back only where its directed undercutting in NdPr oxide has walked the "
-            "price down by then"
+            "the separators outside China, above all Lynas Malaysia, running mostly on Myanmar's ionic clay, sell "
+            "much of the small US oxide market by 2035; China keeps most of it only in the seeds where Lynas Malaysia "
+            "has closed or where its directed undercutting in NdPr oxide has walked the price down by then"
         ),
     ),
     Check(
         "status quo: China supplies a large part of US magnet purchases in 2035", "baseline",
         "us_magnet_china_share_2035", lo=0.3, target="model outcome: high",
-        why_if_fail="US buyers buy Japanese and US magnets in 2035 at prices close to China's",
+        why_if_fail="US buyers buy magnets made outside China (above all the rest-of-world makers') in 2035 at prices "
+        "close to China's",
     ),
     Check(
         "mobilisation lowers China's share of US oxide purchases in 2035", "mobilisation",
@@ -710,9 +711,9 @@ def narrative(r: Result) -> str:
     lines += [
         "",
         (
-            "No option leaves US customers short under the embargo: US buyers take the Japanese, European and US "
-            "magnets that other countries' buyers leave as they turn to China, so the embargo shows in the price "
-            "US buyers pay. "
+            "No option leaves US customers short under the embargo: US buyers take the magnets made outside China, "
+            "above all the rest-of-world makers', that other countries' buyers leave as they turn to China, so the "
+            "embargo shows in the price US buyers pay. "
             if short_max < 1.0 and diverted
             else ""
         )

@@ -135,7 +135,8 @@ CHECKS = (
             "the mine restarts only after the concentrate price it sells at has stood above `restart_margin` "
             "times its full cost for `restart_months`, and then takes `restart_lead_months` (12) to produce; the "
             "2011 spike is mostly the export rent on oxides, and the concentrate price clears that bar in 2011 "
-            "only in some seeds (restart in late 2012); in the others it restarts on later rises (2014-2021)"
+            "only in some seeds (restart in late 2012); in the others it restarts only on later rises, years after "
+            "the shock"
         ),
     ),
     Check(
@@ -158,7 +159,7 @@ CHECKS = (
             "in the model state direction paces China's growth as much as it cuts its prices: directed firms add "
             "at most `directed_growth_max` of capacity a year (0.2 for mining), while China's cheap commercial "
             "mines, left alone, grow at up to `invest_growth` (0.5), take a larger share sooner and close the "
-            "mine earlier; it is China's low costs, with or without direction, that undercut it"
+            "mine as early or earlier; it is China's low costs, with or without direction, that undercut it"
         ),
     ),
     Check(
@@ -217,10 +218,7 @@ def narrative(r: Result) -> str:
         "",
         f"The causes work together. Western compliance costs alone delay the stop by "
         f"{_years(_diff(r, 'western_costs'))} (median of the seed-by-seed difference), and without state "
-        f"direction the mine stops {_years(-_diff(r, 'no_state_direction'))} *earlier*: China's commercial "
-        f"mines then grow faster than the state's plan allows (China's 1990 mining share "
-        f"{fmt(r.median('no_state_direction', 'china_mining_share_1990'))} against "
-        f"{fmt(r.median('baseline', 'china_mining_share_1990'))}). Only both together, a commercial China at "
+        f"direction {_no_direction(r)}. Only both together, a commercial China at "
         f"Western costs, keep the mine going {_years(_diff(r, 'western_china'))} longer. A US price floor under "
         f"the mine's concentrate removes the cause of its losses, and it produces to 2010 in "
         f"{1 - r.share('us_floor_1990s', 'mine_stops_by_2010'):.0%} of seeds; US stockpile purchases on the "
@@ -235,6 +233,31 @@ def narrative(r: Result) -> str:
             f"China's 2004-06 mining share {fmt(r.median(v.name, 'china_mining_share_2004_06'))}."
         )
     return "\n".join(lines + lines_after)
+
+
+def _no_direction(r: Result) -> str:
+    """What the mine does without state direction, against the baseline, and why when it stops no later."""
+    d = _diff(r, "no_state_direction")
+    diffs = (r.values("no_state_direction", "mine_stop_year") - r.values("baseline", "mine_stop_year")).dropna()
+    earlier = float((diffs < 0).mean()) if len(diffs) else math.nan
+    if math.isnan(d) or d > 0:
+        return f"the mine stops {_years(d)} later"
+    when = (
+        f"stops {_years(-d)} *earlier*"
+        if d < 0
+        else f"stops *no later*: in the same year in the median seed, and earlier in {earlier:.0%} of seeds"
+    )
+    share, base = (
+        r.median("no_state_direction", "china_mining_share_1990"),
+        r.median("baseline", "china_mining_share_1990"),
+    )
+    why = (
+        f"; China's commercial mines then grow faster than the state's plan allows (China's 1990 mining share "
+        f"{fmt(share)} against {fmt(base)})"
+        if share > base
+        else ""
+    )
+    return f"the mine {when}{why}"
 
 
 def _years(x: float) -> str:

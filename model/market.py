@@ -520,16 +520,20 @@ def update_prices(
     spare_tolerance: float = 0.15,
     market_price: float | np.ndarray = 0.0,
     dumping: np.ndarray | None = None,
+    idle_cut_sold_share: float = 0.0,
 ) -> np.ndarray:
     """Sellers' asking prices for next month, USD/kg.
 
-        A seller that sold out while producing near capacity raises its price in proportion to the
-        orders it could not serve; one whose stock exceeds its target, or whose capacity stands idle
-        (spare share above `spare_tolerance`) while it did not sell out, cuts it in proportion to
-        the excess; otherwise the price drifts toward cost times the target markup. A state-directed
-        (`dumping`) seller with output to spare never raises its price and walks it down to its floor
-    to win share. The result stays within
-        [cost * floor_markup, cost * max_markup].
+    A seller that sold out while producing near capacity raises its price in proportion to the
+    orders it could not serve; one whose stock exceeds its target, or whose capacity stands idle
+    (spare share above `spare_tolerance`) while it did not sell out, cuts it in proportion to
+    the excess; otherwise the price drifts toward cost times the target markup. A seller that sold
+    at most `idle_cut_sold_share` of its offer cuts by the larger of its overstock and its idle
+    capacity (a stock a little above target must not hide a plant standing idle), and a seller
+    cutting from above cost times the target markup cuts at least as fast as the drift would take
+    it there. A state-directed (`dumping`) seller with output to spare never raises its price and
+    walks it down to its floor to win share. The result stays within
+    [cost * floor_markup, cost * max_markup].
     """
     # np.minimum(np.maximum(x, lo), hi) is np.clip(x, lo, hi) (the bounds here are never zero), without
     # np.clip's overhead on these short arrays; with no seller dumping, the dumping terms drop out
@@ -555,8 +559,16 @@ def update_prices(
         free = ~dumping
         up = np.where(rising & free, np.minimum(step_max, gain * excess_orders), 0.0)
         up = np.where(empty_but_asked & free, step_max, up)
-    slack = np.where(overstock > 0, overstock, np.where(sold_out, 0.0, idle))
+    idle_cut = np.where(sold_out, 0.0, idle)
+    slack = np.where(overstock > 0, overstock, idle_cut)
+    # a seller that sold (almost) nothing of its offer cuts for its idle plant too, not only for the
+    # stock it holds above target
+    sold_nothing = ~empty & (sold_t <= idle_cut_sold_share * offered_t)
+    slack = np.where(sold_nothing, np.maximum(slack, idle_cut), slack)
     down = np.where(slack > 0, np.minimum(step_max, gain * slack), 0.0)
+    # a cutting seller above its target price cuts at least as fast as a calm one would drift there
+    pull = drift * (1.0 - cost * target_markup / np.maximum(price, EPS))
+    down = np.where((down > 0) & (pull > down), np.minimum(pull, step_max), down)
     if dumping is not None:
         # a state-directed seller bids for market share: it walks its price down to its floor
         down = np.where(dumping, step_max, down)

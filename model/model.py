@@ -501,6 +501,7 @@ class RareEarthModel(mesa.Model):
             p.spare_tolerance,
             index_price[f],
             np.array(dumping, dtype=bool) if any(dumping) else None,
+            p.idle_cut_sold_share,
         ).tolist()
         if self._policy_month != self.month:
             self._refresh_policy_cache()

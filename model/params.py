@@ -43,6 +43,13 @@ class ModelParams(BaseModel):
     spare_tolerance: float = _f(
         0.25, 0.0, 1.0, "idle share of capacity above which a seller cuts its price instead of raising it"
     )
+    idle_cut_sold_share: float = _f(
+        0.05,
+        0.0,
+        1.0,
+        "share of its offer a seller may have sold and still cut its price for idle capacity though its stock"
+        " is above target (it cuts by the larger of the two)",
+    )
     stock_target_months: float = _f(2.0, 0.25, 12.0, "seller's target stock in months of capacity", "months")
     export_premium_gain: float = _f(
         1.0,

@@ -1,6 +1,7 @@
 """buyer_switching, reduced (2 seeds, a few variants): in the small market a cheaper entrant wins
 half of its final share within months, loyalty sets how fast, a switching cost lowers only its
-first months, the cost gap sets how far it gets, and a dearer entrant or one against a state-directed
+first months, the cost gap sets how far it gets (and only a large gap, through the drift floor on a
+seller's price cut, how fast it starts), and a dearer entrant or one against a state-directed
 incumbent wins buyers at first and loses them when prices reach costs."""
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ SEEDS = 2
 BASE = bs.BASE_GAP
 VARIANTS = (
     "baseline",
+    bs.name_of(0.20),
     bs.name_of(0.40),
     bs.name_of(BASE, "loyalty_0"),
     bs.name_of(BASE, "loyalty_10"),
@@ -23,9 +25,22 @@ VARIANTS = (
 )
 
 
+SLOW_DRIFT = 0.02
+"""`price_drift` (default 0.05) at which the 40% cheaper entrant's drift toward its cost times the
+target markup is slower than its overstock cut in its first months, so the drift floor on its cut
+never binds there."""
+
+
 @cache
 def result() -> Result:
     return run_experiment(bs.EXPERIMENT.with_changes(variants=VARIANTS), seeds=SEEDS, workers=2)
+
+
+@cache
+def slow_drift_result() -> Result:
+    """The baseline and the 40% gap with a slower price drift."""
+    e = bs.EXPERIMENT.with_changes(params={"price_drift": SLOW_DRIFT}, variants=("baseline", bs.name_of(0.40)))
+    return run_experiment(e, seeds=SEEDS, workers=2)
 
 
 def values(variant: str, indicator: str) -> list[float]:
@@ -43,12 +58,22 @@ def test_a_cheaper_entrant_wins_half_its_share_within_months() -> None:
     assert all(abs(g) < 0.05 for g in values("baseline", "price_gap_first_year"))
 
 
-def test_the_gap_sets_how_far_the_entrant_gets_not_how_fast_it_starts() -> None:
+def test_the_gap_sets_how_far_the_entrant_gets_and_only_a_large_one_how_fast_it_starts() -> None:
     big = bs.name_of(0.40)
-    assert all(cf >= base + 0.05 for cf, base in pairs(big, "final_share"))
+    final = [cf - base for cf, base in pairs(big, "final_share")]
+    assert all(d >= 0.05 for d in final)
     assert all(cf > base for cf, base in pairs(big, "price_gap_last_year"))
-    # the first months do not depend on the gap (the known limit: the same price-cutting rule)
-    assert all(abs(cf - base) < 0.01 for cf, base in pairs(big, "early_share"))
+    # the entrant opens at the market's price and cuts by its overstock whatever its cost: up to a 20% gap
+    # its first months do not depend on the gap
+    assert all(abs(cf - base) < 0.005 for cf, base in pairs(bs.name_of(0.20), "early_share"))
+    # 40% cheaper, its cost times the target markup lies so far below its ask that the drift toward it is
+    # the faster cut (the floor on a cutting seller's cut): it starts a little ahead, by far less than it ends
+    early = [cf - base for cf, base in pairs(big, "early_share")]
+    assert all(0.005 < d < 0.05 for d in early)
+    assert all(e < 0.5 * f for e, f in zip(early, final, strict=True))
+    # with a slower drift the floor does not bind and the 40% gap starts exactly like the 10% one
+    slow = slow_drift_result().pairs(big, "early_share")
+    assert all(abs(cf - base) < 0.001 for cf, base in slow)
 
 
 def test_loyalty_sets_the_speed_and_a_switching_cost_only_the_first_months() -> None:

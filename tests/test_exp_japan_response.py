@@ -3,7 +3,7 @@ which turns its raw-material imports away from China; without the response (or w
 Japan stays more dependent on China. Under the real 2025 licences no Japanese customer goes short
 in any world (Japan's magnet makers have idle capacity and, with those abroad, stocks of magnets);
 under a year-long Chinese stop of magnets and their oxides they do, and then the response shows:
-without it, or with its stockpile alone, about a quarter of their need goes unmet."""
+without it, or with its stockpile alone, about 30% of their need goes unmet."""
 
 from __future__ import annotations
 
@@ -44,13 +44,13 @@ def test_japan_finances_lynas_and_turns_away_from_china() -> None:
 
 
 def test_under_the_real_licences_no_japanese_customer_goes_short_in_any_world() -> None:
-    # the reason: Japan's magnet makers use well under their capacity before the licences (about 0.25-0.45
+    # the reason: Japan's magnet makers use well under their capacity before the licences (about 0.4-0.55
     # at seeds 0-1) and raise their output under them, selling from stock in the first months
     for variant in LICENCE_WORLDS:
         assert all(u < 0.001 for u in values(variant, "jp_unmet_share_controls")), variant
         assert all(x < 0.75 for x in values(variant, "jp_magnet_utilisation_2024")), variant
     # the counterfactual in which that cushion is outlasted: a year-long stop of magnets and their oxides
-    # leaves Japan's customers short without the response (about a quarter of their need)
+    # leaves Japan's customers short without the response (about 30% of their need)
     assert all(cf >= base + 0.1 for cf, base in pairs("cut_no_response", "jp_unmet_share_controls", versus="cut"))
 
 
@@ -60,7 +60,7 @@ def test_without_the_response_japan_stays_dependent_and_a_long_cut_bites_harder(
     assert all(cf >= base + 0.1 for cf, base in pairs("no_response", "jp_china_share_oxides_2014_19"))
     assert all(cf >= base + 0.1 for cf, base in pairs("no_response", "jp_china_share_oxides_2020_24"))
     # under the year-long cut Japan's makers, with oxide from Lynas, make more than in 2024; without the
-    # response they make far less (0.7-1.0 of 2024 at seeds 0-5) and Japan's customers go short
+    # response they make far less (about 0.7-0.85 of 2024 at seeds 0-3) and Japan's customers go short
     assert all(x > 1.0 for x in values("cut", "jp_magnet_output_2025_26_over_2024"))
     outputs = pairs("cut_no_response", "jp_magnet_output_2025_26_over_2024", versus="cut")
     assert all(cf <= base - 0.2 for cf, base in outputs)

@@ -257,6 +257,41 @@ def test_calm_price_drifts_toward_target_markup() -> None:
     assert above[0] < 30.0 and below[0] > 12.0
 
 
+def test_idle_seller_that_sold_nothing_cuts_for_its_idle_plant_not_its_small_overstock() -> None:
+    """A stock just above target must not hide a plant standing idle: a seller that sold none of its
+    offer cuts by its idle capacity; one that sold more than `idle_cut_sold_share` of it cuts only
+    by the overstock (the stuck asks of the stop-13 history, where idle sellers asked 3-4x cost for
+    a decade)."""
+    common = dict(
+        price=np.array([50.0]),  # far above cost x target markup (16): the drift pull is 0.034
+        offered_t=np.array([10.0]),
+        asked_t=np.array([0.0]),
+        stock_t=np.array([5.05]),  # 1% over target
+        spare=np.array([0.9]),  # 90% of the plant idle
+        spare_tolerance=0.25,
+        idle_cut_sold_share=0.05,
+    )
+    nothing = reprice(sold_t=np.array([0.0]), **common)
+    some = reprice(sold_t=np.array([5.0]), **common)
+    off = reprice(sold_t=np.array([0.0]), **{**common, "idle_cut_sold_share": -1.0})
+    assert nothing[0] == pytest.approx(50.0 * (1 - 0.1))  # the idle cut, 0.25 x 0.65, capped at a step
+    # the others cut by the larger of the overstock (0.25 x 0.01) and the drift pull toward 16
+    pull = 0.05 * (1 - 16.0 / 50.0)
+    assert some[0] == pytest.approx(50.0 * (1 - pull))
+    assert off[0] == pytest.approx(some[0])
+
+
+def test_cut_from_above_target_is_at_least_the_drift() -> None:
+    """A seller cutting a little for a small overstock must not fall slower than a calm seller at
+    the same price would drift; below the target price the small cut stands."""
+    small = dict(stock_t=np.array([5.05]), sold_t=np.array([9.0]))  # 1% over target, not sold out
+    above = reprice(price=np.array([40.0]), **small)
+    calm = reprice(price=np.array([40.0]), stock_t=np.array([4.0]), sold_t=np.array([9.0]))
+    assert above[0] == pytest.approx(calm[0])  # the drift pull (0.03) beats the cut (0.0025)
+    below = reprice(price=np.array([12.0]), **small)
+    assert below[0] == pytest.approx(12.0 * (1 - 0.25 * 0.01))
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.integers(0, 2**32 - 1))
 def test_price_stays_within_band(seed: int) -> None:
@@ -364,3 +399,58 @@ def test_grouped_market_gives_the_same_tables(monkeypatch: pytest.MonkeyPatch) -
                 np.testing.assert_allclose(x[col], y[col], rtol=1e-9, atol=1e-9, err_msg=f"{name}.{col}")
             else:
                 assert (x[col] == y[col]).all(), f"{name}.{col}"
+
+
+# --- idle sellers' asks in the history world ----------------------------------------------------------
+STUCK_PRICE_OVER_TARGET = 2.0  # an ask above twice cost x target markup ...
+STUCK_IDLE_SHARE = 0.25  # ... with more than a quarter of the plant idle ...
+STUCK_SOLD_SHARE = 0.05  # ... while selling at most 5% of the offer
+
+
+def longest_stuck_magnet_asks(monkeypatch: pytest.MonkeyPatch, seed: int, **params: float) -> dict[str, int]:
+    """Per magnet maker, the longest run of months (12 or more) in which it asked far above its
+    target price with its plant idle and sold almost nothing, in the history world to 2035."""
+    import model.model
+    from model.model import RareEarthModel
+
+    flags: list[np.ndarray] = []
+    rule = model.model.update_prices
+
+    def watched(price, cost, floor_markup, asked_t, offered_t, sold_t, stock_t, target_stock_t, *rest, **kw):
+        spare, target_markup = rest[5], rest[2]
+        flags.append(
+            (price > STUCK_PRICE_OVER_TARGET * cost * target_markup)
+            & (spare > STUCK_IDLE_SHARE)
+            & (sold_t <= STUCK_SOLD_SHARE * offered_t)
+            & (offered_t > 1e-6)
+        )
+        return rule(price, cost, floor_markup, asked_t, offered_t, sold_t, stock_t, target_stock_t, *rest, **kw)
+
+    monkeypatch.setattr(model.model, "update_prices", watched)
+    m = RareEarthModel("history", seed=seed, **params)
+    reprice = m._reprice
+    run_months: dict[str, int] = {}
+    longest: dict[str, int] = {}
+
+    def reprice_and_count() -> None:
+        reprice()
+        for (firm, tier), stuck in zip(m._sellers.firms, flags[-1], strict=True):
+            if tier == "magnet":
+                run_months[firm.name] = run_months.get(firm.name, 0) + 1 if stuck else 0
+                longest[firm.name] = max(longest.get(firm.name, 0), run_months[firm.name])
+
+    m._reprice = reprice_and_count
+    m.run()
+    return {name: months for name, months in longest.items() if months >= 12}
+
+
+def test_idle_magnet_makers_do_not_keep_high_asks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No magnet maker keeps an ask far above its target price for a year while its plant stands
+    idle and it sells almost nothing (before stop 14, Magnequench and the rest-of-world makers did,
+    for years). Counterfactual: without the drift (price_drift 0), the idle cut for sellers that
+    sold almost nothing still prevents it; without that cut too (idle_cut_sold_share 0: only
+    sellers that sold nothing at all), asks stay stuck for two years or more."""
+    assert longest_stuck_magnet_asks(monkeypatch, 1) == {}
+    assert longest_stuck_magnet_asks(monkeypatch, 1, price_drift=0.0) == {}
+    stuck = longest_stuck_magnet_asks(monkeypatch, 1, price_drift=0.0, idle_cut_sold_share=0.0)
+    assert max(stuck.values(), default=0) >= 24, stuck
