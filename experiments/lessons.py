@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from experiments.browser import DashboardPage, chromium, dashboard_server
 from experiments.dashboard import DashboardModel
 from experiments.levers import EmbargoSetting
@@ -82,20 +84,24 @@ def _plant(
 ORIGINS = ("CHN", "JPN", "USA", "XEU", "XRW")  # the origins of the US magnets chart
 
 
+def _trade(m: DashboardModel, tier: str, year: int) -> pd.DataFrame:
+    """The flows of `tier` in `year` that are trade (legal and smuggled, not stockpile moves)."""
+    f = m.recorder.tables()["flows"]
+    return f[(f["tier"] == tier) & f["channel"].isin(["legal", "smuggled"]) & f["date"].str.startswith(str(year))]
+
+
 def _us_bought(m: DashboardModel, year: int, tier: str = "magnet", origins: tuple[str, ...] = ORIGINS) -> str:
     """US buyers' purchases of `tier` in `year` by origin (legal and smuggled), t."""
-    f = m.recorder.tables()["flows"]
-    f = f[(f["tier"] == tier) & (f["destination"] == "USA") & f["channel"].isin(["legal", "smuggled"])]
-    q = f[f["date"].str.startswith(str(year))].groupby("origin")["quantity_t"].sum()
+    f = _trade(m, tier, year)
+    q = f[f["destination"] == "USA"].groupby("origin")["quantity_t"].sum()
     return " / ".join(f"{q.get(c, 0.0):,.0f}" for c in origins)
 
 
 def _us_magnet_prices(m: DashboardModel, year: int) -> str:
     """What sellers received per kg of the magnets US buyers bought in `year` from China, from the
     USA and from all origins, USD/kg (before the US tariff)."""
-    f = m.recorder.tables()["flows"]
-    f = f[(f["tier"] == "magnet") & (f["destination"] == "USA") & f["channel"].isin(["legal", "smuggled"])]
-    f = f[f["date"].str.startswith(str(year))]
+    f = _trade(m, "magnet", year)
+    f = f[f["destination"] == "USA"]
     by = f.groupby("origin")[["quantity_t", "value_usd"]].sum()
     per_kg = lambda q, v: f"{v / (q * 1000):.0f}" if q > 0 else "-"  # noqa: E731
     rows = [per_kg(by["quantity_t"].get(c, 0.0), by["value_usd"].get(c, 0.0)) for c in ("CHN", "USA")]
@@ -104,9 +110,8 @@ def _us_magnet_prices(m: DashboardModel, year: int) -> str:
 
 def _us_made_abroad(m: DashboardModel, year: int) -> str:
     """US-made magnets sold in `year` to buyers in the USA and abroad, t."""
-    f = m.recorder.tables()["flows"]
-    f = f[(f["tier"] == "magnet") & (f["origin"] == "USA") & f["channel"].isin(["legal", "smuggled"])]
-    f = f[f["date"].str.startswith(str(year))]
+    f = _trade(m, "magnet", year)
+    f = f[f["origin"] == "USA"]
     home = f.loc[f["destination"] == "USA", "quantity_t"].sum()
     return f"{home:,.0f} / {f['quantity_t'].sum() - home:,.0f}"
 
