@@ -182,15 +182,21 @@ h.update(("|extras=" + sys.argv[1] + "|python=" + sys.version).encode())
 print(h.hexdigest())
 PY
 )"
-installed() {  # the project's metadata, and its packages found in this checkout
-    "$venv_python" -I - "$ROOT" >/dev/null 2>&1 <<'PY'
-import importlib.metadata, importlib.util, sys
+installed() {  # the project's metadata, its packages found in this checkout, its requirements met
+    "$venv_python" -I - "$ROOT" "$EXTRAS" >/dev/null 2>&1 <<'PY'
+import importlib.metadata as md, importlib.util, sys
 from pathlib import Path
-importlib.metadata.version("rare-earth-abm")
+from pip._vendor.packaging.requirements import Requirement
+md.version("rare-earth-abm")
 root = Path(sys.argv[1]).resolve()
 for name in ("model", "agents", "experiments"):
     spec = importlib.util.find_spec(name)
     assert spec is not None and spec.origin and Path(spec.origin).resolve().is_relative_to(root), name
+extras = [""] + [e for e in sys.argv[2].split(",") if e]
+for line in md.requires("rare-earth-abm") or []:
+    req = Requirement(line)
+    if req.marker is None or any(req.marker.evaluate({"extra": e}) for e in extras):
+        assert req.specifier.contains(md.version(req.name), prereleases=True), line
 PY
 }
 if [ "$FORCE" = 0 ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want_stamp" ] && installed; then
