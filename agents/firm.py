@@ -150,6 +150,11 @@ class Firm(mesa.Agent):
         """Fixed cost per month at the current capacity."""
         return self.model.params.fixed_cost_frac * self.base_cost_usd_per_kg * self.capacity_t / 12 * KG_PER_T
 
+    def full_unit_cost(self, tier: str) -> float:
+        """Reference cost plus fixed cost per kg at full capacity, USD/kg: what a cost-plus
+        contract (the US offtake of MP 10X's magnets) pays before its margin."""
+        return self.reference_cost(tier) + self.model.params.fixed_cost_frac * self.base_cost_usd_per_kg
+
     @property
     def active(self) -> bool:
         """True when the firm can produce."""

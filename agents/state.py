@@ -10,6 +10,7 @@ floors and offtake.
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 import mesa
@@ -152,11 +153,22 @@ class State(mesa.Agent):
             detail = f"stockpile release {e.quantity_t:.0f} t"
         elif k == "price_floor":
             pol.price_floors.append(
-                PriceFloor(e.firm, e.tier, e.usd_per_kg, step + int(round(e.years * 12)), e.offtake_share)
+                PriceFloor(
+                    e.firm,
+                    e.tier,
+                    e.usd_per_kg,
+                    step + int(round(e.years * 12)),
+                    e.offtake_share,
+                    e.margin_usd_per_kg,
+                    # a cost-plus contract is for the plant as built: output from capacity added later sells
+                    # in the market (otherwise the guaranteed margin would pay for endless expansion)
+                    math.inf if e.margin_usd_per_kg is None else self.model.firm_by_name[e.firm].capacity_t / 12,
+                )
             )
+            cost_plus = "" if e.margin_usd_per_kg is None else f" at cost plus {e.margin_usd_per_kg:g} USD/kg or more"
             detail = (
                 f"price floor {e.usd_per_kg:.0f} USD/kg for {e.firm} ({e.tier}), "
-                f"offtake {e.offtake_share:.0%}, {e.years:g} years"
+                f"offtake {e.offtake_share:.0%}{cost_plus}, {e.years:g} years"
             )
         elif k == "sourcing_mandate":
             for t in tiers:
@@ -320,9 +332,12 @@ class State(mesa.Agent):
                 self.pay("price_floor", topup)
                 firm.support_usd += topup
             if floor.offtake_share > 0 and firm.inventory_t.get(floor.tier, 0.0) > 0:
-                qty = floor.offtake_share * firm.inventory_t[floor.tier]
-                # the state buys at the floor, or at the market's price when that is higher
+                qty = min(floor.offtake_share * firm.inventory_t[floor.tier], floor.offtake_cap_t_per_month)
+                # the state buys at the floor, or at the market's price when that is higher, or, under
+                # a cost-plus offtake, at the firm's full unit cost plus the margin when that is higher still
                 usd_per_kg = max(floor.usd_per_kg, self.model.last_price_index.get(floor.tier, 0.0))
+                if floor.margin_usd_per_kg is not None:
+                    usd_per_kg = max(usd_per_kg, firm.full_unit_cost(floor.tier) + floor.margin_usd_per_kg)
                 self.model.offtake(self, firm, floor.tier, qty, usd_per_kg)
 
 

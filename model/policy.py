@@ -18,6 +18,8 @@ class PriceFloor:
     usd_per_kg: float
     until_step: int
     offtake_share: float
+    margin_usd_per_kg: float | None = None  # cost-plus offtake: at least full unit cost plus this margin
+    offtake_cap_t_per_month: float = float("inf")  # a cost-plus offtake takes at most the plant's capacity then
 
 
 @dataclass

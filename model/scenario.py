@@ -247,6 +247,7 @@ class PriceFloor(_Event):
     usd_per_kg: NonNeg
     years: Annotated[float, Field(gt=0, le=50)]
     offtake_share: Share = 0.0
+    margin_usd_per_kg: NonNeg | None = None  # a cost-plus offtake: cost plus this margin at least
 
 
 class SourcingMandate(_Event):
@@ -379,6 +380,10 @@ class Scenario(_Strict):
             firm = getattr(e, "firm", None)
             if firm is not None and firm not in names:
                 raise _Cross(f"{where}.firm", firm, "the name of a firm in this scenario")
+            if getattr(e, "margin_usd_per_kg", None) is not None and e.offtake_share <= 0:
+                raise _Cross(
+                    f"{where}.margin_usd_per_kg", e.margin_usd_per_kg, "left out unless offtake_share is above 0"
+                )
         return self
 
     def firms(self) -> list[tuple[str, FirmSpec]]:

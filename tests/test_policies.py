@@ -10,6 +10,7 @@ Where the monthly noise of demand matters, 2-3 seeds are used.
 from __future__ import annotations
 
 import re
+import tomllib
 from collections.abc import Callable
 from statistics import median
 from typing import Any
@@ -19,9 +20,10 @@ import pandas as pd
 import pytest
 from conftest import cached_run, model_world, run_model, small_world_data
 
-from model import RareEarthModel
+from model import RareEarthModel, ScenarioError, run
 from model.goods import TIERS, month_index, month_label
 from model.params import ModelParams
+from model.scenario import builtin_scenarios, parse_scenario
 
 SEEDS = (0, 1, 2)
 T3 = ["concentrate", "ndpr_oxide", "dytb_oxide"]
@@ -559,6 +561,73 @@ def test_price_floor_offtake_moves_the_firms_output_into_the_stockpile(seed: int
     )
     assert state.stock_t["ndpr_oxide"] > 0
     assert base["flows"]["channel"].ne("stockpile").all()
+
+
+COST_PLUS_MARGIN_USD = 40.0
+COST_PLUS = {**OFFTAKE, "offtake_share": 1.0, "margin_usd_per_kg": COST_PLUS_MARGIN_USD}
+
+
+def offtake_months(seed: int, evs: list[dict[str, Any]]) -> pd.DataFrame:
+    """Monthly: the state's offtake from the floor firm (t, USD) and the firm's full unit cost."""
+    rows: list[tuple] = []
+
+    def each(m: RareEarthModel) -> None:
+        f = m.firm_by_name["Mountain Pass Separation"]
+        rows.append((m.date, f.full_unit_cost("ndpr_oxide"), f.capacity_t))
+
+    _, tables = run_both(evs, seed, each)
+    cost = pd.DataFrame(rows, columns=["date", "full_cost_usd_per_kg", "capacity_t"]).set_index("date")
+    taken = trade(tables, origin="USA", destination="USA", tiers=["ndpr_oxide"], channels=("stockpile",), abroad=False)
+    return cost.join(taken.groupby("date")[["quantity_t", "value_usd"]].sum(), how="inner")
+
+
+@pytest.mark.parametrize("seed", SEEDS[:2])
+def test_cost_plus_offtake_pays_full_cost_plus_margin_for_the_plant_as_built(seed: int) -> None:
+    plus, plain = offtake_months(seed, [COST_PLUS]), offtake_months(seed, [OFFTAKE])
+    assert len(plus) >= 12 and len(plain) >= 12
+    paid = plus["value_usd"] / (1000.0 * plus["quantity_t"])
+    # at least the firm's full unit cost (reference cost plus fixed cost at capacity) plus the margin
+    # (the cost is read after the month's payment; within 2% of it)
+    assert (paid >= 0.98 * (plus["full_cost_usd_per_kg"] + COST_PLUS_MARGIN_USD)).all()
+    # the plain offtake pays the floor (or the index above it), below cost plus 40 USD/kg here (full cost ~17)
+    plain_paid = plain["value_usd"] / (1000.0 * plain["quantity_t"])
+    assert plain_paid.mean() < paid.mean() - 0.25 * COST_PLUS_MARGIN_USD
+    # at most the capacity the firm had when the contract began, each month
+    cap_month_t = firm_spec("Mountain Pass Separation")["capacity_t"] / 12
+    assert (plus["quantity_t"] <= cap_month_t * (1 + 1e-9)).all()
+
+
+def ten_x_history(seed: int, cost_plus: bool) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The history world (with or without the margin of MP 10X's offtake): the state's monthly
+    magnet offtake in the USA, MP 10X's yearly rows in the agents table, and its events."""
+    with builtin_scenarios()["history"].open("rb") as fh:
+        data = tomllib.load(fh)
+    deal = [e for e in data["events"] if e["kind"] == "price_floor" and e.get("firm") == "MP 10X"]
+    assert len(deal) == 1 and deal[0].get("margin_usd_per_kg", 0) > 0, "the history world's 10X deal is cost-plus"
+    if not cost_plus:
+        del deal[0]["margin_usd_per_kg"]
+    t = run(parse_scenario(data, "history (10X deal)"), seed=seed)
+    taken = trade(t, origin="USA", destination="USA", tiers=["magnet"], channels=("stockpile",), abroad=False)
+    plant = t["agents"][t["agents"]["name"] == "MP 10X"].set_index("date")
+    return taken.groupby("date")["quantity_t"].sum(), plant, t["events"][t["events"]["actor"] == "MP 10X"]
+
+
+def test_cost_plus_offtake_keeps_mp_10x_running_where_the_market_price_does_not() -> None:
+    taken, plant, events = ten_x_history(1, cost_plus=True)
+    capacity_t = plant.loc["2029-12", "capacity_t"]
+    assert taken.max() <= capacity_t / 12 * (1 + 1e-9), "the state takes at most the plant as built"
+    assert not events["kind"].isin(["mothball", "close"]).any()
+    assert plant.loc["2035-12", "output_t"] >= capacity_t, "it runs at capacity to the end of the run"
+    # the counterfactual: the same 100% offtake, paid at the magnet price index (about the plant's cost)
+    _, plant0, events0 = ten_x_history(1, cost_plus=False)
+    assert events0["kind"].isin(["mothball", "close"]).any(), "without the margin its losses stop it"
+    assert plant0.loc["2035-12", "output_t"] < 0.5 * capacity_t
+
+
+def test_cost_plus_margin_without_offtake_is_an_error() -> None:
+    bad = {**FLOOR, "margin_usd_per_kg": 5.0}
+    with pytest.raises(ScenarioError, match=r"events\[\d+\]\.margin_usd_per_kg = 5.0: must be left out unless"):
+        model_world([bad], seed=0)
 
 
 # --- domestic-sourcing mandate ---------------------------------------------------------------------
