@@ -71,6 +71,7 @@ def one(job):
         res["pm"] = y["price_magnet"].mean()
         res["out"] = y["output_magnet_t"].sum() / 1000
         res["cn"] = y["china_share_magnets"].mean()
+        res["cnref"] = y["china_share_refining"].mean()
         res["dytb_t"] = y["output_dytb_oxide_t"].sum()
         res["unmet"] = y["unmet_demand_t"].sum()
     return job, res
