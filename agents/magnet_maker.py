@@ -40,21 +40,36 @@ class MagnetMaker(Firm):
             for t, per_t in self.recipe().items():
                 self.input_t[t] = self.capacity_t / 12 * per_t
 
+    def dytb_per_t(self) -> float:
+        """t of DyTb oxide per t of magnet now: the grade mix's content (rising from
+        `dytb_early_share` of `dytb_per_t_magnet` at the start to all of it by `dytb_full_year`)
+        times the firm's thrifting."""
+        m = self.model
+        p = m.params
+        share = 1.0
+        if p.dytb_early_share < 1.0:
+            start = m._start_year
+            year = start + (m._start_month - 1 + m.month) / 12.0
+            span = p.dytb_full_year - start
+            done = 1.0 if span <= 0 else min(max((year - start) / span, 0.0), 1.0)
+            share = p.dytb_early_share + (1.0 - p.dytb_early_share) * done
+        return p.dytb_per_t_magnet * share * self.dytb_intensity
+
     def recipe(self) -> dict[str, float]:
         """t of each oxide per t of magnet (DyTb less once the firm has learnt to thrift it)."""
         p = self.model.params
-        return {"ndpr_oxide": p.ndpr_per_t_magnet, "dytb_oxide": p.dytb_per_t_magnet * self.dytb_intensity}
+        return {"ndpr_oxide": p.ndpr_per_t_magnet, "dytb_oxide": self.dytb_per_t()}
 
     def per_t_magnet(self, tier: str) -> float:
         """t of oxide `tier` per t of magnet: `recipe()[tier]` without building the dict."""
         p = self.model.params
-        return p.ndpr_per_t_magnet if tier == "ndpr_oxide" else p.dytb_per_t_magnet * self.dytb_intensity
+        return p.ndpr_per_t_magnet if tier == "ndpr_oxide" else self.dytb_per_t()
 
     def reference_cost(self, tier: str) -> float:
         """Processing cost plus oxide cost per kg of magnet."""
         p, cost = self.model.params, self.input_cost_usd_per_kg
         return self.decision_cost() + (
-            p.ndpr_per_t_magnet * cost["ndpr_oxide"] + p.dytb_per_t_magnet * self.dytb_intensity * cost["dytb_oxide"]
+            p.ndpr_per_t_magnet * cost["ndpr_oxide"] + self.dytb_per_t() * cost["dytb_oxide"]
         )  # the recipe() times the oxide costs, in the order of `inputs`
 
     def thrift_dytb(self) -> None:

@@ -81,6 +81,7 @@ class RareEarthModel(mesa.Model):
         self._date_month: int | None = None
         self._date = ""
         self._start_month = parse_month(self.start)[1]  # the start's month of the year, 1-12
+        self._start_year = parse_month(self.start)[0]  # the start's calendar year
         self.check = check
         self.recorder = Recorder(self)
         # states and countries
