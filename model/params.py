@@ -137,12 +137,16 @@ class ModelParams(BaseModel):
         0.05, 0.0, 0.1, "t of DyTb oxide per t of sintered NdFeB magnet, before thrifting", "t/t"
     )
     dytb_early_share: float = _f(
-        1.0, 0.1, 1.0,
+        1.0,
+        0.1,
+        1.0,
         "DyTb content of the magnets made in the first month of the run, share of `dytb_per_t_magnet` (the early "
         "grades, for electronics and disk drives, carried little Dy; 1 = the full content throughout)",
     )
     dytb_full_year: float = _f(
-        1985.0, 1900.0, 2100.0,
+        1985.0,
+        1900.0,
+        2100.0,
         "year by which the magnets' DyTb content (before thrifting) has risen linearly from `dytb_early_share` "
         "to the full `dytb_per_t_magnet` (high-temperature grades for motors)",
         "year",

@@ -1,14 +1,16 @@
 """Score many edited worlds on seeds (the probe.py runs with counterfactuals), one line each.
 
-usage: python scripts/magnet85b/grid.py SEEDS 'base snippet;...' 'variant A snippets;...' 'variant B ...'
+usage: python scripts/dytb_ramp/grid.py SEEDS 'base snippet;...' 'variant A snippets;...' 'variant B ...'
 Each variant is ';'-separated snippets added to the base. Per variant: test-like failures
 (spike jump>=4 in 2010-10..2011-12, fall<=0.5, no-shock cf <=1.5 and <=jump/3, MP first stop in
 1998..2004, no stop with the price floor, western-China stop >=2006 and after), then per seed
 magnet price 1988-90 / 1997-2000 means, world output 2000/2010 kt, China's 2010 share.
 """
+
 import sys
 from multiprocessing import Pool
-sys.path.insert(0, "scripts/magnet85b")
+
+sys.path.insert(0, "scripts/dytb_ramp")
 from probe import one  # noqa: E402
 
 
@@ -50,17 +52,41 @@ def main():
             fl = fails(h, res[(k, "no_2010_shock", sd)], res[(k, "us_price_floor", sd)], res[(k, "western_china", sd)])
             allf += [f"s{sd}:{x}" for x in fl]
             pm, o, cn = h["pm"], h["out"], h["cn"]
-            sumr.append((pm.loc['1988':'1990'].mean(), pm.loc['1997':'2000'].max(), pm.loc['1985':'2000'].max(), pm['2000'],
-                         o["2000"], o["2010"], o["2010"] * cn["2010"], cn["2010"], cn["2020"], h["cnref"]["2020"]))
-            parts.append(f"{pm.loc['1988':'1990'].mean():.0f}/{pm.loc['1997':'2000'].mean():.0f}/{pm.loc['1997':'2000'].max():.0f}"
-                         f" {o["2000"]:.0f}/{o["2005"]:.0f}/{o["2010"]:.0f}kt cn{cn["2000"]:.2f}/{cn["2005"]:.2f}/{cn["2010"]:.2f} "
-                         f"Nd{h['price_ndpr_oxide'][0]:.0f} Dy{h['price_dytb_oxide'][0]:.0f} MP{h['mp'][:4]}")
+            sumr.append(
+                (
+                    pm.loc["1988":"1990"].mean(),
+                    pm.loc["1997":"2000"].max(),
+                    pm.loc["1985":"2000"].max(),
+                    pm["2000"],
+                    o["2000"],
+                    o["2010"],
+                    o["2010"] * cn["2010"],
+                    cn["2010"],
+                    cn["2020"],
+                    h["cnref"]["2020"],
+                )
+            )
+            parts.append(
+                f"{pm.loc['1988':'1990'].mean():.0f}/{pm.loc['1997':'2000'].mean():.0f}"
+                f"/{pm.loc['1997':'2000'].max():.0f}"
+                f" {o['2000']:.0f}/{o['2005']:.0f}/{o['2010']:.0f}kt"
+                f" cn{cn['2000']:.2f}/{cn['2005']:.2f}/{cn['2010']:.2f} "
+                f"Nd{h['price_ndpr_oxide'][0]:.0f} Dy{h['price_dytb_oxide'][0]:.0f} MP{h['mp'][:4]}"
+            )
         import numpy as np
+
         a = np.array(sumr)
-        rng = lambda i, f="{:.0f}": f"{f.format(a[:, i].min())}-{f.format(a[:, i].max())}"
-        print(f"SUMMARY {len(allf)} fails | pm88-90 {rng(0)} | max97-00 {rng(1)} | max85-00 {rng(2)} | pm2000 {rng(3)} | "
-              f"kt2000 {rng(4)} | kt2010 {rng(5)} | CNkt2010 {rng(6)} | sh2010 {rng(7, '{:.2f}')} | sh2020 {rng(8, '{:.2f}')} | "
-              f"ref2020 {rng(9, '{:.3f}')} || {v}", flush=True)
+
+        def rng(i: int, f: str = "{:.0f}", a: np.ndarray = a) -> str:
+            return f"{f.format(a[:, i].min())}-{f.format(a[:, i].max())}"
+
+        print(
+            f"SUMMARY {len(allf)} fails | pm88-90 {rng(0)} | max97-00 {rng(1)} | max85-00 {rng(2)} | pm2000 {rng(3)} | "
+            f"kt2000 {rng(4)} | kt2010 {rng(5)} | CNkt2010 {rng(6)} | sh2010 {rng(7, '{:.2f}')} | "
+            f"sh2020 {rng(8, '{:.2f}')} | "
+            f"ref2020 {rng(9, '{:.3f}')} || {v}",
+            flush=True,
+        )
         print(f"{len(allf)} fails | {' | '.join(parts)} || {v} {' '.join(allf)}", flush=True)
 
 

@@ -1,6 +1,6 @@
 """One line per seed of the magnet85b indicators, for a world edited by python snippets.
 
-usage: PYTHONPATH=$PWD python scripts/magnet85b/probe.py SEEDS [--cf] [snippet ...]
+usage: PYTHONPATH=$PWD python scripts/dytb_ramp/probe.py SEEDS [--cf] [snippet ...]
   a snippet is python run with `data` (the history.toml dict), `firm(name)`, `cust(name)`,
   `state(country)` and `P` (a dict of params passed to run) in scope, e.g.
   "firm('Southern China separators')['capacity_t']=1500"  "P['dytb_per_t_magnet']=0.03"
@@ -11,13 +11,14 @@ peak of the 3-month mean 2010-07..2013-12 over the 2009 mean, peak month, lowest
 3 years after the peak over the peak) and, with --cf, the jumps without the 2010 shock and MP's stop
 in the two MP counterfactuals.
 """
+
 import sys
 from multiprocessing import Pool
 
 sys.path.insert(0, ".")
-from tests import test_history as th  # noqa: E402
 from model import run  # noqa: E402
 from model.scenario import parse_scenario  # noqa: E402
+from tests import test_history as th  # noqa: E402
 
 YEARS = ["1985", "1986", "1987", "1988", "1990", "1993", "1995", "1997", "2000", "2005", "2010", "2015"]
 
@@ -64,8 +65,12 @@ def one(job):
         w = sm.loc["2010-07":end]
         pk = str(w.idxmax())
         after = sm.loc[pk:].iloc[1:37]
-        res[col] = (float(w.max() / pr.loc["2009-01":"2009-12"].mean()), pk, float(after.min() / w.max()) if len(after) else 0,
-                    float(pr.loc["2009-01":"2009-12"].mean()))
+        res[col] = (
+            float(w.max() / pr.loc["2009-01":"2009-12"].mean()),
+            pk,
+            float(after.min() / w.max()) if len(after) else 0,
+            float(pr.loc["2009-01":"2009-12"].mean()),
+        )
     if world == "history":
         y = s.groupby(s.index.str[:4])
         res["pm"] = y["price_magnet"].mean()
@@ -91,17 +96,24 @@ def main():
         r = out[(tuple(snippets), "history", sd)]
         pm, o, cn = r["pm"], r["out"], r["cn"]
         nd, dy = r["price_ndpr_oxide"], r["price_dytb_oxide"]
-        line = (f"s{sd} price " + " ".join(f"{y[2:]}:{pm[y]:.0f}" for y in YEARS)
-                + f" | out00/10/20 {o['2000']:.1f}/{o['2010']:.1f}/{o['2020']:.1f} CN10 {o['2010'] * cn['2010']:.1f}kt"
-                + f" sh10/20 {cn['2010']:.2f}/{cn['2020']:.2f} | DyTb t 88/00/10 {r['dytb_t']['1988']:.0f}/{r['dytb_t']['2000']:.0f}/{r['dytb_t']['2010']:.0f}"
-                + f" unmet90/00 {r['unmet']['1990']:.0f}/{r['unmet']['2000']:.0f}"
-                + f" | MP {r['mp']} | NdPr {nd[0]:.1f}x {nd[1]} fall {nd[2]:.2f} | DyTb {dy[0]:.1f}x {dy[1]} fall {dy[2]:.2f} base09 {dy[3]:.0f}")
+        line = (
+            f"s{sd} price "
+            + " ".join(f"{y[2:]}:{pm[y]:.0f}" for y in YEARS)
+            + f" | out00/10/20 {o['2000']:.1f}/{o['2010']:.1f}/{o['2020']:.1f} CN10 {o['2010'] * cn['2010']:.1f}kt"
+            + f" sh10/20 {cn['2010']:.2f}/{cn['2020']:.2f}"
+            + f" | DyTb t 88/00/10 {r['dytb_t']['1988']:.0f}/{r['dytb_t']['2000']:.0f}/{r['dytb_t']['2010']:.0f}"
+            + f" unmet90/00 {r['unmet']['1990']:.0f}/{r['unmet']['2000']:.0f}"
+            + f" | MP {r['mp']} | NdPr {nd[0]:.1f}x {nd[1]} fall {nd[2]:.2f}"
+            + f" | DyTb {dy[0]:.1f}x {dy[1]} fall {dy[2]:.2f} base09 {dy[3]:.0f}"
+        )
         if cf:
             c = out[(tuple(snippets), "no_2010_shock", sd)]
             f = out[(tuple(snippets), "us_price_floor", sd)]
             w = out[(tuple(snippets), "western_china", sd)]
-            line += (f" || cf NdPr {c['price_ndpr_oxide'][0]:.2f} DyTb {c['price_dytb_oxide'][0]:.2f}"
-                     f" floorMP {f['mp']} westMP {w['mp']}")
+            line += (
+                f" || cf NdPr {c['price_ndpr_oxide'][0]:.2f} DyTb {c['price_dytb_oxide'][0]:.2f}"
+                f" floorMP {f['mp']} westMP {w['mp']}"
+            )
         print(line, flush=True)
 
 

@@ -1,13 +1,19 @@
-"""Calibration loss (as /work/notes/evalnow.py: median indicators over seeds 1-3) of worlds edited as in probe.py.
-usage: python scripts/magnet85b/loss.py 'snippet;snippet' ['variant' ...]   (prints loss and the fits that changed most)"""
+"""Calibration loss (the median indicators over seeds 1-3, scored by experiments.calibration.FITS)
+of worlds edited as in probe.py.
+usage: python scripts/dytb_ramp/loss.py 'snippet;snippet' ['variant' ...]
+(prints the loss and the fits that changed most)"""
+
 import sys
 from multiprocessing import Pool
+
 import pandas as pd
-sys.path.insert(0, "scripts/magnet85b")
+
+sys.path.insert(0, "scripts/dytb_ramp")
 from probe import world_data
+
+from experiments.calibration import FITS, indicators
 from model import run
 from model.scenario import parse_scenario
-from experiments.calibration import FITS, indicators
 
 
 def job(a):
@@ -21,7 +27,7 @@ jobs = [(tuple(v), s) for v in variants for s in (1, 2, 3)]
 with Pool(2) as p:
     res = p.map(job, jobs)
 for i, v in enumerate(variants):
-    med = pd.DataFrame(res[3 * i:3 * i + 3]).median(skipna=True).to_dict()
+    med = pd.DataFrame(res[3 * i : 3 * i + 3]).median(skipna=True).to_dict()
     losses = {f.indicator: f.loss(med) for f in FITS}
     big = sorted(losses.items(), key=lambda kv: -kv[1])[:6]
-    print(f"LOSS {sum(losses.values()):.3f} {v} | " + " ".join(f"{k}={med[k]:.3g}({l:.2f})" for k, l in big))
+    print(f"LOSS {sum(losses.values()):.3f} {v} | " + " ".join(f"{k}={med[k]:.3g}({loss:.2f})" for k, loss in big))
