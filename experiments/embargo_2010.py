@@ -49,6 +49,8 @@ YEARLY_WINDOW = (2000, 2016)
 SMUGGLING_BEFORE = (2009, 2010)
 SMUGGLING_AFTER = (2012, 2014)
 PRE_EMBARGO_YEARS = (2005, 2009)
+SMUGGLING_YEARS = (2007, 2009)
+"""The years before the embargo in which the networks ship most (after the export duties of 2006-07)."""
 PEAK_YEARS = (2011, 2012)
 SPIKE_YEARS = (2010, 2016)
 TWO_TIER_YEARS = (2010, 2011)
@@ -239,6 +241,10 @@ def measure(run: RunOutput, model: RareEarthModel) -> Measures:
     )
     jp_magnets = ag[(ag["country"] == TARGET) & (ag["type"] == "magnet_maker")].assign(year=_year(ag))
     jp_out = jp_magnets.groupby("year")["output_t"].sum()
+    scalars["japan_magnet_output_2010_t"] = float(jp_out.get(2010, math.nan))
+    jp_supply_year = into_japan.groupby(_year(into_japan))["quantity_t"].sum()
+    smuggling_years = range(SMUGGLING_YEARS[0], SMUGGLING_YEARS[1] + 1)
+    scalars["japan_china_supply_2007_09_t_per_yr"] = float(jp_supply_year.reindex(smuggling_years).mean())
     scalars["japan_magnet_output_2010_over_2009"] = float(jp_out.get(2010, math.nan) / jp_out.get(2009, math.nan))
     scalars["japan_magnet_output_2011_over_2009"] = float(jp_out.get(2011, math.nan) / jp_out.get(2009, math.nan))
     scalars["japan_magnet_output_2009_t"] = float(jp_out.get(2009, math.nan))
@@ -359,7 +365,8 @@ CHECKS = (
         target="about 10x (Nd oxide)",
         why_if_fail=(
             "the spike is the rent on China's export quota, which lasts only while buyers abroad apply for more than "
-            "the quota; where their stocks fill early in 2011 the rent is gone by spring and the 2011 mean stays low"
+            "the quota; their stocks fill early in 2011, their applications fall and the rent is gone by mid-2011, "
+            "so the 2011 mean stays well below the peak"
         ),
     ),
     Check(
@@ -383,8 +390,7 @@ CHECKS = (
         target="about 10x (Dy oxide)",
         why_if_fail=(
             "the DyTb spike is high but brief: its export rent peaks in the winter of 2010-11 and is gone by "
-            "mid-2011, when DyTb's applications abroad fit in what the quota shared with concentrate and "
-            "NdPr leaves, so the 2011 mean stays far below the peak"
+            "mid-2011, so the 2011 mean stays far below the peak"
         ),
     ),
     Check(
@@ -433,19 +439,16 @@ CHECKS = (
         "without smuggling Japan's magnet makers produce less in 2010 (ratio to 2009)", "no_smuggling",
         "japan_magnet_output_2010_over_2009", versus="baseline", hi=-0.05, target="lower",
         why_if_fail=(
-            "without smugglers Japan's makers have had no smuggled oxide since 2006-07 and are already much smaller "
-            "in 2009 (japan_magnet_output_2009_t), with magnets made abroad supplying more of Japan's "
-            "customers; the two-month embargo then moves their 2010 output over that smaller 2009 by a few points "
-            "either way, by seed"
+            "without smugglers Japan's makers are smaller already in 2009 (japan_magnet_output_2009_t), so the "
+            "two-month embargo moves their 2010 output over that smaller 2009 by only a few points in some seeds"
         ),
     ),
     Check(
         "without smuggling the NdPr price spike is higher (peak over 2009)", "no_smuggling", "ndpr_peak_over_2009",
         versus="baseline", lo=0.5, target="higher",
         why_if_fail=(
-            "in 2011, when the spike peaks, the crackdown has cut the networks' cargo to about a third of its "
-            "2009-10 rate (smuggled_2011_t), so smugglers change when the rent starts (two checks below) more than "
-            "how high it rises, which goes either way by seed"
+            "in 2011, when the spike peaks, the crackdown has cut the networks' cargo (smuggled_2011_t), so "
+            "smugglers change when the rent starts (two checks below) more than how high it rises"
         ),
     ),
     Check(
@@ -519,9 +522,8 @@ CHECKS = (
         "a 12-month embargo gives a higher NdPr price spike (peak over 2009)", "long_embargo", "ndpr_peak_over_2009",
         versus="baseline", lo=1e-6, target="higher",
         why_if_fail=(
-            "the spike splits in two: while Japan is barred, the quota rent collapses (see the check above), and it "
-            "comes back after the embargo only where the applications abroad exceed the quota again, so in most "
-            "seeds the highest month of 2011-12 is below the baseline's"
+            "while Japan is barred the quota rent collapses (see the check above), and it does not come back when "
+            "Japan's buyers return (the 2012 check below), so the highest month of 2011-12 is below the baseline's"
         ),
     ),
     Check(
@@ -532,9 +534,8 @@ CHECKS = (
         "a 12-month embargo moves the NdPr spike into 2012 (2012 mean over 2009)", "long_embargo",
         "ndpr_2012_over_2009", versus="baseline", lo=0.2, target="higher: Japan's makers return with empty stocks",
         why_if_fail=(
-            "the rent comes back after the embargo only where the applications abroad, with Japan's buyers back, "
-            "exceed the quota by much; in some seeds they exceed it by a tenth and the 2012 mean stays at the "
-            "baseline's"
+            "Japan's buyers return after the embargo and apply for more than in the baseline, but not enough to make "
+            "the quota bind again: the 2012 NdPr index stays at the baseline's"
         ),
     ),
     Check(
@@ -588,6 +589,10 @@ INDICATORS = {
     "japan_magnet_output_2010_over_2009": "Japanese magnet makers' output, 2010 over 2009",
     "japan_magnet_output_2011_over_2009": "Japanese magnet makers' output, 2011 over 2009",
     "japan_magnet_output_2009_t": "Japanese magnet makers' output in 2009, t",
+    "japan_magnet_output_2010_t": "Japanese magnet makers' output in 2010, t",
+    "japan_china_supply_2007_09_t_per_yr": (
+        "Japan's concentrate and oxides from China (legal, smuggled), t/yr, mean of 2007-09 (before the embargo)"
+    ),
     "japan_magnet_imports_2011_over_2009": "Japan's magnet imports (t, all origins), 2011 over 2009",
     "japan_magnet_exports_2011_over_2009": "magnets shipped from Japan abroad (t, all destinations), 2011 over 2009",
     "japan_unmet_embargo_t": "Japan's customers' unmet demand from the embargo's first month to 2011-12, t",
@@ -610,6 +615,12 @@ def seeds_above(r: Result, variant: str, indicator: str, margin: float = 0.0) ->
     """'k of n': the seeds in which the variant's indicator exceeds the baseline's by more than `margin`."""
     pairs = r.pairs(variant, indicator)
     return f"{sum(cf > base + margin for cf, base in pairs)} of {len(pairs)}"
+
+
+def seeds_below(r: Result, variant: str, indicator: str) -> str:
+    """'k of n': the seeds in which the variant's indicator is below the baseline's."""
+    pairs = r.pairs(variant, indicator)
+    return f"{sum(cf < base for cf, base in pairs)} of {len(pairs)}"
 
 
 def narrative(r: Result) -> str:
@@ -689,15 +700,17 @@ def narrative(r: Result) -> str:
     ns, le, nc = "no_smuggling", "long_embargo", "no_crackdown"
     lines += [
         "",
-        "Without smugglers (a world that never had them) the embargo is tight: nothing comes from China. But "
-        "Japan's magnet makers, who have had no smuggled oxide since 2006-07, are already smaller before it, "
-        "with magnets made abroad supplying more of Japan's customers (their 2009 output is "
-        f"{b(ns, 'japan_magnet_output_2009_t')} t, against {b(base, 'japan_magnet_output_2009_t')} t with "
-        "smugglers). The two-month embargo is too short to show in their yearly output: their 2010 output over that "
-        f"2009 is {b(ns, 'japan_magnet_output_2010_over_2009')}, against "
-        f"{b(base, 'japan_magnet_output_2010_over_2009')} with smugglers (higher in "
-        f"{seeds_above(r, ns, 'japan_magnet_output_2010_over_2009')} seeds). Nothing gets around the quota, so the "
-        "spike starts sooner: the NdPr index of 2010-10..12 "
+        "Without smugglers (a world that never had them) the embargo is tight: nothing comes from China. Before it, "
+        "China's legal exports make up for most of the smuggled oxide: Japan gets "
+        f"{b(ns, 'japan_china_supply_2007_09_t_per_yr')} t/yr of concentrate and oxides from China in 2007-09, "
+        f"against {b(base, 'japan_china_supply_2007_09_t_per_yr')} t/yr with smugglers; Japan's magnet makers "
+        f"make {b(ns, 'japan_magnet_output_2009_t')} t in 2009, against {b(base, 'japan_magnet_output_2009_t')} t "
+        f"with smugglers (less in {seeds_below(r, ns, 'japan_magnet_output_2009_t')} seeds). The two-month "
+        "embargo shows in their yearly output: their 2010 output over 2009 is "
+        f"{b(ns, 'japan_magnet_output_2010_over_2009')}, against {b(base, 'japan_magnet_output_2010_over_2009')} "
+        f"with smugglers (lower in {seeds_below(r, ns, 'japan_magnet_output_2010_over_2009')} seeds), and they "
+        f"make {b(ns, 'japan_magnet_output_2010_t')} t in 2010 against {b(base, 'japan_magnet_output_2010_t')} t. "
+        "Nothing gets around the quota, so the spike starts sooner: the NdPr index of 2010-10..12 "
         f"is {b(ns, 'ndpr_late_2010_over_2009')} times 2009, against {b(base, 'ndpr_late_2010_over_2009')} with "
         f"smugglers (higher in {seeds_above(r, ns, 'ndpr_late_2010_over_2009')} seeds). Its end moves by a few "
         f"months either way, so it peaks in {m(ns, 'ndpr_peak_year')} as well, at {b(ns, 'ndpr_peak_over_2009')} "
@@ -710,7 +723,11 @@ def narrative(r: Result) -> str:
         "world) and its makers no clear gain (their 2011 output is "
         f"{b('no_stockpile', 'japan_magnet_output_2011_over_2009')} "
         f"of 2009 without it, against {b(base, 'japan_magnet_output_2011_over_2009')}). A 12-month embargo cuts "
-        "Japan's supply and its magnet output in 2011, but magnets are not embargoed: what Japan's makers no "
+        "Japan's supply and its makers' output (2010 over 2009 "
+        f"{b(le, 'japan_magnet_output_2010_over_2009')}, against {b(base, 'japan_magnet_output_2010_over_2009')}; "
+        f"2011 over 2009 {b(le, 'japan_magnet_output_2011_over_2009')}, against "
+        f"{b(base, 'japan_magnet_output_2011_over_2009')}, which swings with the spike), but magnets are not "
+        "embargoed: what Japan's makers no "
         "longer make comes out of their shipments abroad (2011 over 2009 "
         f"{b(le, 'japan_magnet_exports_2011_over_2009')}, against {b(base, 'japan_magnet_exports_2011_over_2009')}) "
         "or is replaced by magnets made elsewhere (Japan's magnet imports of 2011 are "
@@ -722,16 +739,16 @@ def narrative(r: Result) -> str:
         "from China's legal exporters, Japan's buyers stop applying for the quota (applications abroad in "
         f"2011-01..08 {m(le, 'china_ndpr_applications_2011_t')} t against {m(base, 'china_ndpr_applications_2011_t')} "
         "t), which then stops binding, so the quota rent collapses early in 2011 (the NdPr index of 2011 is "
-        f"{b(le, 'ndpr_2011_over_2009')} times 2009). It comes back in 2012, when Japan's buyers return, in "
-        f"{seeds_above(r, le, 'ndpr_2012_over_2009', COMEBACK_MARGIN)} seeds (by more than {COMEBACK_MARGIN} of "
-        f"the 2009 level; 2012 mean {b(le, 'ndpr_2012_over_2009')} times 2009, against "
-        f"{b(base, 'ndpr_2012_over_2009')}): where the applications abroad exceed the quota again. "
+        f"{b(le, 'ndpr_2011_over_2009')} times 2009). Japan's buyers return in 2012, but the rent comes back (the "
+        f"2012 mean above the baseline's by more than {COMEBACK_MARGIN} of the 2009 level) in only "
+        f"{seeds_above(r, le, 'ndpr_2012_over_2009', COMEBACK_MARGIN)} seeds: the 2012 mean is "
+        f"{b(le, 'ndpr_2012_over_2009')} times 2009, against {b(base, 'ndpr_2012_over_2009')}. "
         "Without the crackdown smuggling goes on: "
         f"{m(nc, 'smuggled_2011_t')} t in 2011 against {m(base, 'smuggled_2011_t')} t, and "
         f"{m(nc, 'smuggled_2012_14_t_per_yr')} t/yr in 2012-14. The networks keep supplying buyers abroad, so "
         "fewer of them apply to China's legal exporters and the NdPr rent ends sooner: the 2011 mean is "
-        f"{b(nc, 'ndpr_2011_over_2009')} times 2009. DyTb's peak goes either way ("
-        f"{b(nc, 'dytb_peak_over_2009')} times 2009, higher than with the crackdown in "
+        f"{b(nc, 'ndpr_2011_over_2009')} times 2009. DyTb's peak is {b(nc, 'dytb_peak_over_2009')} times 2009, "
+        f"against {b(base, 'dytb_peak_over_2009')} with the crackdown (higher without it in "
         f"{seeds_above(r, nc, 'dytb_peak_over_2009')} seeds), a difference that comes from how the three tiers "
         "share one quota and that this experiment does not trace.",
     ]
