@@ -13,12 +13,14 @@ Each option is then stressed: China embargoes the USA on magnets and oxides for 
 2030-01. The future has no facts: every check is a direction or plausibility check of the
 model's outcomes.
 
-Two counterfactuals tell the mechanisms apart. The mobilisation's upstream half alone (no magnet
-plants) shows that what raises China's share of US oxide purchases by 2035 is China's directed
-undercutting in NdPr oxide, which the separation built outside China brings forward, not the new
-magnet plants' demand. A status quo whose licences keep rationing (they approve only part of the
-applications in 2029, instead of nearly all from 2026) shows what the deal's exposure to the
-embargo is when the deal lifts a real constraint.
+Three counterfactuals tell the mechanisms apart. The mobilisation's upstream half alone (no magnet
+plants) shows that the separation built outside China, not the new magnet plants' demand, brings
+China's directed undercutting in NdPr oxide forward. The mobilisation without the NdPr floor of its
+new US separator shows what keeps China's share of the (much larger) US oxide purchases down by
+2035 although China undercuts: the floored US separators grow whatever China's price. A status quo
+whose licences keep rationing (they approve only part of the applications in 2029, instead of
+nearly all from 2026) shows what the deal's exposure to the embargo is when the deal lifts a real
+constraint.
 """
 
 from __future__ import annotations
@@ -73,7 +75,7 @@ that in 2029 China still licenses only part of what is asked."""
 RATIONING = (("licence_ease_months", RATIONING_EASE_MONTHS),)
 UNDERCUT_NDPR_PRICE_USD_PER_KG = 18.0
 """A 2035 NdPr index below this: China's directed separators have walked the price down (about
-12-16 USD/kg where they have; 20-28 where the undercutting has not started or barely)."""
+12-15 USD/kg where they have; 19-28 where the undercutting has not started or barely)."""
 
 # --- the mobilisation ------------------------------------------------------------------------------
 SUBSIDY_USD_PER_KG = {"concentrate": 1.0, "ndpr_oxide": 1.5, "magnet": 8.0}
@@ -142,7 +144,7 @@ def planned_plants(data: edits.Data) -> None:
                 data.setdefault(section, []).append({**f, "status": "planned"})
 
 
-def mobilisation(data: edits.Data, start: str = POLICY_START, magnets: bool = True) -> None:
+def mobilisation(data: edits.Data, start: str = POLICY_START, magnets: bool = True, floor: bool = True) -> None:
     """A US national mobilisation from `start`: subsidies, fast permits, new US and allied plants
     built, an NdPr floor for the new US separator and offtake of the new US magnet plants.
 
@@ -156,10 +158,11 @@ def mobilisation(data: edits.Data, start: str = POLICY_START, magnets: bool = Tr
     ]
     causes += [{"kind": "subsidy", "tiers": [tier], "usd_per_kg": usd} for tier, usd in subsidies.items()]
     causes += [{"kind": "build", "firm": name} for name in built]
-    causes.append(
-        {"kind": "price_floor", "firm": NEW_SEPARATOR, "tier": "ndpr_oxide", "usd_per_kg": NDPR_FLOOR_USD_PER_KG,
-         "years": FLOOR_YEARS}
-    )  # fmt: skip
+    if floor:
+        causes.append(
+            {"kind": "price_floor", "firm": NEW_SEPARATOR, "tier": "ndpr_oxide", "usd_per_kg": NDPR_FLOOR_USD_PER_KG,
+             "years": FLOOR_YEARS}
+        )  # fmt: skip
     causes += [
         {"kind": "price_floor", "firm": name, "tier": "magnet", "usd_per_kg": 0.0, "years": FLOOR_YEARS,
          "offtake_share": 1.0}
@@ -243,6 +246,9 @@ def measure(run: RunOutput, model: RareEarthModel) -> Measures:
         "us_magnet_output_2035_t": _us_magnet_output_t(run.agents, 2035),
         "china_magnet_share_2035": run.year_mean("china_share_magnets", 2035),
         "china_refining_share_2035": run.year_mean("china_share_refining", 2035),
+        "us_oxide_us_share_2035": purchase_share(flows, "USA", "USA", OXIDE_TIERS, 2035, MARKET_CHANNELS)
+        if run.covers(2035)
+        else math.nan,
         "china_ndpr_undercut_year": _undercut_year(ev, "ndpr_oxide", run.after_end),
         "us_oxide_bought_2035_t": oxide_t(flows, None, 2035) if run.covers(2035) else math.nan,
         "us_oxide_from_china_2035_t": oxide_t(flows, "CHN", 2035) if run.covers(2035) else math.nan,
@@ -375,6 +381,7 @@ def monthly_purchases_t(flows: pd.DataFrame, buyer: str, tier: str, column: str 
 
 stressed = embargo_2030
 upstream_half = functools.partial(mobilisation, magnets=False)
+unfloored = functools.partial(mobilisation, floor=False)
 
 VARIANTS = (
     Variant("baseline", "status quo (the history world; the mobilisation's plants stay plans)", (planned_plants,)),
@@ -382,6 +389,9 @@ VARIANTS = (
     Variant(
         "mobilisation_upstream", "the mobilisation's mines and separators only (no magnet plants, subsidy, offtake)",
         (upstream_half,),
+    ),
+    Variant(
+        "mobilisation_unfloored", "the mobilisation without the NdPr floor of its new US separator", (unfloored,)
     ),
     Variant("deal", "deal: China lifts its licences from 2026", (planned_plants, deal)),
     Variant(
@@ -407,9 +417,9 @@ CHECKS = (
         "status quo: China still supplies most of the US oxide purchases in 2035", "baseline",
         "us_oxide_china_share_2035", lo=0.5, target="model outcome: high",
         why_if_fail=(
-            "the separators outside China, above all Lynas Malaysia, running mostly on Myanmar's ionic clay, sell "
-            "much of the small US oxide market by 2035; China keeps most of it only in the seeds where Lynas Malaysia "
-            "has closed or where its directed undercutting in NdPr oxide has walked the price down by then"
+            "Mountain Pass Separation, growing under the MP-DoD floor, and Lynas Malaysia, running mostly on "
+            "Myanmar's ionic clay, sell much of the oxide MP 10X and the other US makers buy by 2035; China keeps "
+            "most of it in the seeds where Lynas Malaysia has closed"
         ),
     ),
     Check(
@@ -422,16 +432,21 @@ CHECKS = (
         "mobilisation lowers China's share of US oxide purchases in 2035", "mobilisation",
         "us_oxide_china_share_2035", versus="baseline", hi=-0.1, target="lower",
         why_if_fail=(
-            "the separation capacity the mobilisation adds outside China brings China's directed undercutting in NdPr "
-            "oxide forward by about a year (`china_ndpr_undercut_year`), so by 2035 China's separators have walked "
-            "the NdPr price down and won back most of the world's separation and of the (much larger) US oxide "
-            "purchases; in 2029, before the undercutting, the mobilisation does lower the share "
-            "(`us_oxide_china_share_2029`)"
+            "the mobilisation's magnet plants multiply US oxide purchases (`us_oxide_bought_2035_t`) and China sells "
+            "much of the extra, while the status quo's share also falls as Lynas Malaysia and Mountain Pass "
+            "Separation (under its floor) grow, so the gap is small and varies from seed to seed; the mobilisation's "
+            "own share falls from 2029 to 2035 because its floored US separators grow (`us_oxide_us_share_2035`; "
+            "without the floor, `mobilisation_unfloored`, China's share is higher)"
         ),
     ),
     Check(
         "mobilisation brings China's undercutting in NdPr oxide forward (year)", "mobilisation",
         "china_ndpr_undercut_year", versus="baseline", hi=-0.5, target="model outcome: earlier",
+    ),
+    Check(
+        "without its NdPr floor, the mobilisation leaves China more of US oxide purchases in 2035",
+        "mobilisation_unfloored", "us_oxide_china_share_2035", versus="mobilisation", lo=0.0,
+        target="model outcome: higher",
     ),
     Check(
         "mobilisation lowers China's share of US magnet purchases in 2035", "mobilisation",
@@ -470,8 +485,8 @@ CHECKS = (
         versus="baseline", hi=-1000, target="less",
         why_if_fail=(
             "the deal removes only a licence queue that by 2026 approves nearly all applications, and US magnet "
-            "output in 2035 turns more on whether the few US makers survive their losses (it is small and varies "
-            "from seed to seed) than on that queue"
+            "output in 2035 is mostly MP 10X's, which the state's cost-plus offtake keeps running and growing "
+            "whatever China's licences, so the deal moves it by less than the seeds' spread"
         ),
     ),
     Check(
@@ -554,6 +569,7 @@ INDICATORS = {
     "us_magnet_output_2035_t": "magnets made in the USA in 2035, t",
     "china_magnet_share_2035": "China's share of world magnet output, 2035",
     "china_refining_share_2035": "China's share of world separation output, 2035",
+    "us_oxide_us_share_2035": "share of US oxide purchases (market) from US separators, 2035",
     "china_ndpr_undercut_year": "year from 2026 in which China directs its separators to undercut (run end + 1: never)",
     "us_oxide_bought_2035_t": "US NdPr and DyTb oxide purchases (market), 2035, t",
     "us_oxide_from_china_2035_t": "the same from China, t",
@@ -575,6 +591,7 @@ INDICATORS = {
 
 def narrative(r: Result) -> str:
     b, m, u, d = "baseline", "mobilisation", "mobilisation_upstream", "deal"
+    nf = "mobilisation_unfloored"
 
     def pct(v: str, ind: str) -> str:
         return f"{fmt(100 * r.median(v, ind))}%"
@@ -592,12 +609,12 @@ def narrative(r: Result) -> str:
         "mobilisation_embargo", "us_stock_released_t"
     )
     deal_gap = r.median(d, "us_magnet_china_share_2035") - r.median(b, "us_magnet_china_share_2035")
-    oxide_gap = r.median(m, "us_oxide_china_share_2035") - r.median(b, "us_oxide_china_share_2035")
-    oxide_gap_2029 = r.median(m, "us_oxide_china_share_2029") - r.median(b, "us_oxide_china_share_2029")
     earlier = r.median(m, "china_ndpr_undercut_year") < r.median(b, "china_ndpr_undercut_year")
-    upstream_higher = r.median(u, "us_oxide_china_share_2035") > r.median(b, "us_oxide_china_share_2035") and r.median(
-        u, "china_ndpr_undercut_year"
-    ) < r.median(b, "china_ndpr_undercut_year")
+    upstream_earlier = r.median(u, "china_ndpr_undercut_year") < r.median(b, "china_ndpr_undercut_year")
+    falls = r.median(m, "us_oxide_china_share_2035") < r.median(m, "us_oxide_china_share_2029")
+    floor_holds = r.median(nf, "us_oxide_china_share_2035") > r.median(m, "us_oxide_china_share_2035") and r.median(
+        nf, "us_oxide_us_share_2035"
+    ) < r.median(m, "us_oxide_us_share_2035")
     stressed_worlds = ("status_quo_embargo", "mobilisation_embargo", "deal_embargo")
     short_max = max(r.median(v, "us_unmet_demand_2030_t") for v in stressed_worlds)
     diverted = all(
@@ -627,8 +644,9 @@ def narrative(r: Result) -> str:
         f"{pct(b, 'us_magnet_china_share_2035')} of US magnet purchases in 2035 and "
         f"{pct(b, 'us_oxide_china_share_2035')} (seeds' band {fmt(oxide_lo)}-{fmt(oxide_hi)}) of its NdPr "
         f"and DyTb oxide purchases ({fmt(r.median(b, 'us_oxide_bought_2035_t'))} t; 2029: "
-        f"{pct(b, 'us_oxide_china_share_2029')}), medians across seeds: the separators outside China, running "
-        "mostly on Myanmar's ionic clay, sell much of that small market. China's dominance rule directs its "
+        f"{pct(b, 'us_oxide_china_share_2029')}), medians across seeds: US separators (Mountain Pass Separation, "
+        f"under the MP-DoD floor) sell {pct(b, 'us_oxide_us_share_2035')} and the other separators outside China, "
+        "above all Lynas Malaysia on Myanmar's ionic clay, the rest. China's dominance rule directs its "
         f"separators to undercut in NdPr oxide in {year(b)} (median year), and the NdPr index averages "
         f"{fmt(r.median(b, 'ndpr_price_2035_usd_per_kg'))} USD/kg in 2035. "
         f"The magnet price index averages {fmt(r.median(b, 'magnet_price_mean_2026_35_usd_per_kg'))} USD/kg over "
@@ -644,24 +662,31 @@ def narrative(r: Result) -> str:
         f"{pct(b, 'us_oxide_china_share_2029')}) and {pct(m, 'us_oxide_china_share_2035')} in 2035 (status quo "
         f"{pct(b, 'us_oxide_china_share_2035')}), of {fmt(r.median(m, 'us_oxide_bought_2035_t'))} t of oxide "
         f"bought, {fmt(r.median(m, 'us_oxide_from_china_2035_t'))} t of it from China (status quo "
-        f"{fmt(r.median(b, 'us_oxide_from_china_2035_t'))} t)"
+        f"{fmt(r.median(b, 'us_oxide_from_china_2035_t'))} t). "
         + (
-            f": the separation the mobilisation adds outside China brings China's directed undercutting in NdPr "
-            f"oxide forward to {year(m)} (status quo {year(b)}), so by 2035 China's separators have walked the NdPr "
-            f"index down to {fmt(r.median(m, 'ndpr_price_2035_usd_per_kg'))} USD/kg (status quo "
-            f"{fmt(r.median(b, 'ndpr_price_2035_usd_per_kg'))}) and make {pct(m, 'china_refining_share_2035')} of "
-            f"the world's separation output (status quo {pct(b, 'china_refining_share_2035')})"
+            f"The separation the mobilisation adds outside China brings China's directed undercutting in NdPr "
+            f"oxide forward to {year(m)} (status quo {year(b)})"
             + (
-                f". The upstream half alone, without the magnet plants, brings the undercutting to {year(u)} too, "
-                f"and China's share of US oxide purchases in 2035 is {pct(u, 'us_oxide_china_share_2035')}: it is "
-                "China's price response, not the new magnet plants' appetite for oxide, that raises China's share"
-                if upstream_higher
+                f", and so does its upstream half alone, without the magnet plants ({year(u)})"
+                if upstream_earlier
                 else ""
             )
-            if oxide_gap > 0 and oxide_gap_2029 < 0 and earlier
+            + f"; the NdPr index averages {fmt(r.median(m, 'ndpr_price_2035_usd_per_kg'))} USD/kg in 2035 (status "
+            f"quo {fmt(r.median(b, 'ndpr_price_2035_usd_per_kg'))}) and China makes "
+            f"{pct(m, 'china_refining_share_2035')} of the world's separation output (status quo "
+            f"{pct(b, 'china_refining_share_2035')}). "
+            if earlier
             else ""
         )
-        + ". The subsidy restarts the Mountain Pass mine in "
+        + (
+            f"Yet US separators sell {pct(m, 'us_oxide_us_share_2035')} of the US oxide bought in 2035 (status quo "
+            f"{pct(b, 'us_oxide_us_share_2035')}): Mountain Pass Separation and {NEW_SEPARATOR}, both under NdPr "
+            f"floors, grow whatever China's price. Without {NEW_SEPARATOR}'s floor they sell "
+            f"{pct(nf, 'us_oxide_us_share_2035')} and China {pct(nf, 'us_oxide_china_share_2035')}. "
+            if falls and floor_holds
+            else ""
+        )
+        + "The subsidy restarts the Mountain Pass mine in "
         f"{r.share(m, 'mountain_pass_restarts_from_2026'):.0%} of seeds, but the mine then sells at no more than its "
         f"subsidised cost, mothballs on its losses and produces in 2030 in "
         f"{r.share(m, 'mountain_pass_produces_2030'):.0%} of seeds: the US separators, two of them now under an NdPr "
