@@ -6,18 +6,19 @@ plant in North Carolina (the scenario dates the decision, 2011-06; F26). Whether
 is the agents' business. Buyers choose their suppliers by landed cost (a logit with loyalty and a
 switching cost); the plant buys its NdPr and DyTb oxides at the price outside China, while Chinese
 magnet makers buy them at home and sell cheaper magnets. Its market is the 99.99% grade, which only
-it, the Japanese makers and Vacuumschmelze make. It opens in 2013 into magnet prices that still
-carry the 2011 oxide spike, asking more than the Chinese makers and Magnequench; idle magnet makers
-abroad ask near their cost. When Chinese magnets get cheap (2016-17) US buyers take nearly all their
-magnets from China, and in about half the seeds the plant then stops for its losses, its price down
-at its processing and oxide cost, in 2016-2019 (F27: it closed in 2020); in the others the cash it
-saved from the post-spike prices carries it to 2025. The baseline reports the year the plant first
-stops (mothballs or closes), the reason it logs, its cash and output, and what US magnet buyers did
-meanwhile (flows). The counterfactuals change one cause each and run to 2025: the decision to build
-comes in 2014 (the plant opens after those years), US magnet buyers willing to pay a premium for
-US-made magnets (20% to 40%), a 25% US tariff on Chinese magnets from 2013, and a defence contract
-from the plant's opening (a price floor at about its full cost for 10 years, with offtake of its
-unsold magnets; also with a floor at its full cost at the 2018-19 oxide prices).
+it, the Japanese makers and Vacuumschmelze make, and which only Japan's car and motor makers need.
+US magnet buyers need only the 99.9% grade, and they go to Chinese magnets in 2010-2013, before the
+plant opens (China's share of their purchases about 0.45 in 2010, over 0.9 in 2013): they buy
+almost none of its magnets. It sells to Japan's 99.99% buyers, and loses them when its rivals in
+that grade cut their asks below its own (2014-15); after twelve months of losses without cash it
+mothballs, its price down at its processing and oxide cost, in 2015-2016, as soon as its two-year
+start-up grace ends (F27: it closed in 2020, when US buyers switched to Chinese magnets). The
+baseline reports the year the plant first stops (mothballs or closes), the reason it logs, its cash
+and output, its rivals' asks, and what US magnet buyers did meanwhile (flows). The counterfactuals
+change one cause each and run to 2025: the decision to build comes in 2014, US magnet buyers willing
+to pay a premium for US-made magnets (20% to 40%), a 25% US tariff on Chinese magnets from 2013, and
+a defence contract from the plant's opening (a price floor at about its full cost for 10 years, with
+offtake of its unsold magnets; also with a floor at its full cost at the 2018-19 oxide prices).
 """
 
 from __future__ import annotations
@@ -80,7 +81,7 @@ opens in 2016, after the magnet prices of the post-embargo years have fallen."""
 CASH_YEAR = 2016
 """The plant's cash is read in December of this year: the end of the post-embargo years of dear magnets."""
 TROUGH_YEARS = (2017, 2020)
-"""The years of cheap Chinese magnets and dearer oxides in which the plant's sales fall and it loses money."""
+"""The years of cheap Chinese magnets and dearer oxides: does the plant's cash last through them?"""
 BEFORE_TROUGH_YEAR = 2016
 TROUGH_YEAR = 2018
 JAPAN = "Hitachi Metals Japan"
@@ -88,9 +89,13 @@ REAL_CLOSURE_YEAR = 2020
 """F27: the plant closed in 2020."""
 CLOSURE_WINDOW_YEARS = 2
 """The F27 check accepts a first stop within this many years of the real closure."""
-SWITCH_SHARE_RISE = 0.0
+SWITCH_SHARE_RISE = 0.1
 """'US buyers switch to Chinese suppliers': China's share of US magnet purchases rises from the
-plant's opening year to the last full year before its stop, by more than this."""
+plant's opening year to the last full year before its stop, by more than this (a switch, not the
+drift of a share already above 0.9)."""
+SWITCH_FROM_YEAR = 2010
+"""The year before the embargo's price spike: China's share of US magnet purchases then, against the
+plant's opening year, shows whether US buyers went to Chinese magnets before it opened."""
 DEMAND_HOLDS_RATIO = 0.9
 """...while US magnet purchases in that year are at least this share of those in the opening year."""
 SALES_FALL_RATIO = 0.5
@@ -213,6 +218,8 @@ def measure(run: RunOutput, model: RareEarthModel) -> Measures:
             output_ratio = float(plant.get(y1, 0.0) / best) if best > 0 else math.nan
     switched = share_rise > SWITCH_SHARE_RISE and purchases_ratio >= DEMAND_HOLDS_RATIO
     rivals = rivals_price_ratio(run, model, int(open_year) - 1) if not math.isnan(open_year) else math.nan
+    # its rivals in its grade against its own ask in the last December it produced before its stop
+    rivals_late = rivals_price_ratio(run, model, int(stop_year) - 1) if stopped else math.nan
     margin = MARGIN_NOTE.search(reason)
     stop_margin = float(margin.group(1)) / float(margin.group(2)) if margin else math.nan
     sp = run.state_spending
@@ -240,8 +247,12 @@ def measure(run: RunOutput, model: RareEarthModel) -> Measures:
         "stops_after_sales_fall": float(stopped and output_ratio < SALES_FALL_RATIO),
         "stop_price_over_variable_cost": stop_margin,
         "rivals_price_over_plant_at_opening": rivals,
+        "rivals_price_over_plant_before_stop": rivals_late,
+        "us_china_share_before_embargo": share_in(SWITCH_FROM_YEAR),
         "ndpr_2012_over_2009": run.year_mean("price_ndpr_oxide", 2012) / run.year_mean("price_ndpr_oxide", 2009),
         "plant_price_2014": december(run, PLANT, "price", 2014, operating=True),
+        "plant_over_china_price_2014": december(run, PLANT, "price", 2014, operating=True)
+        / december(run, CHINESE_MAKERS, "price", 2014),
         "china_magnet_price_2014": december(run, CHINESE_MAKERS, "price", 2014),
         "magnequench_price_2014": december(run, MAGNEQUENCH, "price", 2014),
         "china_magnet_price_2020": december(run, CHINESE_MAKERS, "price", 2020),
@@ -296,7 +307,7 @@ VARIANTS = (
         (defence_offtake,),
         until=CF_UNTIL,
     ),
-    # a higher floor: the one at its opening cost falls below its full cost when oxides rise in 2017-19
+    # a higher floor: its full cost at the dearer oxides of 2017-19, not at its opening
     Variant(
         "defence_offtake_48",
         f"the same contract with a floor of {OFFTAKE_HIGH_FLOOR_USD_PER_KG:g} USD/kg (its full cost at the 2018-19 "
@@ -313,37 +324,40 @@ VARIANTS = (
 )
 TOP = _premium_name(PREMIUMS[-1])
 OPENING_NOTE = (
-    "it stops in only about half the seeds, and then before 2020: it asks more than the Chinese makers and "
-    "Magnequench, US buyers take nearly all their magnets from China when Chinese magnets get cheap in 2016-17, and "
-    "after a year of losses its ask is down at its processing and oxide cost, so it mothballs in 2016-2019; in the "
-    "other seeds the cash it saved from the post-spike prices lasts and its price stays above that cost, so it never "
-    "meets the stop rule (a year of losses and either no cash or a price at or below processing and oxides)"
+    "it stops in 2015-2016, as soon as its two-year start-up grace ends, not around 2020: US buyers, who need only the "
+    "99.9% grade, went to Chinese magnets in 2010-2013, before it opened, and buy almost none of its magnets; it sells "
+    "to Japan's 99.99%-grade buyers and loses them when its rivals in that grade cut their asks below its own, so "
+    "after twelve months of losses, without cash, it mothballs at its processing and oxide cost"
+)
+SWITCH_NOTE = (
+    "US buyers' switch to Chinese magnets comes before the plant opens (China's share of their purchases rises from "
+    f"{SWITCH_FROM_YEAR} to over 0.9 in the opening year) and hardly moves after it, so the stop does not follow a "
+    "switch of its buyers: it follows its losing Japan's 99.99%-grade buyers to its rivals in that grade"
 )
 PREMIUM_NOTE = (
-    "the premium favours only US makers, and the plant asks about 1.6 times the Chinese makers' ask in 2020, more "
-    "than a 40% premium makes up, so where the premium fails US buyers keep buying the cheaper imports"
+    "the premium favours every US maker, and most of the US buyers it moves go to Magnequench (99.9%, asking less "
+    "than the plant), not to the plant; it holds more cash and stops later, but in most seeds it still loses Japan's "
+    "99.99%-grade buyers to its rivals and stops in 2016-2017"
 )
 LATE_NOTE = (
-    "where it survives, it does not lose money for twelve months in a row after its two-year start-up grace (to "
-    "2018) while short of cash, so it never meets the stop rule"
+    "the plant opened in 2013 already stops in 2015-2016, as soon as its start-up grace ends; decided in 2014 the "
+    "plant opens in 2016 and stops in 2018, at the end of its own grace"
 )
 NO_LATER_NOTE = (
-    "in the seeds where the plant survives to 2025 without it (about half), its stop year (2026: none by 2025) cannot "
-    "move later"
+    "in a seed where the plant survives to 2025 without it, its stop year (2026: none by 2025) cannot move later"
 )
 TARIFF_NOTE = (
-    f"{NO_LATER_NOTE}; and the US buyers the tariff moves away from China go mostly to the rest-of-world and Japanese "
-    "makers, which ask less than the plant"
+    "US buyers buy almost none of the plant's magnets with or without the tariff: the plant asks several times the "
+    "Chinese makers' ask, far more than the tariff adds, and the buyers the tariff moves from China go to the Japanese "
+    "makers and Magnequench; the plant stops in 2015-2016 as without it"
 )
-OFFTAKE_NOTE = (
-    "the floor lets the plant ask the market's price while the state tops its receipts up to the floor, so orders "
-    "pour in and it spends its cash on capacity; when oxides get dearer in 2017-19 the floor no longer covers its "
-    "full cost, the bigger plant loses money with no cash left and mothballs, in most seeds earlier than without the "
-    "contract (a floor at its 2018-19 full cost keeps it producing)"
+SALES_NOTE = (
+    "it stops within a year or two of its best year, as soon as its start-up grace ends, with its output in the last "
+    "full year before the stop often still above half its best"
 )
 F31_NOTE = (
-    "the rest-of-world magnet makers, now asking near their cost, win buyers back when Chinese magnet prices recover "
-    "in 2019-20, so China's share of world magnet output falls from its 2017-18 peak"
+    "the rest-of-world and Japanese magnet makers win buyers back when Chinese magnet prices recover in 2018-20, so "
+    "China's share of world magnet output falls from its 2017 peak"
 )
 
 CHECKS = (
@@ -355,30 +369,30 @@ CHECKS = (
     Check(
         "in most seeds the first stop comes in 2018-2022", "baseline", "plant_stops_2018_2022", lo=0.8,
         stat="share", fact="F27", target="most seeds",
-        why_if_fail="as above: it stops in about half the seeds, in 2016-2019",
+        why_if_fail=OPENING_NOTE,
     ),
     Check(
         "the plant stops by 2025 in at least 80% of seeds", "baseline", "plant_survives_to_2025", hi=0.2, stat="share",
-        fact="F27", target="closed (share of seeds it survives to 2025 at most 20%)", why_if_fail="as above",
+        fact="F27", target="closed (share of seeds it survives to 2025 at most 20%)", why_if_fail=OPENING_NOTE,
     ),
     Check(
         "it stops for its losses (share of seeds in which it stops by 2025, and for its losses)", "baseline",
         "stops_for_losses", lo=0.8, stat="share", fact="F27", target="higher cost than Chinese suppliers",
-        why_if_fail="as above: where it stops it stops for its losses, but it stops in only about half the seeds",
+        why_if_fail=OPENING_NOTE,
     ),
     Check(
-        "it stops after US buyers switch to Chinese suppliers: China's share of US magnet purchases rises from "
-        "the opening year while US purchases hold (share of seeds in which it stops so)",
+        f"it stops after US buyers switch to Chinese suppliers: China's share of US magnet purchases rises by more "
+        f"than {SWITCH_SHARE_RISE:g} from the opening year while US purchases hold (share of seeds in which it stops "
+        "so)",
         "baseline", "stops_after_buyers_switch", lo=0.8, stat="share", fact="F27",
         target="buyers unwilling to pay extra switched to Chinese suppliers",
-        why_if_fail="as above: where it stops China's share of US purchases rose while they held, but it stops in "
-        "only about half the seeds",
+        why_if_fail=SWITCH_NOTE,
     ),
     Check(
         "its sales fall before it stops: output below half its best year (share of seeds in which it stops so)",
         "baseline", "stops_after_sales_fall", lo=0.8, stat="share", fact="F27",
         target="sales fall while US demand holds",
-        why_if_fail="as above: it stops in only about half the seeds, and not in all of those after its output halved",
+        why_if_fail=SALES_NOTE,
     ),
     Check(
         "China's share of world magnet output in 2020", "baseline", "china_share_magnets_2020", lo=0.85, hi=0.95,
@@ -417,11 +431,11 @@ CHECKS = (
     ),
     Check(
         "a defence offtake contract keeps the plant producing to 2025", "defence_offtake", "plant_survives_to_2025",
-        lo=0.8, stat="share", target="most seeds", why_if_fail=OFFTAKE_NOTE,
+        lo=0.8, stat="share", target="most seeds",
     ),
     Check(
         "a defence offtake contract makes the plant stop later (years)", "defence_offtake", "plant_stop_year",
-        versus="baseline", lo=5, target="later", why_if_fail=OFFTAKE_NOTE,
+        versus="baseline", lo=5, target="later", why_if_fail=NO_LATER_NOTE,
     ),
     Check(
         f"with a floor of {OFFTAKE_HIGH_FLOOR_USD_PER_KG:g} USD/kg the contract keeps the plant producing to 2025",
@@ -447,8 +461,13 @@ INDICATORS = {
     "the logged reason)",
     "rivals_price_over_plant_at_opening": "price of the other makers of its grade over the plant's ask, December "
     "before opening",
+    "rivals_price_over_plant_before_stop": "the same in the December before the year of its first stop (where it "
+    "stops)",
+    "us_china_share_before_embargo": f"China's share of US magnet buyers' purchases in {SWITCH_FROM_YEAR}",
     "ndpr_2012_over_2009": "NdPr oxide price index, 2012 mean over 2009 mean (the post-embargo peak)",
     "plant_price_2014": "the plant's ask in December 2014 if it is producing then, USD/kg",
+    "plant_over_china_price_2014": "the plant's ask over the Chinese magnet makers' in December 2014 (where it "
+    "produces)",
     "china_magnet_price_2014": "Chinese magnet makers' ask in December 2014, USD/kg",
     "magnequench_price_2014": "Magnequench's ask in December 2014, USD/kg",
     "china_magnet_price_2020": "Chinese magnet makers' ask in December 2020, USD/kg",
@@ -508,12 +527,16 @@ def narrative(r: Result) -> str:
         f"means no stop by {SURVIVE_YEAR}), against its real closure in {REAL_CLOSURE_YEAR} (F27). It stops by "
         f"{SURVIVE_YEAR} in {len(stopped)} of {len(r.seeds)} seeds: {years}.",
         "",
-        f"It opens into a magnet market whose prices still carry the 2011 oxide spike: in December 2014 the "
+        f"US magnet buyers, who need only the 99.9% grade, go to Chinese magnets before the plant opens: they take "
+        f"{fmt(r.median(b, 'us_china_share_before_embargo'))} of their magnets from China in {SWITCH_FROM_YEAR} and "
+        f"{fmt(r.median(b, 'us_china_share_at_opening'))} in the opening year (medians). In December 2014 the "
         f"Chinese magnet makers ask {fmt(r.median(b, 'china_magnet_price_2014'))} USD/kg, {MAGNEQUENCH} "
         f"{fmt(r.median(b, 'magnequench_price_2014'))} and the plant {fmt(r.median(b, 'plant_price_2014'))} "
         f"(medians). Its market is the 99.99% grade, which Chinese magnet makers and {MAGNEQUENCH} (99.9%) do not "
-        f"make. US magnet buyers take {fmt(r.median(b, 'us_china_share_at_opening'))} of their magnets from China in "
-        f"the opening year (median). By the end of {CASH_YEAR} the plant holds "
+        f"make and only Japan's car and motor makers need; its rivals in that grade ask "
+        f"{fmt(r.median(b, 'rivals_price_over_plant_at_opening'))} times its ask in the December before it opens and "
+        f"{fmt(r.median(b, 'rivals_price_over_plant_before_stop'))} times in the December before the year it stops "
+        f"(medians, where it stops). By the end of {CASH_YEAR} the plant holds "
         f"{fmt(r.median(b, 'plant_cash_2016_musd'))} million USD of cash (median; "
         f"{r.summary(b, 'plant_cash_2016_musd')} across seeds). In the seeds where it stops, China's share of US "
         f"purchases has risen by {fmt(r.median(b, 'china_share_rise_before_stop'))} from the opening year to the "
@@ -529,7 +552,7 @@ def narrative(r: Result) -> str:
         f"magnets in 2020 (median; F31: about 90%).",
         "",
         f"Decided in {LATE_BUILD_DATE[:4]} instead of 2011, the same plant opens in "
-        f"{fmt(r.median(late, 'plant_open_year'))}, after the post-spike years, and first stops in "
+        f"{fmt(r.median(late, 'plant_open_year'))}, after magnet prices fell, and first stops in "
         f"{fmt(r.median(late, 'plant_stop_year'))} (median; it survives to {SURVIVE_YEAR} in "
         f"{r.share(late, 'plant_survives_to_2025'):.0%} of seeds, stops in 2018-2022 in "
         f"{r.share(late, 'plant_stops_2018_2022'):.0%}), for its losses (another reason in "
@@ -563,13 +586,20 @@ def narrative(r: Result) -> str:
         f"The plant holds {fmt(r.median(top, 'plant_cash_2016_musd'))} million USD at the end of {CASH_YEAR} and "
         f"at least {fmt(r.median(top, 'plant_min_cash_2017_2020_musd'))} in {TROUGH_YEARS[0]}-{TROUGH_YEARS[1]} "
         f"(medians), though it still asks {fmt(r.median(top, 'plant_over_china_price_2020'))} times the Chinese "
-        f"makers' ask in December 2020 (median). Survival to {SURVIVE_YEAR} at premiums of {premiums}: "
+        f"makers' ask in December 2020 where it produces (median). Most of the US buyers the premium moves go to "
+        f"{MAGNEQUENCH} (99.9%, cheaper than the plant): its 2020 output is "
+        f"{fmt(r.median(top, 'magnequench_output_2020_t'))} t with the premium against "
+        f"{fmt(r.median(b, 'magnequench_output_2020_t'))} t without it (medians). Survival to {SURVIVE_YEAR} at "
+        f"premiums of {premiums}: "
         f"{', '.join(_pct(x) for x in shares)}, {_trend(shares)}.",
         "",
-        f"The tariff raises the price of Chinese magnets in the USA by {TARIFF_RATE:.0%}; the makers abroad, asking "
-        f"near their cost (the rest-of-world makers {fmt(r.median(tar, 'row_over_china_price_2020'))} and the "
-        f"Japanese {fmt(r.median(tar, 'japan_over_china_price_2020'))} times the Chinese makers' ask in December "
-        f"2020, medians), take the buyers it moves: China's share of US purchases in 2020 falls to "
+        f"The tariff raises the price of Chinese magnets in the USA by {TARIFF_RATE:.0%}, much less than the gap "
+        f"between the plant's ask and theirs (the plant asks {fmt(r.median(tar, 'plant_over_china_price_2014'))} "
+        f"times the Chinese makers' ask in December 2014 with the tariff, median). The Japanese makers (asking "
+        f"{fmt(r.median(tar, 'japan_over_china_price_2020'))} times the Chinese makers' ask in December 2020) and "
+        f"{MAGNEQUENCH} (2020 output {fmt(r.median(tar, 'magnequench_output_2020_t'))} t against "
+        f"{fmt(r.median(b, 'magnequench_output_2020_t'))} t without the tariff; medians) take the buyers it moves: "
+        f"China's share of US purchases in 2020 falls to "
         f"{fmt(r.median(tar, 'us_china_share_2020'))}, the rest of the world's is "
         f"{fmt(r.median(tar, 'us_row_share_2020'))} (against {fmt(r.median(b, 'us_row_share_2020'))} without it) "
         f"and Japan's {fmt(r.median(tar, 'us_japan_share_2020'))} (against "
@@ -578,10 +608,10 @@ def narrative(r: Result) -> str:
         f"{r.share(b, 'plant_survives_to_2025'):.0%} without it.",
         "",
         f"The defence contract at {OFFTAKE_FLOOR_USD_PER_KG:g} USD/kg lets the plant ask the market's price while "
-        f"the state tops its receipts up to the floor; orders pour in and it builds, from its own cash, to "
+        f"the state tops its receipts up to the floor; orders come in and it builds, from its own cash, to "
         f"{fmt(r.median(off, 'plant_capacity_2018_t'))} t/yr by {TROUGH_YEAR} against "
-        f"{fmt(r.median(b, 'plant_capacity_2018_t'))} t/yr without the contract (medians). When oxides get dearer "
-        f"the floor no longer covers its full cost: it survives to {SURVIVE_YEAR} in "
+        f"{fmt(r.median(b, 'plant_capacity_2018_t'))} t/yr without the contract (medians). It survives to "
+        f"{SURVIVE_YEAR} in "
         f"{r.share(off, 'plant_survives_to_2025'):.0%} of seeds (first stop {fmt(r.median(off, 'plant_stop_year'))}, "
         f"median; lowest December cash in {TROUGH_YEARS[0]}-{TROUGH_YEARS[1]} "
         f"{fmt(r.median(off, 'plant_min_cash_2017_2020_musd'))} million USD). With a floor of "
@@ -663,7 +693,7 @@ def figures(r: Result, out: Path) -> list[tuple[str, str]]:
         (
             "offtake.png",
             "The same with the defence contract: the plant sells at the market price, topped up by the state, "
-            "and grows; with the floor at its opening cost it stops when oxides get dearer.",
+            "and grows, more with the higher floor.",
         ),
     ]
 
