@@ -7,15 +7,18 @@ decided), so nothing is licensed in the first month and licences then trickle in
 decided applications is approved, rising from `licence_approval` toward all of them (time constant
 `licence_ease_months`). Licences ration by the queue, not by price: no export premium builds (unlike
 under a quota), so what buyers abroad cannot get from China they buy from other makers, at those
-makers' prices, or go without. From 2025-07 the USA guarantees Mountain Pass Separation 110 USD/kg
-for its NdPr oxide for 10 years (F36), and buys all the output of the MP 10X magnet plant (built
-from 2026-01) from 2028-07, at the magnet price index. The experiment measures China's magnet
-exports in May 2025 against May 2024 (F35), how soon they recover and whether the recovery lasts,
-who goes short or pays more, whether the MP separation plant keeps producing to 2035 and to whom it
-sells, what the floor costs the US state, how much of the USA's magnet and oxide purchases still
-come from China in 2028 and 2035, and the size of MP's Texas magnet plant against China's output
-(F38). The counterfactuals remove the controls, remove the floor and offtake (and the 10X plant),
-make the licence delay six months, or add a year's Chinese magnet embargo on the USA.
+makers' prices, or go without; customers who go short hoard afterwards (`precaution_months`). From
+2025-07 the USA guarantees Mountain Pass Separation 110 USD/kg for its NdPr oxide for 10 years (F36),
+and from 2028-07 buys the output of the MP 10X magnet plant (built from 2026-01) as built, up to
+9,000 t/yr, cost-plus: at no less than the plant's full unit cost plus 15.6 USD/kg (the guaranteed
+EBITDA; output from capacity added later sells in the market). The experiment measures China's
+magnet exports in May 2025 against May 2024 (F35), how soon they recover and whether the recovery
+lasts, who goes short or pays more, whether the MP separation plant keeps producing to 2035 and to
+whom it sells, whether MP 10X runs to 2035, what the floor costs the US state, how much of the USA's
+magnet and oxide purchases still come from China in 2028 and 2035, and the size of MP's Texas magnet
+plant against China's output (F38). The counterfactuals remove the controls, remove the floor and
+offtake (and the 10X plant), make the licence delay six months, stop customers hoarding after the
+shortage, or add a year's Chinese magnet embargo on the USA.
 """
 
 from __future__ import annotations
@@ -77,8 +80,14 @@ RENT_WINDOW = ("2025-04", "2026-12")
 """Months in which the export premium's peak is looked for."""
 MOST = 0.5
 """A share the narrative calls most."""
-SHARE_GAP_NOTED = 0.02
+SHARE_GAP_NOTED = 0.01
 """A difference in shares the narrative calls a move to other suppliers."""
+SHARE_SAME = 0.02
+"""A difference in shares the narrative calls about the same."""
+FULL_CAPACITY = 0.9
+"""A share of capacity in use the narrative calls full capacity."""
+HOARDING_GAP_NOTED = 0.05
+"""How much hoarding must add to the exports of the year after (over the year before) for the narrative to say so."""
 DAYS_PER_YEAR = 365.0
 KG_PER_T = 1000.0
 LONG_DELAY_MONTHS = 6
@@ -96,6 +105,10 @@ LICENSING_STATE = "CHN"
 """The state whose licences are studied; its magnet makers are set against all the others (the makers abroad)."""
 FLOOR_YEAR = 2035
 """The year in which the destination of Mountain Pass Separation's floor-backed NdPr oxide is measured."""
+SHORT_MONTH_T = 1.0
+"""A month counts as short when customers in the world are at least this many t short of their need."""
+NO_HOARDING: tuple[tuple[str, float], ...] = (("precaution_months", 0.0),)
+"""Customers who go short want no extra stock afterwards (the model's default wants 2 months more)."""
 
 
 # --- edits ---------------------------------------------------------------------------------------
@@ -196,11 +209,11 @@ def firm_rows(agents: pd.DataFrame, name: str) -> pd.DataFrame:
     return rows.assign(year=rows["date"].str[:4].astype(int))
 
 
-def firm_output_t(agents: pd.DataFrame, name: str, year: int) -> float:
-    """The firm's output in `year` (its December snapshot), t; NaN if there is none."""
+def firm_output_t(agents: pd.DataFrame, name: str, year: int, column: str = "output_t") -> float:
+    """The firm's output in `year` (or another `column` of its December snapshot), t; NaN if there is none."""
     rows = firm_rows(agents, name)
     rows = rows[rows["year"] == year]
-    return float(rows["output_t"].iloc[-1]) if len(rows) else math.nan
+    return float(rows[column].iloc[-1]) if len(rows) else math.nan
 
 
 def china_magnet_output_t(agents: pd.DataFrame, year: int) -> float:
@@ -284,6 +297,25 @@ def makers_abroad_t(agents: pd.DataFrame, year: int, column: str) -> float:
         & (agents["status"] == "operating")
     ]
     return float(rows[column].sum())
+
+
+def abroad_utilisation_short_months(run: RunOutput, year: int) -> float:
+    """What the magnet makers outside `LICENSING_STATE` sell in the months of `year` when customers in the world go
+    short (`SHORT_MONTH_T`), over a month of the capacity they operate in December of `year` (NaN without such
+    months): near 1 when customers go short because those makers can make no more."""
+    s = run.series
+    short = s.loc[s["date"].str.startswith(f"{year}-") & (s["unmet_demand_t"] >= SHORT_MONTH_T), "date"]
+    capacity_t = makers_abroad_t(run.agents, year, "capacity_t") / 12.0
+    if not len(short) or capacity_t <= 0 or not run.covers(year):
+        return math.nan
+    f = run.flows
+    f = f[
+        (f["tier"] == "magnet")
+        & (f["origin"] != LICENSING_STATE)
+        & f["channel"].isin(list(ALL_CHANNELS))
+        & f["date"].isin(set(short))
+    ]
+    return float(f["quantity_t"].sum()) / len(short) / capacity_t
 
 
 def sales_share(flows: pd.DataFrame, origin: str, tier: str, destination: str, year: int) -> tuple[float, float]:
@@ -390,6 +422,7 @@ def measure(run: RunOutput, model: RareEarthModel) -> Measures:
         "abroad_magnet_output_2025_over_2024": makers_abroad_t(agents, 2025, "output_t") / abroad_output_2024
         if run.covers(2025) and abroad_output_2024 > 0
         else math.nan,
+        "abroad_utilisation_short_months_2025": abroad_utilisation_short_months(run, 2025),
         "us_ndpr_oxide_to_china_2035_t": mp_to_china_t if run.covers(FLOOR_YEAR) else math.nan,
         "us_ndpr_oxide_china_share_2035": mp_china_share if run.covers(FLOOR_YEAR) else math.nan,
         "china_magnet_rent_peak": float(rent[(rent.index >= RENT_WINDOW[0]) & (rent.index <= RENT_WINDOW[1])].max())
@@ -413,6 +446,7 @@ def measure(run: RunOutput, model: RareEarthModel) -> Measures:
         "us_offtake_bn_usd": spending_usd(run.state_spending, "USA", ["offtake"]) / 1e9,
         "ten_x_output_2030_t": firm_output_t(agents, TEN_X, TEN_X_YEAR),
         "ten_x_output_2035_t": firm_output_t(agents, TEN_X, 2035),
+        "ten_x_capacity_2035_t": firm_output_t(agents, TEN_X, 2035, "capacity_t"),
         "ten_x_closed_by_end": float((ten_x_events["kind"] == "close").any()),
         "ten_x_stopped_by_end": float(ten_x_events["kind"].isin(["mothball", "close"]).any()),
         "us_magnet_price_2030_usd_per_kg": purchase_price(flows, "USA", "magnet", 2030, MARKET_CHANNELS)
@@ -478,6 +512,12 @@ VARIANTS = (
         until=CF_UNTIL,
     ),
     Variant(
+        "no_hoarding",
+        "licences, but customers who go short want no extra stock afterwards (precaution_months 0, whole run)",
+        params=NO_HOARDING,
+        until=CF_UNTIL,
+    ),
+    Variant(
         "us_magnet_embargo",
         f"licences plus a {EMBARGO_MONTHS}-month Chinese magnet embargo on the USA from 2025-04",
         (us_magnet_embargo,),
@@ -512,9 +552,14 @@ CHECKS = (
         "exports_year_after_over_year_before", lo=SUSTAINED_SHARE,
         target="H2 2025 near 2024 levels (press; not in the facts file)",
         why_if_fail=(
-            "buyers abroad who turned to the makers outside China while they waited stay with them for months "
-            "and apply for fewer Chinese magnets, so the licences, a share of the applications, come back slowly"
+            "where the makers outside China have the spare capacity (the rest-of-world makers still operate), "
+            "nobody goes short and hoards, and buyers stay with those makers and apply for fewer Chinese magnets"
         ),
+    ),
+    Check(
+        "customers' hoarding after the mid-2025 shortage swells China's exports of the year after (share of the "
+        "year before, without hoarding minus with)", "no_hoarding", "exports_year_after_over_year_before",
+        versus="baseline", hi=-0.05, target="model outcome (no fact): restocking after a shortage",
     ),
     Check(
         "with the floor, Mountain Pass Separation produces every year 2026-2035", "baseline",
@@ -536,11 +581,11 @@ CHECKS = (
     Check(
         "without the controls fewer customers go short in 2025 (world unmet demand, t)", "no_controls",
         "unmet_demand_2025_t", versus="baseline", hi=-1.0, target="less unmet (2025 line stoppages abroad: press)",
-        why_if_fail=(
-            "no customer goes short even with the licences: the magnet makers outside China, which use only part "
-            "of their capacity before 2025, take up the orders China's makers cannot export (at "
-            "their higher prices)"
-        ),
+    ),
+    Check(
+        "with the licences customers go short in the months the makers outside China run at full capacity "
+        "(their sales over a month of capacity)", "baseline", "abroad_utilisation_short_months_2025", lo=0.9,
+        target="model outcome (no fact): no spare capacity left",
     ),
     Check(
         "with the licences US buyers pay more for their magnets in 2025 (without minus with, USD/kg)", "no_controls",
@@ -551,8 +596,8 @@ CHECKS = (
         "without the controls China keeps more of the US magnet market in 2028 (share)", "no_controls",
         "us_magnet_china_share_2028", versus="baseline", lo=0.01, target="more dependent",
         why_if_fail=(
-            "in some seeds the makers outside China come out of the 2025 rush with higher asks and lose US buyers "
-            "back to China's makers by 2027-28 (the licences' mark on US dependence shows again by 2035)"
+            "by 2028 US buyers are nearly all back with China's makers, so the licences' mark on US dependence is "
+            "smaller than this margin"
         ),
     ),
     Check(
@@ -583,19 +628,18 @@ CHECKS = (
     Check(
         "without the deal (no 10X plant, no offtake) more of the nation's magnets come from China in 2035 (share)",
         "no_deal", "us_national_magnet_china_share_2035", versus="baseline", lo=0.03, target="more dependent",
-        why_if_fail=(
-            "MP 10X, whose offtake is what the deal adds to the nation's magnets, closes before 2035: the offtake "
-            "pays the magnet price index, which stays at about MP 10X's cost of processing and oxides, so in 2035 "
-            "the deal leaves none of its magnets in US supply"
-        ),
+    ),
+    Check(
+        "with the deal's cost-plus offtake MP 10X runs to 2035 (share of seeds in which it mothballs or closes)",
+        "baseline", "ten_x_stopped_by_end", hi=0.2, stat="share", target="runs (F36: a 10-year offtake)",
     ),
     Check(
         "a six-month licence delay keeps exports down longer (months to recover)", "long_delay", "recovery_months",
         versus="baseline", lo=3, target="later recovery",
         why_if_fail=(
-            "in some seeds the makers outside China, short of DyTb oxide (licensed too), make fewer magnets in "
-            "mid-2025, their customers apply for more Chinese magnets, and the larger applications bring the "
-            "licensed exports back sooner"
+            "the applications waiting swell (customers short of magnets, restocking and hoarding, ask China's "
+            "makers for up to twice a usual month), so even a sixth of them decided a month soon brings the licensed "
+            "exports back to 75% of the year-earlier month"
         ),
     ),
     Check(
@@ -605,10 +649,6 @@ CHECKS = (
     Check(
         "and leaves more of US customers' demand unmet in 2025 (t)", "us_magnet_embargo", "us_unmet_demand_2025_t",
         versus="baseline", lo=1.0, target="more unmet",
-        why_if_fail=(
-            "US buyers turn to magnet makers outside China, which have the spare capacity to supply them, so they pay "
-            "more but do not go short"
-        ),
     ),
     Check(
         "and makes US buyers pay more for their magnets in 2025 (USD/kg)", "us_magnet_embargo",
@@ -630,6 +670,10 @@ INDICATORS = {
     "magnet_price_jump_2025": "highest monthly magnet price index April-June 2025 over that of March 2025",
     "abroad_maker_utilisation_2024": "operating magnet makers outside China: 2024 output over their capacity",
     "abroad_magnet_output_2025_over_2024": "magnet makers outside China: output in 2025 over 2024",
+    "abroad_utilisation_short_months_2025": (
+        "magnet makers outside China: sales in the months of 2025 when customers go short over a month of their "
+        "December 2025 capacity (n/a: no such month)"
+    ),
     "abroad_magnet_capacity_2035_t": "operating magnet makers outside China: capacity in December 2035, t/yr",
     "us_ndpr_oxide_to_china_2035_t": "US-made (Mountain Pass Separation's) NdPr oxide sold to China in 2035, t",
     "us_ndpr_oxide_china_share_2035": "the same over all its market sales of NdPr oxide in 2035",
@@ -655,6 +699,7 @@ INDICATORS = {
     "us_offtake_bn_usd": "US offtake purchases of MP 10X magnets over the run (the state gets the magnets), bn USD",
     "ten_x_output_2030_t": "MP 10X's magnet output in 2030, t",
     "ten_x_output_2035_t": "MP 10X's magnet output in 2035, t",
+    "ten_x_capacity_2035_t": "MP 10X's capacity in December 2035, t/yr (9,000 as built)",
     "ten_x_closed_by_end": "1 if MP 10X closes within the run",
     "ten_x_stopped_by_end": "1 if MP 10X mothballs or closes within the run",
     "us_magnet_price_2030_usd_per_kg": "what US buyers pay for magnets on average in 2030, USD/kg",
@@ -691,6 +736,14 @@ def narrative(r: Result) -> str:
     oxide_gap = (r.values("no_floor", "us_oxide_china_share_2035") - r.values(b, "us_oxide_china_share_2035")).dropna()
     diff_band = (oxide_gap.quantile(BAND_LO), oxide_gap.quantile(BAND_HI)) if len(oxide_gap) else (math.nan, math.nan)
     short_t = r.median(b, "unmet_demand_2025_t")
+    util_short = r.median(b, "abroad_utilisation_short_months_2025")
+    deal_gap = r.median("no_deal", "us_national_magnet_china_share_2035") - r.median(
+        b, "us_national_magnet_china_share_2035"
+    )
+    offtake_gap = r.median("no_deal", "us_national_magnet_china_share_2035") - r.median(
+        "no_floor", "us_national_magnet_china_share_2035"
+    )
+    hoarding_gap = sustained - r.median("no_hoarding", "exports_year_after_over_year_before")
     short_gap_t = short_t - r.median(nc, "unmet_demand_2025_t")
     embargo_short_gap_t = r.median("us_magnet_embargo", "us_unmet_demand_2025_t") - r.median(
         b, "us_unmet_demand_2025_t"
@@ -730,6 +783,9 @@ def narrative(r: Result) -> str:
         + (
             ": the makers abroad fill the gap, so the licences make buyers pay more, not go short. "
             if short_gap_t < 1.0 and pay_more
+            else f": they go short in the months when the makers outside China run at full capacity (they sell "
+            f"{pct(b, 'abroad_utilisation_short_months_2025')} of a month's capacity then). "
+            if short_gap_t >= 1.0 and util_short >= FULL_CAPACITY
             else ". "
         )
         + ("The recovery is partial: " if sustained < SUSTAINED_SHARE else "The recovery lasts: ")
@@ -739,6 +795,15 @@ def narrative(r: Result) -> str:
         f"{fmt(r.median(b, 'china_magnet_exports_2026_over_2024'))} times those of 2024 "
         f"(without the licences {fmt(r.median(nc, 'exports_year_after_over_year_before'))} and "
         f"{fmt(r.median(nc, 'china_magnet_exports_2026_over_2024'))}). "
+        + (
+            f"Customers who drew down their stocks and went short in mid-2025 restock and hoard (they want "
+            f"{fmt(ModelParams().precaution_months)} months more stock after going short), so the applications, "
+            f"and the licensed exports after them, swell: without that hoarding (`no_hoarding`) the year after "
+            f"the licences is {fmt(r.median('no_hoarding', 'exports_year_after_over_year_before'))} times the year "
+            f"before. "
+            if hoarding_gap >= HOARDING_GAP_NOTED
+            else ""
+        )
         + f"Buyers outside China get {pct(b, 'china_share_foreign_magnets_2026')} of their magnets from China in "
         f"2026 (without the licences {pct(nc, 'china_share_foreign_magnets_2026')})"
         + (
@@ -799,14 +864,32 @@ def narrative(r: Result) -> str:
         f"{pct(b, 'us_oxide_china_share_2035')} with it (90% of seeds of the difference "
         f"{fmt(diff_band[0])} to {fmt(diff_band[1])}); MP 10X makes "
         f"{fmt(r.median(b, 'ten_x_output_2030_t'))} t of magnets in {TEN_X_YEAR} with the offtake and "
-        f"{fmt(r.median('no_floor', 'ten_x_output_2030_t'))} t without (median), and "
-        f"{fmt(r.median('no_floor', 'ten_x_output_2035_t'))} t in 2035 without it: it closes by 2035 in "
-        f"{r.share(b, 'ten_x_closed_by_end'):.0%} of seeds with the offtake and "
-        f"{r.share('no_floor', 'ten_x_closed_by_end'):.0%} without. China supplies "
+        f"{fmt(r.median('no_floor', 'ten_x_output_2030_t'))} t without (median), and in 2035 "
+        f"{fmt(r.median(b, 'ten_x_output_2035_t'))} t on {fmt(r.median(b, 'ten_x_capacity_2035_t'))} t/yr of "
+        f"capacity with it and {fmt(r.median('no_floor', 'ten_x_output_2035_t'))} t on "
+        f"{fmt(r.median('no_floor', 'ten_x_capacity_2035_t'))} t/yr without"
+        + (
+            ": the cost-plus offtake buys the plant as built at its full unit cost plus a margin, so it runs full "
+            "and invests (the output of the added capacity sells in the market), while without it MP 10X sells "
+            "only part of its capacity at its ask and does not invest"
+            if r.median(b, "ten_x_capacity_2035_t") > r.median("no_floor", "ten_x_capacity_2035_t")
+            else ""
+        )
+        + f". It mothballs or closes by 2035 in {r.share(b, 'ten_x_stopped_by_end'):.0%} of seeds with the offtake "
+        f"and {r.share('no_floor', 'ten_x_stopped_by_end'):.0%} without. China supplies "
         f"{pct(b, 'us_national_magnet_china_share_2030')} of all the nation's magnets (the state's offtake included) "
         f"in {TEN_X_YEAR} with the deal and {pct('no_deal', 'us_national_magnet_china_share_2030')} without "
         f"(`no_deal`), {pct(b, 'us_national_magnet_china_share_2035')} and "
-        f"{pct('no_deal', 'us_national_magnet_china_share_2035')} in 2035. "
+        f"{pct('no_deal', 'us_national_magnet_china_share_2035')} in 2035, and "
+        f"{pct('no_floor', 'us_national_magnet_china_share_2035')} in 2035 with the plant but no offtake "
+        f"(`no_floor`)"
+        + (
+            ": it is the state's offtake, not the plant, that lowers it (US buyers on the market buy "
+            f"{pct(b, 'us_magnet_china_share_2035')} of their magnets from China in 2035 with the deal)"
+            if abs(offtake_gap) < SHARE_SAME and deal_gap > SHARE_SAME
+            else ""
+        )
+        + ". "
         f"MP Materials Texas's "
         f"first full year of output is {fmt(r.median(b, 'texas_days_of_china'))} days of China's magnet output "
         f"({fmt(r.median(b, 'texas_days_of_china_2025'))} days in its part-year 2025; F38: about one day).",
@@ -822,7 +905,15 @@ def narrative(r: Result) -> str:
         f"{fmt(r.median('us_magnet_embargo', 'us_unmet_demand_2025_t'))} t short in 2025 "
         f"({pct('us_magnet_embargo', 'us_unmet_share_2025')} of their need), against "
         f"{fmt(r.median(b, 'us_unmet_demand_2025_t'))} t ({pct(b, 'us_unmet_share_2025')}) with the licences alone"
-        + (": US buyers turn to other makers instead" if embargo_short_gap_t < 1.0 else "")
+        + (
+            ": US buyers turn to other makers instead"
+            if embargo_short_gap_t < 1.0
+            else f": the makers outside China, at full capacity (they sell "
+            f"{pct('us_magnet_embargo', 'abroad_utilisation_short_months_2025')} of a month's capacity in the "
+            "months customers go short), cannot serve them all"
+            if r.median("us_magnet_embargo", "abroad_utilisation_short_months_2025") >= FULL_CAPACITY
+            else ""
+        )
         + f". China's share of US magnet purchases in 2025 falls to "
         f"{pct('us_magnet_embargo', 'us_magnet_china_share_2025')} (licences alone "
         f"{pct(b, 'us_magnet_china_share_2025')}) "
