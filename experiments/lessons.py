@@ -23,6 +23,7 @@ VIEWPORT = (1500, 1900)  # tall enough for the sidebar's levers and all charts
 SEED = 0
 TARIFF_PCT = 100  # lesson 3's tariff on Chinese magnets, from 2013-01
 TARIFF_STEP_PCT = 5  # the tariff slider's step (experiments.levers)
+LESSON_1_YEAR = 2004  # lesson 1 runs to the end of this year: Mountain Pass first mothballs in 2003-11
 
 
 def make_screenshots(out: Path) -> Iterator[tuple[Path, str]]:
@@ -31,8 +32,8 @@ def make_screenshots(out: Path) -> Iterator[tuple[Path, str]]:
     with dashboard_server() as url, chromium(viewport=VIEWPORT) as page:
         d = DashboardPage(page)
         d.open(url)
-        d.run_to(2003)
-        yield d.screenshot(out / "lesson-1-mountain-pass.png"), "lesson 1: history to 2003-12"
+        d.run_to(LESSON_1_YEAR)
+        yield d.screenshot(out / "lesson-1-mountain-pass.png"), f"lesson 1: history to {LESSON_1_YEAR}-12"
         d.run_to(2010)
         yield d.screenshot(out / "lesson-2-embargo.png"), "lesson 2: history to 2010-12 (Japan: concentrate)"
         d.run_to(2012)
@@ -133,6 +134,29 @@ def _magnet_costs(years: tuple[int, ...], firms: tuple[str, ...]) -> dict[str, s
     return {firm: ", ".join(r) for firm, r in rows.items()}
 
 
+def _months(levers: list[tuple[str, str, Any]], start: str, end: str, probe: Any) -> list[tuple[str, Any]]:
+    """(date, probe(model)) after each month from `start` to `end` of a run with `levers`: for
+    what the recorder's tables do not hold (a firm's input shortage, what a mothballed firm watches)."""
+    m = _run(levers, until=start)
+    rows = [(start, probe(m))]
+    while m.steps < month_index(end, m.start) + 1:
+        m.step_months(1)
+        rows.append((m.recorder.tables()["series"]["date"].iloc[-1], probe(m)))
+    return rows
+
+
+def _short_months(levers: list[tuple[str, str, Any]] = ()) -> str:
+    """The months of 2015-16 in which a lack of oxides held the plant's output back."""
+    rows = _months(levers, "2015-01", "2016-12", lambda m: m.firm_by_name[PLANT].input_short)
+    return ", ".join(d for d, short in rows if short) or "none"
+
+
+def _restart_watch(m: DashboardModel) -> float:
+    """The magnet price the mothballed plant watches, as a share of its full cost (fixed costs included)."""
+    f = m.firm_by_name[PLANT]
+    return f.market_price() / (f.reference_cost("magnet") * (1.0 + m.params.fixed_cost_frac))
+
+
 def lesson_facts() -> dict[str, str]:
     """What the lessons' answers rest on, from runs of the history world (seed 0)."""
     facts: dict[str, str] = {}
@@ -148,14 +172,33 @@ def lesson_facts() -> dict[str, str]:
     facts["concentrate price 1986 / 2000, USD/kg"] = (
         f"{v.prices[at('1986-06'), 0]:.1f} / {v.prices[at('2000-06'), 0]:.1f}"
     )
+    facts["China's share of refining 1990 / 1997"] = (
+        f"{v.shares[at('1990-06'), 1]:.0%} / {v.shares[at('1997-06'), 1]:.0%}"
+    )
+    dates = base.recorder.tables()["series"]["date"].tolist()
+    full = [i for i in range(len(dates)) if v.shares[i, 0] >= 0.995]
+    facts["China's share of mining: first month at 100%; at 100% in every month from"] = f"{dates[full[0]]}; " + next(
+        (dates[i] for i in full if all(v.shares[k, 0] >= 0.995 for k in range(i, at("2004-12")))), "never"
+    )
+    facts["months in which China's refining share is 0 (1990-2022)"] = ", ".join(
+        dates[i] for i in range(at("1990-01"), at("2022-12")) if v.shares[i, 1] < 0.01
+    )
+    seps = ("Mountain Pass Separation", "Japanese separators", "Solvay La Rochelle", "Rest-of-world separators")
+    for firm in seps:
+        facts[f"{firm}: {_firm_events(base, firm)}; output 1993 / 1994 / 1995 / 1996 / 1997 / 2000, t"] = _plant(
+            base, "output_t", (1993, 1994, 1995, 1996, 1997, 2000), firm=firm
+        )
     facts["Mountain Pass"] = _firm_events(base, "Mountain Pass")
     stops = [e for e in base.recorder.events if e[2] == "Mountain Pass" and e[1] == "mothball"]
     facts["Mountain Pass's first mothballing"] = f"{stops[0][0]}: {stops[0][4]}" if stops else "none"
-    mp_years = (1994, 1995, 1996, 1997, 1999, 2000, 2001, 2004, 2005, 2006)
+    mp_years = (1994, 1995, 1996, 1997, 1998, 1999, 2000, 2001, 2002, 2003, 2004, 2005, 2006)
     facts[f"Mountain Pass, years {', '.join(map(str, mp_years))}: output, t"] = _plant(
         base, "output_t", mp_years, firm="Mountain Pass"
     )
     facts["  its price in December, USD/kg"] = _plant(base, "price", mp_years, firm="Mountain Pass", digits=2)
+    facts["  Mountain Pass's cash in December, million USD"] = _plant(
+        base, "cash", mp_years, 1e6, firm="Mountain Pass", digits=1
+    )
     facts["other non-Chinese producers"] = "; ".join(
         f"{firm}: {_firm_events(base, firm)}" for firm in ("Monazite producers", "Solvay La Rochelle")
     )
@@ -168,9 +211,20 @@ def lesson_facts() -> dict[str, str]:
             facts[f"  {label}: its price in December, USD/kg"] = _plant(
                 m, "price", mp_years, firm="Mountain Pass", digits=2
             )
+            facts[f"  {label}: its cash in December, million USD"] = _plant(
+                m, "cash", mp_years, 1e6, firm="Mountain Pass", digits=1
+            )
+            stops = [e for e in m.recorder.events if e[2] == "Mountain Pass" and e[1] == "mothball"]
+            facts[f"  {label}: why it stops"] = f"{stops[0][0]}: {stops[0][4]}" if stops else "it does not"
     m = _run([("1985-01", "us_domestic_premium_pct", 60.0)], until="2010-12")
     facts["Mountain Pass with a 60% US buyers' premium from 1985"] = _firm_events(m, "Mountain Pass")
+    stops = [e for e in m.recorder.events if e[2] == "Mountain Pass" and e[1] == "mothball"]
+    facts["  60% premium: why it stops"] = f"{stops[0][0]}: {stops[0][4]}" if stops else "it does not"
     facts["  60% premium: its output, t"] = _plant(m, "output_t", mp_years, firm="Mountain Pass")
+    facts["  60% premium: its price in December, USD/kg"] = _plant(m, "price", mp_years, firm="Mountain Pass", digits=2)
+    facts["  60% premium: its cash in December, million USD"] = _plant(
+        m, "cash", mp_years, 1e6, firm="Mountain Pass", digits=1
+    )
     for label, run in (("60% premium", m), ("no premium", base)):
         for year in (1998, 1999, 2000):
             facts[f"  {label}: US concentrate purchases {year} from China / USA, t"] = _us_bought(
@@ -186,7 +240,8 @@ def lesson_facts() -> dict[str, str]:
                 f"{max(legal_cn, 0.0):,.0f} / {q[at(date), :, 1].sum():,.0f}"
             )
     q = v.imports_t[j, :, TIERS.index("concentrate"), base.country_index["USA"]].sum(axis=-1)
-    dates = ("2010-10", "2010-11", "2011-03", "2011-04")
+    dates = ("2010-08", "2010-09", "2010-10", "2010-11", "2010-12", "2011-01", "2011-02", "2011-03", "2011-04")
+    dates = (*dates, "2011-05", "2011-06", "2012-06")
     facts[f"Japan's concentrate from the USA {' / '.join(dates)}, t"] = " / ".join(f"{q[at(d)]:,.0f}" for d in dates)
     s = base.recorder.tables()["series"].set_index("date")["smuggled_t"]
     facts["smuggled, t per year, 2009 / 2012"] = (
@@ -210,12 +265,23 @@ def lesson_facts() -> dict[str, str]:
     facts["  its capacity in December, t/yr"] = _plant(base, "capacity_t", years)
     facts["  its cash in December, million USD"] = _plant(base, "cash", years, 1e6, digits=1)
     facts["  its ask in December, USD/kg"] = _plant(base, "price", years)
+    facts["  months short of oxides in 2015-16"] = _short_months()
+    watch = [r for _, r in _months([], "2016-11", "2018-09", _restart_watch)]
+    facts["  mothballed: the price it watches / its full cost, min-max"] = f"{min(watch):.0%}-{max(watch):.0%}"
+    facts["Rest-of-world magnet makers"] = _firm_events(base, "Rest-of-world magnet makers")
+    a = base.recorder.tables()["agents"]
+    a = a[(a["date"] == "2016-12") & (a["type"] == "magnet_maker")]
+    facts["magnet makers' processing cost, December 2016, USD/kg"] = ", ".join(
+        f"{n} {c:.1f}" for n, c in zip(a["name"], a["unit_cost"], strict=True)
+    )
     costs = _magnet_costs((2013, 2014, 2015, 2016, 2017), (PLANT, "Chinese magnet makers"))
     facts["Hitachi NC ask vs processing and oxides, USD/kg (December)"] = costs[PLANT]
     facts["Chinese magnet makers' ask vs processing and oxides, USD/kg (December)"] = costs["Chinese magnet makers"]
     for firm in ("Magnequench", "Vacuumschmelze"):
         facts[f"{firm}: {_firm_events(base, firm)}; output, t"] = _plant(base, "output_t", years, firm=firm)
-        facts[f"  {firm}: its cash in December 2016, million USD"] = _plant(base, "cash", (2016,), 1e6, firm=firm)
+        facts[f"  {firm}: its cash in December 2013 / 2016, million USD"] = _plant(
+            base, "cash", (2013, 2016), 1e6, firm=firm
+        )
     s = base.recorder.tables()["series"][["date", "china_share_magnets"]]
     share = s.groupby(s["date"].str[:4])["china_share_magnets"].mean()
     facts["China's share of magnets (yearly mean) 2013 / 2017 / 2018 / 2019 / 2020 / 2022"] = " / ".join(
@@ -235,6 +301,8 @@ def lesson_facts() -> dict[str, str]:
     for label, levers in variants.items():  # from 2013-01
         m = _run(levers, until="2022-12")
         facts[f"Hitachi NC with a {label} from 2013-01"] = _firm_events(m, PLANT)
+        facts[f"  {label}: rest-of-world magnet makers"] = _firm_events(m, "Rest-of-world magnet makers")
+        facts[f"  {label}: Magnequench's output, t"] = _plant(m, "output_t", years, firm="Magnequench")
         facts[f"  {label}: its output, t"] = _plant(m, "output_t", years)
         facts[f"  {label}: its cash in December, million USD"] = _plant(m, "cash", years, 1e6, digits=1)
         facts[f"  {label}: its ask in December, USD/kg"] = _plant(m, "price", years)
@@ -257,6 +325,9 @@ def lesson_facts() -> dict[str, str]:
     stops = [e for e in embargo.recorder.events if e[2] == PLANT and e[1] == "mothball"]
     facts["  embargo: why it stops"] = "; ".join(f"{e[0]}: {e[4]}" for e in stops) or "it does not"
     facts["  embargo: its output, t"] = _plant(embargo, "output_t", years)
+    facts["  embargo: its months short of oxides in 2015-16"] = _short_months(
+        [("2015-01", "china_embargo", EmbargoSetting("USA", 12))]
+    )
     facts["  embargo: its cash in December, million USD"] = _plant(embargo, "cash", years, 1e6, digits=1)
     facts["  embargo: US magnet purchases 2015 from China / Japan / USA / EU / rest of world, t"] = _us_bought(
         embargo, 2015
