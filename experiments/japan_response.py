@@ -7,19 +7,25 @@ co-financing the planned foreign projects waiting for finance: Lynas Mount Weld 
 Lynas Malaysia (F15, F16). None of this is dated in the scenario; Japan decides it when the shock
 comes. The counterfactuals: no response at all (Japan's state is not shock-reactive, so no one
 finances Lynas either); no Lynas (the two projects are not in the world, so the rest of the
-response stays); and the stockpile alone (no Lynas, no higher inventory targets, no risk
-premium). Each shows Japan's share of its rare-earth imports from China before and after, and
+response stays); the stockpile alone (no Lynas, no higher inventory targets, no risk premium);
+and the stockpile with the inventory targets (no Lynas, no risk premium), which tells what the
+targets do. Each shows Japan's share of its rare-earth imports from China before and after, and
 its exposure to the licence delays on DyTb oxide and magnets from 2025-04-04 (F34): its
 customers' unmet demand and need (`model.unmet_demand_by_country()`), its imports of the
 controlled goods from China and its magnet makers' output.
 
-In the recalibrated history world no Japanese customer goes short under the real two-month
-licences, with or without the response: Japan's magnet makers run far below their capacity and,
-with the makers abroad (above all the rest-of-world makers, then those in Europe and the USA), sell
-from their stocks of magnets until the licences come through. So each world is also run with a
-stronger cut that outlasts those stocks (the `cut_` variants): on top of the licences, China stops
-all exports of magnets and of the oxides they are made of for a year from 2025-04. That is where
-the response shows.
+Under the real two-month licences Japan's customers are bridged through the first months by
+stocks: their own (the response adds `shock_inventory_months` to their inventory targets), their
+magnet makers' (sold out within the first months) and, where they still run, the rest-of-world
+magnet makers' exports; then the makers raise their output as oxide comes through. With the
+response's inventory targets (baseline, no_lynas, stockpile_targets) no customer goes short, even
+where the rest-of-world makers have closed; without them (no_response, stockpile_only) the bridge
+is thinner, and with the stockpile alone the customers go a little short in the seeds where the
+rest-of-world makers have closed (without the response those makers stay open). The stockpile does
+not help: the state releases it only once import prices have doubled, which the licences do not
+do. So each world is also run with a stronger cut that outlasts those stocks (the `cut_`
+variants): on top of the licences, China stops all exports of magnets and of the oxides they are
+made of for a year from 2025-04. That is where the response shows.
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ from experiments import edits
 from experiments.experiment import Check, Experiment, Measures, Result, Variant
 from experiments.metrics import RunOutput
 from experiments.report import band_figure, fmt
+from model.params import ModelParams
 
 if TYPE_CHECKING:
     from model.model import RareEarthModel
@@ -43,6 +50,10 @@ CF_UNTIL = "2026-12"
 JAPAN = "JPN"
 CHINA = "CHN"
 LYNAS = ("Lynas Mount Weld", "Lynas Malaysia")
+INVENTORY_MONTHS = ModelParams().shock_inventory_months
+"""Months Japan's shock rule adds to its customers' inventory targets (the history world keeps the default)."""
+ROW_MAKERS = "Rest-of-world magnet makers"
+"""The makers outside China, Japan, Europe and the USA: with their stocks, a bridge for Japan's buyers."""
 MATERIAL_TIERS = ("concentrate", "ndpr_oxide", "dytb_oxide")
 CONTROLLED_TIERS = ("dytb_oxide", "magnet")
 """What the 2025 licences cover in the history world (F34)."""
@@ -141,6 +152,8 @@ def measure(run: RunOutput, model: RareEarthModel) -> Measures:
     scalars["lynas_mount_weld_output_2024_t"] = float(lynas_2024.get(LYNAS[0], 0.0)) if run.covers(2024) else math.nan
     scalars["lynas_malaysia_output_2024_t"] = float(lynas_2024.get(LYNAS[1], 0.0)) if run.covers(2024) else math.nan
     scalars["jp_stockpile_2024_t"] = float(jp_state["capacity_t"].iloc[0]) if len(jp_state) else math.nan
+    row_makers = ag[(ag["name"] == ROW_MAKERS) & (ag["year"] == EXPOSURE_YEAR)]
+    scalars["row_magnet_output_2024_t"] = float(row_makers["output_t"].sum()) if run.covers(2024) else math.nan
 
     # exposure to the 2025 controls
     def monthly_mean(frame: pd.DataFrame, column: str, first: str, last: str) -> float:
@@ -223,6 +236,8 @@ def measure(run: RunOutput, model: RareEarthModel) -> Measures:
 
 STOCKPILE_ONLY_PARAMS = (("shock_inventory_months", 0.0), ("shock_risk_premium", 0.0))
 """The stockpile alone: Japan's shock rule raises no inventory targets and puts no premium on China."""
+STOCKPILE_TARGETS_PARAMS = (("shock_risk_premium", 0.0),)
+"""The stockpile and the inventory targets: the stockpile alone plus the customers' higher targets."""
 CUT_LABEL = "; and a year-long Chinese stop of magnets and their oxides from 2025-04"
 VARIANTS = (
     Variant("baseline", "the history world as it is"),
@@ -233,6 +248,13 @@ VARIANTS = (
         "the stockpile alone: no Lynas, inventory targets or risk premium",
         (no_lynas,),
         params=STOCKPILE_ONLY_PARAMS,
+        until=CF_UNTIL,
+    ),
+    Variant(
+        "stockpile_targets",
+        "the stockpile and inventory targets: no Lynas or risk premium (whether the targets bridge the licences)",
+        (no_lynas,),
+        params=STOCKPILE_TARGETS_PARAMS,
         until=CF_UNTIL,
     ),
     Variant("cut", "the history world" + CUT_LABEL, (year_long_cut,), until=CF_UNTIL),
@@ -246,14 +268,26 @@ VARIANTS = (
         until=CF_UNTIL,
     ),
 )
-"""The first four ask the question under the real 2025 licences; the `cut_` four ask it again under a
-stronger cut, because the real licences leave no Japanese customer short in any world."""
+"""The first five ask the question under the real 2025 licences; the `cut_` four ask it again under a
+stronger cut, because the real licences leave Japan's customers short in no world or only a little."""
 
-NOT_SHORT_UNDER_LICENCES = (
-    "no Japanese customer goes short under the real two-month licences in either world: Japan's magnet makers run "
-    "far below capacity and, with the makers abroad (above all the rest-of-world makers), sell from their stocks "
-    "of magnets until the licences come through (under the year-long cut of the cut_ variants the response does "
-    "matter)"
+NOT_SHORT_WITHOUT_RESPONSE = (
+    "no Japanese customer goes short under the real licences in either world: with the response they hold "
+    f"{INVENTORY_MONTHS:g} more months of magnets, enough to bridge the licences' first months; without it they "
+    "hold less, but the rest-of-world magnet makers, which have closed by 2024 in many seeds with the response, "
+    "still run and their magnets bridge those months (under the year-long cut of the cut_ variants the response "
+    "does matter)"
+)
+NOT_SHORT_WITH_TARGETS = (
+    "with the response's higher inventory targets (kept without Lynas) Japan's customers hold enough magnets to "
+    "bridge the licences' first months, with or without Lynas, so no one goes short in either world (under the "
+    "year-long cut of the cut_ variants Lynas does matter)"
+)
+STOCKPILE_NOT_RELEASED = (
+    "with the stockpile alone Japan's customers go short only in the seeds where the rest-of-world magnet makers "
+    "have closed (they hold no more stock than without the response, and the state releases none of its stockpile: "
+    "it waits for import prices to double, which the licences do not do); without the response those makers stay "
+    "open and no one goes short"
 )
 CHECKS = (
     Check(
@@ -279,11 +313,6 @@ CHECKS = (
     Check(
         "Japan's China share of concentrate and oxide imports around 2018-20", "baseline",
         "jp_china_share_oxides_2018_20", lo=0.45, hi=0.75, target="about 60% (press reports)",
-        why_if_fail=(
-            "Mount Weld runs at about its capacity or more in 2017-19 and Japan's buyers keep their risk premium on "
-            "Chinese supply, so Japan turns further from China than it did (without Lynas the share is higher, "
-            "`no_lynas`)"
-        ),
     ),
     Check(
         "without its response Japan's China share stays higher (2014-19)", "no_response",
@@ -296,7 +325,7 @@ CHECKS = (
     Check(
         "without its response Japan's customers are left shorter under the 2025 controls (unmet demand, t)",
         "no_response", "jp_unmet_controls_t", versus="baseline", lo=1e-6, target="larger",
-        why_if_fail=NOT_SHORT_UNDER_LICENCES,
+        why_if_fail=NOT_SHORT_WITHOUT_RESPONSE,
     ),
     Check(
         "without its response Lynas never opens (year of Mount Weld's opening)", "no_response",
@@ -308,7 +337,7 @@ CHECKS = (
     ),
     Check(
         "without Lynas Japan's customers are left shorter under the 2025 controls (unmet demand, t)", "no_lynas",
-        "jp_unmet_controls_t", versus="baseline", lo=1e-6, target="larger", why_if_fail=NOT_SHORT_UNDER_LICENCES,
+        "jp_unmet_controls_t", versus="baseline", lo=1e-6, target="larger", why_if_fail=NOT_SHORT_WITH_TARGETS,
     ),
     Check(
         "with the stockpile alone Japan's China share stays higher (2014-19)", "stockpile_only",
@@ -317,12 +346,12 @@ CHECKS = (
     Check(
         "with the stockpile alone Japan's customers are left shorter under the 2025 controls (unmet demand, t)",
         "stockpile_only", "jp_unmet_controls_t", versus="baseline", lo=1e-6, target="larger",
-        why_if_fail=NOT_SHORT_UNDER_LICENCES,
+        why_if_fail=STOCKPILE_NOT_RELEASED,
     ),
     Check(
         "the stockpile alone leaves Japan's customers less short under the 2025 controls than no response (t)",
         "stockpile_only", "jp_unmet_controls_t", versus="no_response", hi=-1e-6, target="smaller",
-        why_if_fail=NOT_SHORT_UNDER_LICENCES,
+        why_if_fail=STOCKPILE_NOT_RELEASED,
     ),
     Check(
         "under a year-long cut, without its response Japan's customers are left shorter (share of need unmet)",
@@ -367,6 +396,7 @@ INDICATORS = {
     "lynas_mount_weld_output_2024_t": "Lynas Mount Weld's output in 2024, t REO (0 if never built)",
     "lynas_malaysia_output_2024_t": "Lynas Malaysia's output in 2024, t of feed separated (0 if never built)",
     "jp_stockpile_2024_t": "Japan's state stockpile at the end of 2024, t (all tiers)",
+    "row_magnet_output_2024_t": "the rest-of-world magnet makers' output in 2024, t (0 once they have closed)",
     "jp_controlled_from_china_2025_26_over_2024": (
         "Japan's imports of DyTb oxide and magnets from China, monthly mean 2025-04..2026-12 over 2024"
     ),
@@ -395,7 +425,8 @@ def narrative(r: Result) -> str:
             f"{m(v.name, 'jp_controlled_from_china_2025_26_over_2024')} of 2024; its magnet output "
             f"{m(v.name, 'jp_magnet_output_2025_26_over_2024')} of 2024; its customers' unmet demand "
             f"{b(v.name, 'jp_unmet_controls_t')} t ({m(v.name, 'jp_unmet_share_controls')} of their need; short at "
-            f"all in {some(v.name, 'jp_unmet_controls_t')} of seeds)."
+            f"all in {some(v.name, 'jp_unmet_controls_t')} of seeds; the rest-of-world magnet makers produce in "
+            f"2024 in {some(v.name, 'row_magnet_output_2024_t')} of seeds)."
         )
 
     licences = [v for v in r.experiment.variants[1:] if not v.name.startswith("cut")]
@@ -422,27 +453,36 @@ def narrative(r: Result) -> str:
         "",
         f"**The 2025 controls.** In 2024 China still supplies {m(base, 'jp_china_share_controlled_2024')} of "
         "Japan's imports of DyTb oxide and magnets, the goods the licences cover. Under the controls Japan's "
-        "monthly imports of them from China fall to "
-        f"{b(base, 'jp_controlled_from_china_2025_26_over_2024')} of their 2024 level, yet Japan's customers are "
+        "monthly imports of them from China stop in the first month and then come back, to "
+        f"{b(base, 'jp_controlled_from_china_2025_26_over_2024')} of their 2024 level over 2025-04..2026-12; "
+        "Japan's customers are "
         f"left short of {b(base, 'jp_unmet_controls_t')} t in 2025-04..2026-12, out of a need of "
-        f"{m(base, 'jp_need_controls_t')} t (short at all in {some(base, 'jp_unmet_controls_t')} of seeds), and so "
-        "in every world below: the licences let almost nothing through in their first months, but Japan's magnet "
-        f"makers used only {b(base, 'jp_magnet_utilisation_2024')} of their capacity in 2024 "
-        f"({m('no_response', 'jp_magnet_utilisation_2024')} without the response); they and the makers abroad "
-        "(above all the rest-of-world makers) sell from their stocks of magnets until they have raised their output, "
-        "to "
-        f"{m(base, 'jp_magnet_output_2025_26_over_2024')} times Japan's 2024 output in 2025-26. Japan's shock rule "
-        f"fires again in 2025-26 in {some(base, 'jp_shock_2025')} of seeds, when its imports from China fall and "
+        f"{m(base, 'jp_need_controls_t')} t (short at all in {some(base, 'jp_unmet_controls_t')} of seeds): the "
+        "licences let almost nothing through in their first months and Japan's magnet makers soon sell out their "
+        f"stocks of magnets, but the response has added {INVENTORY_MONTHS:g} months to the customers' inventory "
+        "targets, and they live on their own stocks until the makers, which used "
+        f"{b(base, 'jp_magnet_utilisation_2024')} of their capacity in 2024, have raised their output, to "
+        f"{m(base, 'jp_magnet_output_2025_26_over_2024')} times Japan's 2024 output in 2025-26 (with the "
+        "stockpile and the targets but no Lynas, Japan's customers are short at all in "
+        f"{some('stockpile_targets', 'jp_unmet_controls_t')} of seeds). Where the customers hold no such stocks "
+        "(without the response, or with the stockpile alone) the bridge is the makers' stocks and, where they "
+        "still run, the rest-of-world magnet makers' exports; those makers still produce in 2024 in "
+        f"{some(base, 'row_magnet_output_2024_t')} of seeds of the baseline, "
+        f"{some('stockpile_only', 'row_magnet_output_2024_t')} with the stockpile alone and "
+        f"{some('no_response', 'row_magnet_output_2024_t')} without the response. The state's stockpile is no "
+        "bridge: it is released only once import prices have doubled over their three-year mean, which the "
+        "licences do not do. Japan's shock rule fires again in 2025-26"
+        f" in {some(base, 'jp_shock_2025')} of seeds, when its imports from China fall and "
         "part of its buyers' orders go unfilled.",
         "",
         "Each counterfactual under the real licences (to 2026):",
         "",
         *[world(v) for v in licences],
         "",
-        "**A year-long cut.** Since the real licences leave no Japanese customer short in any world, each world is "
-        "run again with China stopping all exports of magnets, NdPr and DyTb oxide for a year from 2025-04, long "
-        "enough to outlast the makers' stocks of magnets (the window 2025-04..2026-12 also holds the nine months "
-        "after the cut, when Japan's imports from China come back):",
+        "**A year-long cut.** Since the real licences leave Japan's customers short in no world, or only a little, "
+        "each world is run again with China stopping all exports of magnets, NdPr and DyTb oxide for a year from "
+        "2025-04, long enough to outlast the makers' and customers' stocks of magnets (the window 2025-04..2026-12 "
+        "also holds the nine months after the cut, when Japan's imports from China come back):",
         "",
         *[world(v) for v in cuts],
         "",

@@ -1,9 +1,10 @@
 """japan_response, reduced (2 seeds, to 2026): Japan answers the 2010 embargo by co-financing Lynas,
 which turns its raw-material imports away from China; without the response (or without Lynas)
-Japan stays more dependent on China. Under the real 2025 licences no Japanese customer goes short
-in any world (Japan's magnet makers have idle capacity and, with those abroad, stocks of magnets);
-under a year-long Chinese stop of magnets and their oxides they do, and then the response shows:
-without it, or with its stockpile alone, about 30% of their need goes unmet."""
+Japan stays more dependent on China. Under the real 2025 licences the response's higher inventory
+targets carry Japan's customers through the first months (no one short, with or without Lynas);
+with the stockpile alone they go a little short where the rest-of-world magnet makers have closed.
+Under a year-long Chinese stop of magnets and their oxides the response shows: without it, or with
+its stockpile alone, about a third of their need goes unmet."""
 
 from __future__ import annotations
 
@@ -15,7 +16,9 @@ from experiments.experiment import Result, run_experiment
 SEEDS = 2
 BASE_SEED = 0
 UNTIL = "2026-12"
-LICENCE_WORLDS = ("baseline", "no_response", "no_lynas", "stockpile_only")
+LICENCE_WORLDS = ("baseline", "no_response", "no_lynas", "stockpile_only", "stockpile_targets")
+WITH_TARGETS = ("baseline", "no_lynas", "stockpile_targets")
+"""The worlds in which the response raises Japan's customers' inventory targets."""
 
 
 @cache
@@ -43,14 +46,35 @@ def test_japan_finances_lynas_and_turns_away_from_china() -> None:
     assert all(u < 0.005 for u in values("baseline", "jp_unmet_share_controls"))
 
 
-def test_under_the_real_licences_no_japanese_customer_goes_short_in_any_world() -> None:
-    # the reason: Japan's magnet makers use well under their capacity before the licences (about 0.4-0.55
-    # at seeds 0-1) and raise their output under them, selling from stock in the first months
-    for variant in LICENCE_WORLDS:
+def test_under_the_real_licences_the_inventory_targets_keep_japans_customers_supplied() -> None:
+    # the reason: the response adds three months to the customers' inventory targets, and they live on
+    # their stocks (at seed 0 in 2025-03, about 7,500 t of magnets without Lynas against 1,900 t with the
+    # stockpile alone)
+    # while the makers sell out theirs and wait for oxide; so with the targets no one goes short, even
+    # where the rest-of-world magnet makers have closed (they produce nothing in 2024 at seeds 0-1 of
+    # the baseline)
+    for variant in WITH_TARGETS:
         assert all(u < 0.001 for u in values(variant, "jp_unmet_share_controls")), variant
-        assert all(x < 0.75 for x in values(variant, "jp_magnet_utilisation_2024")), variant
-    # the counterfactual in which that cushion is outlasted: a year-long stop of magnets and their oxides
-    # leaves Japan's customers short without the response (about 30% of their need)
+    assert any(t == 0 for t in values("baseline", "row_magnet_output_2024_t"))
+    # at most a little short in any world under the licences (1.8% of their need with the stockpile
+    # alone at seed 0)
+    for variant in LICENCE_WORLDS:
+        assert all(u < 0.05 for u in values(variant, "jp_unmet_share_controls")), variant
+    # the counterfactual of the targets: with the stockpile alone (the same world less the targets) the
+    # customers go short where the rest-of-world makers have closed (seed 0), as the state holds its
+    # stockpile back until import prices double; with the stockpile and the targets they do not
+    shares = pairs("stockpile_only", "jp_unmet_share_controls", versus="stockpile_targets")
+    assert all(cf >= base for cf, base in shares)
+    assert any(cf >= base + 0.005 for cf, base in shares)
+    short = [u > 0.001 for u in values("stockpile_only", "jp_unmet_share_controls")]
+    row_open = [t > 0 for t in values("stockpile_only", "row_magnet_output_2024_t")]
+    assert not any(s and o for s, o in zip(short, row_open, strict=True))
+    # without the response the customers hold no more stock, but the rest-of-world makers still run and
+    # no one goes short
+    assert all(t > 0 for t in values("no_response", "row_magnet_output_2024_t"))
+    assert all(u < 0.001 for u in values("no_response", "jp_unmet_share_controls"))
+    # the counterfactual in which every bridge is outlasted: a year-long stop of magnets and their oxides
+    # leaves Japan's customers short without the response (about a third of their need)
     assert all(cf >= base + 0.1 for cf, base in pairs("cut_no_response", "jp_unmet_share_controls", versus="cut"))
 
 
@@ -60,7 +84,7 @@ def test_without_the_response_japan_stays_dependent_and_a_long_cut_bites_harder(
     assert all(cf >= base + 0.1 for cf, base in pairs("no_response", "jp_china_share_oxides_2014_19"))
     assert all(cf >= base + 0.1 for cf, base in pairs("no_response", "jp_china_share_oxides_2020_24"))
     # under the year-long cut Japan's makers, with oxide from Lynas, make more than in 2024; without the
-    # response they make far less (about 0.7-0.85 of 2024 at seeds 0-3) and Japan's customers go short
+    # response they make far less (about 0.65-0.75 of 2024 at seeds 0-3) and Japan's customers go short
     assert all(x > 1.0 for x in values("cut", "jp_magnet_output_2025_26_over_2024"))
     outputs = pairs("cut_no_response", "jp_magnet_output_2025_26_over_2024", versus="cut")
     assert all(cf <= base - 0.2 for cf, base in outputs)
@@ -86,7 +110,7 @@ def test_a_stockpile_alone_does_not_protect_japan_from_a_long_cut() -> None:
     assert all(t > 0 for t in values("stockpile_only", "jp_stockpile_2024_t"))
     assert values("no_response", "jp_stockpile_2024_t") == [0.0] * SEEDS
     assert all(cf >= base + 0.1 for cf, base in pairs("stockpile_only", "jp_china_share_oxides_2014_19"))
-    # under the real licences nobody is short with it either (see above); under the year-long cut its
+    # under the real licences its customers are at most a little short (see above); under the year-long cut its
     # customers go short nearly as much as with no response: the shock rule fires again when the cut
     # starts and raises the stockpile targets, and the stock is released only after prices double
     assert values("cut_stockpile_only", "jp_shock_2025") == [1.0] * SEEDS
