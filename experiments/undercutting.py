@@ -6,8 +6,14 @@ direction (its undercutting rule answers foreign capacity growth with lower aski
 state-paid capacity). The world price falls, Mountain Pass makes losses and mothballs. The
 counterfactuals remove one cause each: Chinese costs at Western environmental standards; no state
 direction or subsidy; both; a US price floor under Mountain Pass's concentrate from 1995; US
-stockpile purchases of concentrate in the 1990s. Each shows the year the mine stops, or that it
-survives to 2010.
+stockpile purchases of concentrate in the 1990s, of 20 kt and of 60 kt. Each shows the year the mine
+stops, or that it survives to 2010.
+
+The mine stops when its cash runs out after years of losses, so a stockpile helps it only by the cash
+it adds. In most seeds of the history world the 20 kt stockpile of 1993 is met by the spare supply of
+the time (the monazite producers still mine and Mountain Pass runs below capacity): it barely lifts the
+price and does not move the stop. The 60 kt stockpile exceeds that supply, lifts the price and keeps
+the mine going for years.
 """
 
 from __future__ import annotations
@@ -26,10 +32,21 @@ if TYPE_CHECKING:
     from model.model import RareEarthModel
 
 MINE = "Mountain Pass"
+SPARE_MINES = "Monazite producers"
+"""The Western mines whose idle capacity is the world's spare supply when a 1993 stockpile starts."""
 CF_UNTIL = "2010-12"
 """The counterfactuals run to 2010: the question is whether the mine stops before the 2010 crisis."""
 PATH_YEARS = (1985, 2010)
 STOP_KINDS = ("mothball", "close")
+STOCKPILE_T = 20000.0
+"""The 1990s stockpile: about a third of the world's yearly mining around 1993."""
+LARGE_STOCKPILE_T = 60000.0
+"""A stockpile three times larger: more than the world's spare mining supply of 1993-95 can fill."""
+FILL_YEARS = (1993, 1995)
+"""The years in which a stockpile started in 1993 mostly fills (the state buys a twelfth of the gap a month)."""
+CASH_YEAR = 1996
+"""The year after the fill: the mine's cash then is what carries it through its losses."""
+USD_PER_MUSD = 1e6
 
 
 def us_price_floor(data: edits.Data, usd_per_kg: float = 3.5, start: str = "1995-01", years: float = 15) -> None:
@@ -40,7 +57,7 @@ def us_price_floor(data: edits.Data, usd_per_kg: float = 3.5, start: str = "1995
     )  # fmt: skip
 
 
-def us_stockpile(data: edits.Data, target_t: float = 20000.0, start: str = "1993-01") -> None:
+def us_stockpile(data: edits.Data, target_t: float = STOCKPILE_T, start: str = "1993-01") -> None:
     """The USA builds a strategic stockpile of concentrate from `start` (bought on the market)."""
     edits.add_event(
         data, date=start, kind="stockpile", state="USA", tier="concentrate", target_t=target_t,
@@ -49,7 +66,8 @@ def us_stockpile(data: edits.Data, target_t: float = 20000.0, start: str = "1993
 
 
 def measure(run: RunOutput, model: RareEarthModel) -> Measures:
-    """The mine's first stop (year, reason), China's mining share, the world price fall."""
+    """The mine's first stop (year, reason), China's mining share, the world price fall, the price
+    while a stockpile fills and the mine's cash after it."""
     ev = run.events
     stops = ev[(ev["actor"] == MINE) & ev["kind"].isin(STOP_KINDS)]
     stop_year = float(stops["date"].iloc[0][:4]) if len(stops) else run.after_end
@@ -62,6 +80,8 @@ def measure(run: RunOutput, model: RareEarthModel) -> Measures:
     paths = yearly[["price_concentrate", "price_ndpr_oxide", "china_share_mining"]].mean().reset_index()
     ag = run.agents
     mine = ag[ag["name"] == MINE].assign(year=ag["date"].str[:4].astype(int))[["year", "output_t"]]
+    cash = ag[(ag["name"] == MINE) & (ag["date"].str[:4] == str(CASH_YEAR))]["cash"]
+    spare = ag[(ag["name"] == SPARE_MINES) & (ag["date"].str[:4] == str(FILL_YEARS[0]))]["output_t"]
     paths = paths.merge(mine.rename(columns={"output_t": "mine_output_t"}), on="year", how="left")
     paths = paths.rename(columns={"year": "date"})
     paths["date"] = paths["date"].astype(str)
@@ -81,6 +101,9 @@ def measure(run: RunOutput, model: RareEarthModel) -> Measures:
         "china_mining_share_2010": mean("china_share_mining", 2010, 2010),
         "concentrate_price_2000_over_1988": mean("price_concentrate", 2000, 2000)
         / mean("price_concentrate", 1988, 1988),
+        "concentrate_price_1993_95": mean("price_concentrate", *FILL_YEARS),
+        "mine_cash_1996_musd": float(cash.iloc[-1]) / USD_PER_MUSD if len(cash) else math.nan,
+        "monazite_mining_1993_t": float(spare.iloc[-1]) if len(spare) else math.nan,
     }
     return Measures(scalars, paths)
 
@@ -112,6 +135,13 @@ VARIANTS = (
         (functools.partial(us_stockpile),),
         until=CF_UNTIL,
     ),
+    # the 20 kt stockpile is met by the spare supply of 1993 (see `why_if_fail` below); this one is not
+    Variant(
+        "us_stockpile_large",
+        "US stockpile purchases of 60 kt of concentrate on the world market from 1993",
+        (functools.partial(us_stockpile, target_t=LARGE_STOCKPILE_T),),
+        until=CF_UNTIL,
+    ),
 )
 
 CHECKS = (
@@ -134,9 +164,8 @@ CHECKS = (
         why_if_fail=(
             "the mine restarts only after the concentrate price it sells at has stood above `restart_margin` "
             "times its full cost for `restart_months`, and then takes `restart_lead_months` (12) to produce; the "
-            "2011 spike is mostly the export rent on oxides, and the concentrate price clears that bar in 2011 "
-            "only in some seeds (restart in late 2012); in the others it restarts only on later rises, years after "
-            "the shock"
+            "2011 spike is mostly the export rent on oxides, and the concentrate price stays below that bar in "
+            "2011-12; it clears it only on the rise of 2013-14, so the mine produces again from late 2014 or 2015"
         ),
     ),
     Check(
@@ -178,9 +207,21 @@ CHECKS = (
         "US stockpile purchases on the world market delay the stop (years)", "us_stockpile_1990s",
         "mine_stop_year", versus="baseline", lo=1, target="later",
         why_if_fail=(
-            "a stockpile bought on the open market buys mostly the cheapest (Chinese) concentrate, "
-            "so it lifts the world price only while it fills and does not keep the mine in profit"
+            "in most seeds the world has spare supply in 1993: the monazite producers still mine and Mountain "
+            "Pass runs below capacity, so the purchases are met by more output, lift the 1993-95 concentrate "
+            "price only a few percent and leave the mine's cash, which is what carries it through its losses, "
+            "as it was; they also keep the monazite producers going into 1995, where they take sales from the "
+            "mine (in a seed where the monazite producers stopped before 1993 the same purchases lift the price "
+            "and delay the stop by years)"
         ),
+    ),
+    Check(
+        "a stockpile larger than the spare supply delays the stop (years)", "us_stockpile_large",
+        "mine_stop_year", versus="baseline", lo=2, target="later",
+    ),
+    Check(
+        "a stockpile larger than the spare supply lifts the 1993-95 concentrate price (USD/kg)",
+        "us_stockpile_large", "concentrate_price_1993_95", versus="baseline", lo=1.0, target="higher",
     ),
 )  # fmt: skip
 
@@ -194,6 +235,9 @@ INDICATORS = {
     "china_mining_share_2004_06": "China's share of world mining, 2004-06 mean",
     "china_mining_share_2010": "China's share of world mining, 2010 mean",
     "concentrate_price_2000_over_1988": "concentrate price index, 2000 mean over 1988 mean",
+    "concentrate_price_1993_95": "concentrate price index, 1993-95 mean (USD/kg), while a 1993 stockpile fills",
+    "mine_cash_1996_musd": "Mountain Pass's cash at the end of 1996, M USD (its losses begin about then)",
+    "monazite_mining_1993_t": "the monazite producers' 1993 output, t (0: they, the spare supply, have stopped)",
 }
 
 
@@ -221,8 +265,20 @@ def narrative(r: Result) -> str:
         f"direction {_no_direction(r)}. Only both together, a commercial China at "
         f"Western costs, keep the mine going {_years(_diff(r, 'western_china'))} longer. A US price floor under "
         f"the mine's concentrate removes the cause of its losses, and it produces to 2010 in "
-        f"{1 - r.share('us_floor_1990s', 'mine_stops_by_2010'):.0%} of seeds; US stockpile purchases on the "
-        f"world market delay the stop by {_years(_diff(r, 'us_stockpile_1990s'))}.",
+        f"{1 - r.share('us_floor_1990s', 'mine_stops_by_2010'):.0%} of seeds.",
+        "",
+        f"US stockpile purchases of 20 kt on the world market delay the stop by "
+        f"{_years(_diff(r, 'us_stockpile_1990s'))}: while the stock fills, the 1993-95 concentrate price is "
+        f"{fmt(r.median('us_stockpile_1990s', 'concentrate_price_1993_95'))} USD/kg against "
+        f"{fmt(r.median('baseline', 'concentrate_price_1993_95'))}, and the mine's cash at the end of "
+        f"{CASH_YEAR} differs by {fmt(_median_diff(r, 'us_stockpile_1990s', 'mine_cash_1996_musd'))} M USD "
+        f"from the baseline's (medians). {_spare(r)} The mine stops when its cash runs out, so a purchase "
+        f"matters only as far as it adds to that cash. A 60 kt stockpile, more than the spare supply can fill, "
+        f"lifts the price to "
+        f"{fmt(r.median('us_stockpile_large', 'concentrate_price_1993_95'))} USD/kg, adds "
+        f"{fmt(_median_diff(r, 'us_stockpile_large', 'mine_cash_1996_musd'))} M USD to the mine's cash and "
+        f"delays the stop by {_years(_diff(r, 'us_stockpile_large'))} (it stops by 2010 in "
+        f"{r.share('us_stockpile_large', 'mine_stops_by_2010'):.0%} of seeds).",
     ]
     for v in r.experiment.variants:
         share = r.share(v.name, "mine_stops_by_2010")
@@ -260,13 +316,31 @@ def _no_direction(r: Result) -> str:
     return f"the mine {when}{why}"
 
 
+def _spare(r: Result) -> str:
+    """In how many seeds the monazite producers still mine in 1993, and the 20 kt stockpile's effect in the others."""
+    spare = r.values("baseline", "monazite_mining_1993_t") > 0
+    lines = f"In {spare.mean():.0%} of seeds the monazite producers still mine in {FILL_YEARS[0]}"
+    if spare.all():
+        return lines + "."
+    d = r.values("us_stockpile_1990s", "mine_stop_year") - r.values("baseline", "mine_stop_year")
+    return (
+        lines + f"; in the others they have stopped, the spare supply with them, and the 20 kt stockpile "
+        f"delays the stop by {_years(float(d[~spare].median()))} (median)."
+    )
+
+
 def _years(x: float) -> str:
     return f"{fmt(x)} year" + ("" if x == 1 else "s")
 
 
 def _diff(r: Result, variant: str) -> float:
     """Median across seeds of the variant's stop year minus the baseline's."""
-    d = (r.values(variant, "mine_stop_year") - r.values("baseline", "mine_stop_year")).dropna()
+    return _median_diff(r, variant, "mine_stop_year")
+
+
+def _median_diff(r: Result, variant: str, indicator: str) -> float:
+    """Median across seeds of the variant's indicator minus the baseline's."""
+    d = (r.values(variant, indicator) - r.values("baseline", indicator)).dropna()
     return float(d.median()) if len(d) else math.nan
 
 
