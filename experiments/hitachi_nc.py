@@ -372,7 +372,8 @@ CHECKS = (
         why_if_fail=OPENING_NOTE,
     ),
     Check(
-        "the plant stops by 2025 in at least 80% of seeds", "baseline", "plant_survives_to_2025", hi=0.2, stat="share",
+        "the plant survives to 2025 in at most 20% of seeds (it stops by then in at least 80%)", "baseline",
+        "plant_survives_to_2025", hi=0.2, stat="share",
         fact="F27", target="closed (share of seeds it survives to 2025 at most 20%)", why_if_fail=OPENING_NOTE,
     ),
     Check(
