@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 TIERS: tuple[str, ...] = ("concentrate", "ndpr_oxide", "dytb_oxide", "magnet")
 """Traded tiers, upstream first. Quantities are tonnes (t REO for concentrate)."""
 
@@ -39,6 +41,14 @@ SECTORS: tuple[str, ...] = (
 )
 """Customer sectors. `other_uses` (catalysts, polishing, glass, alloys) buys mixed rare-earth
 oxide (the `concentrate` tier); the others buy sintered NdFeB magnets."""
+
+
+def in_tier_order(tiers: Iterable[str]) -> list[str]:
+    """`tiers` in the order of TIERS. Iterating a set of strings follows the process's string
+    hashing, which differs between processes; sums of floats taken in that order would differ in
+    their last bits, and the model would not give the same tables for the same seed."""
+    chosen = set(tiers)
+    return [t for t in TIERS if t in chosen]
 
 
 def parse_month(text: str) -> tuple[int, int]:

@@ -29,7 +29,7 @@ from agents.state import State, release_ask_usd_per_kg
 from model import accounting
 from model.clearing import CHANNELS, ROLE_CUSTOMER, SellerIndex, StackedMarkets, TierMarket
 from model.collector import main_series_collector
-from model.goods import TIERS, month_index, month_label, parse_month
+from model.goods import TIERS, in_tier_order, month_index, month_label, parse_month
 from model.market import ExportCap, allocate, allocate_markets, stackable, update_prices
 from model.params import ModelParams
 from model.policy import Cause
@@ -548,7 +548,9 @@ class RareEarthModel(mesa.Model):
             if self.quota_month.get((state.country, tier), (None, 0.0))[0] != self.month:
                 self._split_quota(state, pol.quota_tiers[tier], pol.export_quota_t[tier])
             cap = self.quota_month[(state.country, tier)][1]
-            for other in pol.quota_tiers[tier]:  # the month's unused part of tiers cleared before
+            # the month's unused part of tiers cleared before (in tier order: a set's order depends on
+            # the process's string hashing, and float sums on their order)
+            for other in in_tier_order(pol.quota_tiers[tier]):
                 if TIERS.index(other) < TIERS.index(tier):
                     month, left = self.quota_month[(state.country, other)]
                     cap += left if month == self.month else 0.0
@@ -637,17 +639,18 @@ class RareEarthModel(mesa.Model):
         split over the tiers that share it in proportion to last month's export applications
         (before any, to the past 12 months' legal exports; before any exports, in equal parts).
         What a tier leaves unused passes to the tiers that clear after it in the month."""
-        tier = next(iter(group))
+        group_tiers = in_tier_order(group)  # never a set's own order: float sums depend on it
+        tier = group_tiers[0]
         used = self.quota_used.get((state.country, group, self._quota_period(state.policy, tier)), 0.0)
         batch = state.policy.quota_batch.get(tier)
         months_left = batch[1] - self.month if batch else 13 - self.month_of_year
         month_t = max(quota_t - used, 0.0) / max(months_left, 1)
-        asked = {t: self.export_requests.get((state.country, t), {}).get(self.month - 1, 0.0) for t in group}
+        asked = {t: self.export_requests.get((state.country, t), {}).get(self.month - 1, 0.0) for t in group_tiers}
         if sum(asked.values()) <= 1e-9:  # no applications last month: past exports instead
             c = self.country_index[state.country]
-            asked = {t: sum(float(m[TIERS.index(t), c]) for m in self.legal_exports) for t in group}
+            asked = {t: sum(float(m[TIERS.index(t), c]) for m in self.legal_exports) for t in group_tiers}
         total = sum(asked.values())
-        for t in group:
+        for t in group_tiers:
             share = asked[t] / total if total > 1e-9 else 1.0 / len(group)
             self.quota_month[(state.country, t)] = (self.month, month_t * share)
 
