@@ -41,19 +41,10 @@ class MagnetMaker(Firm):
                 self.input_t[t] = self.capacity_t / 12 * per_t
 
     def dytb_per_t(self) -> float:
-        """t of DyTb oxide per t of magnet now: the grade mix's content (rising from
-        `dytb_early_share` of `dytb_per_t_magnet` at the start to all of it by `dytb_full_year`)
-        times the firm's thrifting."""
+        """t of DyTb oxide per t of magnet now: the grade mix's content this month
+        (`RareEarthModel.dytb_grade_share`) times the firm's thrifting."""
         m = self.model
-        p = m.params
-        share = 1.0
-        if p.dytb_early_share < 1.0:
-            start = m._start_year
-            year = start + (m._start_month - 1 + m.month) / 12.0
-            span = p.dytb_full_year - start
-            done = 1.0 if span <= 0 else min(max((year - start) / span, 0.0), 1.0)
-            share = p.dytb_early_share + (1.0 - p.dytb_early_share) * done
-        return p.dytb_per_t_magnet * share * self.dytb_intensity
+        return m.params.dytb_per_t_magnet * m.dytb_grade_share() * self.dytb_intensity
 
     def recipe(self) -> dict[str, float]:
         """t of each oxide per t of magnet (DyTb less once the firm has learnt to thrift it)."""

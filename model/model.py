@@ -82,6 +82,7 @@ class RareEarthModel(mesa.Model):
         self._date = ""
         self._start_month = parse_month(self.start)[1]  # the start's month of the year, 1-12
         self._start_year = parse_month(self.start)[0]  # the start's calendar year
+        self._grade_share: tuple[int, float] = (-2, 1.0)  # (month, share): dytb_grade_share's cache
         self.check = check
         self.recorder = Recorder(self)
         # states and countries
@@ -183,6 +184,23 @@ class RareEarthModel(mesa.Model):
         return self.month // 12 + (self._start_month - 1 + self.month % 12) // 12
 
     # --- the month -------------------------------------------------------------------------
+    def dytb_grade_share(self) -> float:
+        """The DyTb content of this month's magnet grades, share of `dytb_per_t_magnet`: rising
+        linearly from `dytb_early_share` at the start to 1 at `dytb_full_year` (the same for every
+        maker, so computed once a month)."""
+        month, share = self._grade_share
+        if month != self.month:
+            p = self.params
+            share = 1.0
+            if p.dytb_early_share < 1.0:
+                start = self._start_year
+                year = start + (self._start_month - 1 + self.month) / 12.0
+                span = p.dytb_full_year - start
+                done = 1.0 if span <= 0 else min(max((year - start) / span, 0.0), 1.0)
+                share = p.dytb_early_share + (1.0 - p.dytb_early_share) * done
+            self._grade_share = (self.month, share)
+        return share
+
     def step(self) -> None:
         """Advance one month."""
         self.month = self.steps - 1
