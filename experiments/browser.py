@@ -35,6 +35,7 @@ CHROMIUM_ARGS = [
 """Flags for a closed network. Playwright gives every launch a fresh, temporary profile."""
 SERVER_START_S = 120.0
 UI_TIMEOUT_MS = 60_000
+PLAY_START_TIMEOUT_MS = 10_000  # how long a press of play may take to show the pause button
 
 
 class BrowserMissing(RuntimeError):
@@ -168,7 +169,13 @@ class DashboardPage:
     def play_until(self, date: str) -> str:
         """Press Mesa's play button, wait until the date reaches `date` (YYYY-MM) or later, press
         pause; returns the date the model stopped at."""
+        from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
         self.click("▶")
+        try:  # playing shows the pause button; a click the page dropped (a busy machine) is repeated once
+            self.page.get_by_role("button", name="❚❚", exact=True).wait_for(timeout=PLAY_START_TIMEOUT_MS)
+        except PlaywrightTimeoutError:
+            self.click("▶")
         self.page.wait_for_function(
             "date => { const d = document.querySelector('.re-date'); return d && d.innerText.trim() >= date; }",
             arg=date,
