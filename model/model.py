@@ -806,10 +806,23 @@ class RareEarthModel(mesa.Model):
         return n
 
     def direct_firms(self, state: State, tier: str, on: bool) -> None:
-        """Turn state direction (undercutting, paid losses, faster investment) on or off."""
+        """Turn state direction (undercutting, paid losses, faster investment) on or off. A firm
+        freed from direction stops dumping at once: it raises any ask below its cost times
+        `min_markup` to that level before it decides this month's output, so the end of
+        undercutting does not leave it idle for a month at its dumping price."""
+        floor = self.params.min_markup
         for f in self.firms:
             if f.country == state.country and f.state_backed and f.tier == tier:
                 f.directed = on
+                if not on:
+                    for t in f.outputs:
+                        self._set_ask(f, t, max(f.price[t], floor * f.reference_cost(t)))
+
+    def _set_ask(self, seller: Any, tier: str, price: float) -> None:
+        """Set a seller's ask in `tier` between repricings (its own record and its market's)."""
+        seller.price[tier] = price
+        market = self.markets[tier]
+        market.price[market.sellers.index(seller)] = price
 
     def has_state_backed(self, country: str, tier: str) -> bool:
         """True if `country` has a state-backed firm in `tier`."""

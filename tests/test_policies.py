@@ -752,6 +752,31 @@ def test_dominance_rule_waits_for_the_trigger_share() -> None:
         pd.testing.assert_frame_equal(base[name], dom[name])
 
 
+def ndpr_output_when_direction_ends(seed: int) -> tuple[str, float]:
+    """The month China ends its undercutting in NdPr oxide in the history run, and the world's
+    NdPr oxide output that month over its mean of the six months before."""
+    t = run("history", seed=seed, until="2006-12")
+    e = events(t, "policy", "CHN")
+    ends = e[e["detail"].str.startswith("ends undercutting in ndpr_oxide")]
+    assert len(ends) == 1, e.to_string()
+    month = ends.iloc[0]["date"]
+    out = t["series"].set_index("date")["output_ndpr_oxide_t"]
+    before = out.loc[month_label(month, -6) : month_label(month, -1)].mean()
+    return month, float(out.loc[month] / before)
+
+
+def test_firms_freed_from_undercutting_reprice_and_keep_producing(monkeypatch: pytest.MonkeyPatch) -> None:
+    # with their asks raised to cost x min_markup at once, China's separators keep separating in
+    # the month their direction ends
+    kept = {seed: ndpr_output_when_direction_ends(seed) for seed in SEEDS}
+    assert all(ratio > 0.5 for _, ratio in kept.values()), kept
+    # counterfactual: freed firms keep their dumping asks until the month's repricing; they find
+    # the price below their cost and world NdPr output all but stops that month
+    monkeypatch.setattr(RareEarthModel, "_set_ask", lambda self, seller, tier, price: None)
+    stuck = {seed: ndpr_output_when_direction_ends(seed) for seed in SEEDS}
+    assert all(ratio < 0.1 for _, ratio in stuck.values()), stuck
+
+
 # --- the shock rule --------------------------------------------------------------------------------
 SHOCK = dict(date="2000-03", kind="embargo", state="CHN", target="JPN", tiers=["concentrate", *EMBARGO_TIERS], months=6)
 
