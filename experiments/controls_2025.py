@@ -16,9 +16,14 @@ magnet exports in May 2025 against May 2024 (F35), how soon they recover and whe
 lasts, who goes short or pays more, whether the MP separation plant keeps producing to 2035 and to
 whom it sells, whether MP 10X runs to 2035, what the floor costs the US state, how much of the USA's
 magnet and oxide purchases still come from China in 2028 and 2035, and the size of MP's Texas magnet
-plant against China's output (F38). The counterfactuals remove the controls, remove the floor and
-offtake (and the 10X plant), make the licence delay six months, stop customers hoarding after the
-shortage, or add a year's Chinese magnet embargo on the USA.
+plant against China's output (F38). Where the rest-of-world magnet makers still operate
+in 2024 their spare capacity serves the buyers China turns away and nobody goes short; where they
+have closed, customers go a little short in mid-2025, and shorter because the licences also cover
+DyTb oxide: the makers outside China, short of it, make only part of their capacity (with licences on
+magnets only they run full). The counterfactuals remove
+the controls, remove the floor and offtake (and the 10X plant), make the licence delay six months,
+stop customers hoarding after the shortage, license magnets only (DyTb oxide leaves China freely), or
+add a year's Chinese magnet embargo on the USA.
 """
 
 from __future__ import annotations
@@ -44,6 +49,9 @@ SEPARATOR = "Mountain Pass Separation"
 MINE = "Mountain Pass"
 TEXAS = "MP Materials Texas"
 TEN_X = "MP 10X"
+ROW_MAKERS = "Rest-of-world magnet makers"
+"""The magnet makers of the rest of the world: where they still operate in 2024 their spare capacity serves the buyers
+China's licences turn away, and nobody goes short."""
 CONTROL_TIERS = ("dytb_oxide", "magnet")
 LICENCE_DELAY_MONTHS = 2
 """The delay of the history scenario's 2025 licences (its F34 event)."""
@@ -64,6 +72,9 @@ FIRST_MONTHS = ("2025-05", "2025-10")
 FIRST_MONTHS_BEFORE = ("2024-05", "2024-10")
 TEN_X_YEAR = 2030
 """A year in which MP 10X (open from 2029-01) runs in every world that builds it."""
+FOREIGN_SHARE_YEAR = 2027
+"""The first year in which the capacity the makers outside China decide to add in the 2025 rush is all in place
+(it opens during 2026, when China's exports to restocking customers also overshoot)."""
 DEPENDENCE_YEARS = (2028, 2035)
 MARKET_CHANNELS = ("legal", "smuggled")
 """US buyers' purchases on the market; the state's offtake and stockpile flows are left out."""
@@ -86,6 +97,8 @@ SHARE_SAME = 0.02
 """A difference in shares the narrative calls about the same."""
 FULL_CAPACITY = 0.9
 """A share of capacity in use the narrative calls full capacity."""
+HELD_BACK = 0.1
+"""How much less of their capacity makers must use for the narrative to say they are held back."""
 HOARDING_GAP_NOTED = 0.05
 """How much hoarding must add to the exports of the year after (over the year before) for the narrative to say so."""
 DAYS_PER_YEAR = 365.0
@@ -134,6 +147,13 @@ def long_delay(data: edits.Data, months: int = LONG_DELAY_MONTHS) -> None:
     for e in data.get("events", []):
         if e["kind"] == "licence_delay" and e["state"] == "CHN":
             e["months"] = months
+
+
+def magnet_licences_only(data: edits.Data) -> None:
+    """The 2025 licences cover magnets only: DyTb oxide leaves China freely for the makers abroad."""
+    for e in data.get("events", []):
+        if e["kind"] == "licence_delay" and e["state"] == "CHN":
+            e["tiers"] = ["magnet"]
 
 
 def us_magnet_embargo(data: edits.Data, start: str = "2025-04", months: int = EMBARGO_MONTHS) -> None:
@@ -459,6 +479,12 @@ def measure(run: RunOutput, model: RareEarthModel) -> Measures:
         "china_share_foreign_magnets_2026": foreign_share(flows, "CHN", "magnet", 2026)
         if run.covers(2026)
         else math.nan,
+        "china_share_foreign_magnets_2027": foreign_share(flows, "CHN", "magnet", FOREIGN_SHARE_YEAR)
+        if run.covers(FOREIGN_SHARE_YEAR)
+        else math.nan,
+        "row_makers_operate_2024": float(
+            ((agents["name"] == ROW_MAKERS) & (agents["date"] == "2024-12") & (agents["status"] == "operating")).any()
+        ),
         "us_magnet_price_2025_usd_per_kg": purchase_price(flows, "USA", "magnet", 2025, MARKET_CHANNELS),
         "texas_full_year": full_year,
         "texas_days_of_china": texas_days,
@@ -515,6 +541,12 @@ VARIANTS = (
         "no_hoarding",
         "licences, but customers who go short want no extra stock afterwards (precaution_months 0, whole run)",
         params=NO_HOARDING,
+        until=CF_UNTIL,
+    ),
+    Variant(
+        "magnet_licences_only",
+        "licences on magnets only: DyTb oxide exports need none (the makers abroad get their DyTb)",
+        (magnet_licences_only,),
         until=CF_UNTIL,
     ),
     Variant(
@@ -586,6 +618,25 @@ CHECKS = (
         "with the licences customers go short in the months the makers outside China run at full capacity "
         "(their sales over a month of capacity)", "baseline", "abroad_utilisation_short_months_2025", lo=0.9,
         target="model outcome (no fact): no spare capacity left",
+        why_if_fail=(
+            "the licences also cover DyTb oxide: the makers outside China plan full output but, short of DyTb, sell "
+            "only part of their capacity in those months (with licences on magnets only they run full: next check)"
+        ),
+    ),
+    Check(
+        "with licences on magnets only, customers go short in the months the makers outside China run at full "
+        "capacity (their sales over a month of capacity)", "magnet_licences_only",
+        "abroad_utilisation_short_months_2025", lo=0.9, target="model outcome (no fact): no spare capacity left",
+    ),
+    Check(
+        "the licences on DyTb oxide hold the makers outside China below capacity in the months customers go short "
+        "(magnets only minus both, share of capacity)", "magnet_licences_only", "abroad_utilisation_short_months_2025",
+        versus="baseline", lo=0.1, target="model outcome (no fact): makers abroad short of DyTb",
+    ),
+    Check(
+        "and make customers go shorter in 2025 (world unmet demand, magnets only minus both, t)",
+        "magnet_licences_only", "unmet_demand_2025_t", versus="baseline", hi=-1.0,
+        target="model outcome (no fact): less unmet",
     ),
     Check(
         "with the licences US buyers pay more for their magnets in 2025 (without minus with, USD/kg)", "no_controls",
@@ -685,6 +736,8 @@ INDICATORS = {
     "china_magnet_rent_2035": "the same, 2035",
     "china_magnet_rent_fall_2026_35": "that ratio in 2026 minus that in 2035",
     "china_share_foreign_magnets_2026": "China's share of the magnets bought (market) outside China, 2026",
+    "china_share_foreign_magnets_2027": "the same, 2027 (the capacity added abroad in the 2025 rush in place)",
+    "row_makers_operate_2024": "1 if the rest-of-world magnet makers still operate in December 2024",
     "licensed_share_2026": "China's licensed magnet exports in 2026 over its export applications of 2026",
     "unmet_demand_2025_t": "customers' unmet demand in the world, 2025 total, t",
     "us_unmet_demand_2025_t": "US customers' unmet demand, 2025 total, t",
@@ -735,8 +788,12 @@ def narrative(r: Result) -> str:
     pay_more = r.median(b, "us_magnet_price_2025_usd_per_kg") > r.median(nc, "us_magnet_price_2025_usd_per_kg")
     oxide_gap = (r.values("no_floor", "us_oxide_china_share_2035") - r.values(b, "us_oxide_china_share_2035")).dropna()
     diff_band = (oxide_gap.quantile(BAND_LO), oxide_gap.quantile(BAND_HI)) if len(oxide_gap) else (math.nan, math.nan)
+    mo = "magnet_licences_only"
     short_t = r.median(b, "unmet_demand_2025_t")
     util_short = r.median(b, "abroad_utilisation_short_months_2025")
+    util_magnets_only = r.median(mo, "abroad_utilisation_short_months_2025")
+    row = r.values(b, "row_makers_operate_2024")
+    spare_worlds_short_t = float(r.values(b, "unmet_demand_2025_t")[row == 1].max()) if (row == 1).any() else math.nan
     deal_gap = r.median("no_deal", "us_national_magnet_china_share_2035") - r.median(
         b, "us_national_magnet_china_share_2035"
     )
@@ -786,7 +843,20 @@ def narrative(r: Result) -> str:
             else f": they go short in the months when the makers outside China run at full capacity (they sell "
             f"{pct(b, 'abroad_utilisation_short_months_2025')} of a month's capacity then). "
             if short_gap_t >= 1.0 and util_short >= FULL_CAPACITY
+            else f": they go short in mid-2025, and shorter because the licences also cover DyTb oxide: the makers "
+            f"outside China "
+            f"plan full output but, short of DyTb, sell {pct(b, 'abroad_utilisation_short_months_2025')} of a month's "
+            f"capacity in the months customers go short, against {pct(mo, 'abroad_utilisation_short_months_2025')} "
+            f"with licences on magnets only (`{mo}`), under which customers are "
+            f"{fmt(r.median(mo, 'unmet_demand_2025_t'))} t short. "
+            if short_gap_t >= 1.0 and util_magnets_only >= FULL_CAPACITY and util_short < util_magnets_only - HELD_BACK
             else ". "
+        )
+        + (
+            f"In {r.share(b, 'row_makers_operate_2024'):.0%} of seeds the rest-of-world magnet makers still operate in "
+            f"2024, and their spare capacity serves the buyers China turns away: there nobody goes short. "
+            if r.share(b, "row_makers_operate_2024") > 0 and spare_worlds_short_t < SHORT_MONTH_T
+            else ""
         )
         + ("The recovery is partial: " if sustained < SUSTAINED_SHARE else "The recovery lasts: ")
         + f"China's exports from June 2025 to May 2026 are {fmt(sustained)} times those of the year before the "
@@ -804,12 +874,14 @@ def narrative(r: Result) -> str:
             if hoarding_gap >= HOARDING_GAP_NOTED
             else ""
         )
-        + f"Buyers outside China get {pct(b, 'china_share_foreign_magnets_2026')} of their magnets from China in "
-        f"2026 (without the licences {pct(nc, 'china_share_foreign_magnets_2026')})"
+        + f"Buyers outside China get {pct(b, 'china_share_foreign_magnets_2027')} of their magnets from China in "
+        f"{FOREIGN_SHARE_YEAR}, when the capacity the makers abroad add in the 2025 rush is in place (without the "
+        f"licences {pct(nc, 'china_share_foreign_magnets_2027')}; in 2026 {pct(b, 'china_share_foreign_magnets_2026')} "
+        f"and {pct(nc, 'china_share_foreign_magnets_2026')})"
         + (
             " and buy from makers elsewhere instead."
-            if r.median(b, "china_share_foreign_magnets_2026")
-            < r.median(nc, "china_share_foreign_magnets_2026") - SHARE_GAP_NOTED
+            if r.median(b, "china_share_foreign_magnets_2027")
+            < r.median(nc, "china_share_foreign_magnets_2027") - SHARE_GAP_NOTED
             else "."
         ),
         "",
@@ -912,7 +984,8 @@ def narrative(r: Result) -> str:
             f"{pct('us_magnet_embargo', 'abroad_utilisation_short_months_2025')} of a month's capacity in the "
             "months customers go short), cannot serve them all"
             if r.median("us_magnet_embargo", "abroad_utilisation_short_months_2025") >= FULL_CAPACITY
-            else ""
+            else ": the makers outside China, already unable to serve all the buyers the licences turn away, cannot "
+            "take on the US buyers as well"
         )
         + f". China's share of US magnet purchases in 2025 falls to "
         f"{pct('us_magnet_embargo', 'us_magnet_china_share_2025')} (licences alone "
