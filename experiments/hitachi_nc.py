@@ -11,9 +11,9 @@ US magnet buyers need only the 99.9% grade, and they go to Chinese magnets in 20
 plant opens (China's share of their purchases about 0.45 in 2010, over 0.9 in 2013): they buy
 almost none of its magnets. It sells to Japan's 99.99% buyers, and loses them when its rivals in
 that grade cut their asks below its own (2014-15); after twelve months of losses without cash it
-mothballs, its price down at its processing and oxide cost, in 2015-2016, as soon as its two-year
-start-up grace ends (F27: it closed in 2020, when US buyers switched to Chinese magnets). The
-baseline reports the year the plant first stops (mothballs or closes), the reason it logs, its cash
+mothballs, its price down at its processing and oxide cost, as soon as its two-year start-up grace
+ends, in 2015-2017 in most seeds (F27: it closed in 2020, when US buyers switched to Chinese
+magnets). The baseline reports the year the plant first stops (mothballs or closes), the reason it logs, its cash
 and output, its rivals' asks, and what US magnet buyers did meanwhile (flows). The counterfactuals
 change one cause each and run to 2025: the decision to build comes in 2014, US magnet buyers willing
 to pay a premium for US-made magnets (20% to 40%), a 25% US tariff on Chinese magnets from 2013, and
@@ -324,10 +324,10 @@ VARIANTS = (
 )
 TOP = _premium_name(PREMIUMS[-1])
 OPENING_NOTE = (
-    "it stops in 2015-2016, as soon as its two-year start-up grace ends, not around 2020: US buyers, who need only the "
-    "99.9% grade, went to Chinese magnets in 2010-2013, before it opened, and buy almost none of its magnets; it sells "
-    "to Japan's 99.99%-grade buyers and loses them when its rivals in that grade cut their asks below its own, so "
-    "after twelve months of losses, without cash, it mothballs at its processing and oxide cost"
+    "it stops in 2015-2017 in most seeds, as soon as its two-year start-up grace ends, not around 2020: US buyers, "
+    "who need only the 99.9% grade, went to Chinese magnets in 2010-2013, before it opened, and buy almost none of "
+    "its magnets; it sells to Japan's 99.99%-grade buyers and loses them when its rivals in that grade cut their asks "
+    "below its own, so after twelve months of losses, without cash, it mothballs at its processing and oxide cost"
 )
 SWITCH_NOTE = (
     "US buyers' switch to Chinese magnets comes before the plant opens (China's share of their purchases rises from "
@@ -336,20 +336,22 @@ SWITCH_NOTE = (
 )
 PREMIUM_NOTE = (
     "the premium favours every US maker, and most of the US buyers it moves go to Magnequench (99.9%, asking less "
-    "than the plant), not to the plant; it holds more cash and stops later, but in most seeds it still loses Japan's "
-    "99.99%-grade buyers to its rivals and stops in 2016-2017"
+    "than the plant), not to the plant; it sells more and stops later in some seeds, but in most it still loses "
+    "Japan's 99.99%-grade buyers to its rivals and stops in 2016-2017, in some earlier than without the premium"
 )
 LATE_NOTE = (
-    "the plant opened in 2013 already stops in 2015-2016, as soon as its start-up grace ends; decided in 2014 the "
-    "plant opens in 2016 and stops in 2018, at the end of its own grace"
+    "the plant opened in 2013 already stops in 2015-2017 in most seeds, as soon as its start-up grace ends; decided "
+    "in 2014 the plant opens in 2016 and stops in 2018, at the end of its own grace, unless it has won enough orders "
+    "by then to cover its costs, when it survives"
 )
 NO_LATER_NOTE = (
     "in a seed where the plant survives to 2025 without it, its stop year (2026: none by 2025) cannot move later"
 )
 TARIFF_NOTE = (
     "US buyers buy almost none of the plant's magnets with or without the tariff: the plant asks several times the "
-    "Chinese makers' ask, far more than the tariff adds, and the buyers the tariff moves from China go to the Japanese "
-    "makers and Magnequench; the plant stops in 2015-2016 as without it"
+    "Chinese makers' ask, far more than the tariff adds, and the buyers the tariff moves from China go to the "
+    "rest-of-world makers where they still produce, else to the Japanese makers, and to Magnequench; the plant stops "
+    "no later than without it"
 )
 SALES_NOTE = (
     "it stops within a year or two of its best year, as soon as its start-up grace ends, with its output in the last "
@@ -576,6 +578,8 @@ def narrative(r: Result) -> str:
             f"2020 {fmt(r.median(v.name, 'us_china_share_2020'))}."
         )
     shares = [r.share(_premium_name(p), "plant_survives_to_2025") for p in PREMIUMS]
+    row_selling = r.values(b, "us_row_share_2020") > 0  # the seeds where the rest-of-world makers still produce
+    row_ask = r.values(tar, "row_over_china_price_2020")[row_selling].median() if row_selling.any() else math.nan
     premiums = ", ".join(f"{p:.0%}" for p in PREMIUMS)
     lines += [
         "",
@@ -596,10 +600,13 @@ def narrative(r: Result) -> str:
         "",
         f"The tariff raises the price of Chinese magnets in the USA by {TARIFF_RATE:.0%}, much less than the gap "
         f"between the plant's ask and theirs (the plant asks {fmt(r.median(tar, 'plant_over_china_price_2014'))} "
-        f"times the Chinese makers' ask in December 2014 with the tariff, median). The Japanese makers (asking "
-        f"{fmt(r.median(tar, 'japan_over_china_price_2020'))} times the Chinese makers' ask in December 2020) and "
-        f"{MAGNEQUENCH} (2020 output {fmt(r.median(tar, 'magnequench_output_2020_t'))} t against "
-        f"{fmt(r.median(b, 'magnequench_output_2020_t'))} t without the tariff; medians) take the buyers it moves: "
+        f"times the Chinese makers' ask in December 2014 with the tariff, median). The makers abroad take the buyers "
+        f"it moves: {ROW_MAKERS} (asking {fmt(row_ask)} times the Chinese makers' ask in December 2020 there) in "
+        f"the {int(row_selling.sum())} of {len(r.seeds)} seeds where they still sell to US buyers in "
+        f"2020 without the tariff, else the Japanese makers (asking "
+        f"{fmt(r.median(tar, 'japan_over_china_price_2020'))} times), and {MAGNEQUENCH} (2020 output "
+        f"{fmt(r.median(tar, 'magnequench_output_2020_t'))} t against "
+        f"{fmt(r.median(b, 'magnequench_output_2020_t'))} t without the tariff; medians): "
         f"China's share of US purchases in 2020 falls to "
         f"{fmt(r.median(tar, 'us_china_share_2020'))}, the rest of the world's is "
         f"{fmt(r.median(tar, 'us_row_share_2020'))} (against {fmt(r.median(b, 'us_row_share_2020'))} without it) "

@@ -25,7 +25,11 @@ rest-of-world makers have closed (without the response those makers stay open). 
 not help: the state releases it only once import prices have doubled, which the licences do not
 do. So each world is also run with a stronger cut that outlasts those stocks (the `cut_`
 variants): on top of the licences, China stops all exports of magnets and of the oxides they are
-made of for a year from 2025-04. That is where the response shows.
+made of for a year from 2025-04. That is where the response shows: its customers' inventory targets
+and risk premium leave them less short than without it, and Lynas's oxide keeps them supplied where
+Lynas still produces in 2025; in most seeds both Lynas plants have stopped by then (Mount Weld
+mothballed when the concentrate price falls to its cost), and
+the cut leaves Japan's customers about as short as in the world without Lynas.
 """
 
 from __future__ import annotations
@@ -151,6 +155,11 @@ def measure(run: RunOutput, model: RareEarthModel) -> Measures:
     lynas_2024 = ag[ag["name"].isin(LYNAS) & (ag["year"] == EXPOSURE_YEAR)].set_index("name")["output_t"]
     scalars["lynas_mount_weld_output_2024_t"] = float(lynas_2024.get(LYNAS[0], 0.0)) if run.covers(2024) else math.nan
     scalars["lynas_malaysia_output_2024_t"] = float(lynas_2024.get(LYNAS[1], 0.0)) if run.covers(2024) else math.nan
+    scalars["lynas_runs_2024"] = (
+        float(scalars["lynas_mount_weld_output_2024_t"] + scalars["lynas_malaysia_output_2024_t"] > 0)
+        if run.covers(2024)
+        else math.nan
+    )
     scalars["jp_stockpile_2024_t"] = float(jp_state["capacity_t"].iloc[0]) if len(jp_state) else math.nan
     row_makers = ag[(ag["name"] == ROW_MAKERS) & (ag["year"] == EXPOSURE_YEAR)]
     scalars["row_magnet_output_2024_t"] = float(row_makers["output_t"].sum()) if run.covers(2024) else math.nan
@@ -360,6 +369,11 @@ CHECKS = (
     Check(
         "under a year-long cut, without Lynas Japan's customers are left shorter (share of need unmet)",
         "cut_no_lynas", "jp_unmet_share_controls", versus="cut", lo=1e-6, target="larger",
+        why_if_fail=(
+            "in most seeds both Lynas plants have stopped by 2024 (Mount Weld mothballed when the concentrate "
+            "price falls to its cost), so under the cut the world with the whole response has no Lynas oxide "
+            "either, and which of the two is shorter varies with the magnet makers outside China that survive"
+        ),
     ),
     Check(
         "under a year-long cut, with the stockpile alone Japan's customers are left shorter (share of need unmet)",
@@ -395,6 +409,7 @@ INDICATORS = {
     "lynas_malaysia_open_year": "year Lynas Malaysia opens (the year after the run if never)",
     "lynas_mount_weld_output_2024_t": "Lynas Mount Weld's output in 2024, t REO (0 if never built)",
     "lynas_malaysia_output_2024_t": "Lynas Malaysia's output in 2024, t of feed separated (0 if never built)",
+    "lynas_runs_2024": "1 if either Lynas plant produces in 2024 (built and not mothballed or closed)",
     "jp_stockpile_2024_t": "Japan's state stockpile at the end of 2024, t (all tiers)",
     "row_magnet_output_2024_t": "the rest-of-world magnet makers' output in 2024, t (0 once they have closed)",
     "jp_controlled_from_china_2025_26_over_2024": (
@@ -491,11 +506,9 @@ def narrative(r: Result) -> str:
         f"{m('no_lynas', 'jp_china_share_oxides_2020_24')} in 2020-24 (baseline "
         f"{m(base, 'jp_china_share_oxides_2014_19')} and {m(base, 'jp_china_share_oxides_2020_24')}; with no "
         f"response {m('no_response', 'jp_china_share_oxides_2020_24')} in 2020-24). Under the real licences that "
-        "makes no difference to Japan's customers. Under the year-long cut the whole response keeps them supplied "
-        f"best (short {m('cut', 'jp_unmet_share_controls')} of their need, Japan's magnet output "
-        f"{m('cut', 'jp_magnet_output_2025_26_over_2024')} times 2024, with oxide from Lynas); without Lynas "
-        f"{m('cut_no_lynas', 'jp_unmet_share_controls')}; with the stockpile alone "
-        f"{m('cut_stockpile_only', 'jp_unmet_share_controls')}; with no response "
+        f"makes no difference to Japan's customers. Under the year-long cut {_cut_by_lynas(r)} With the stockpile "
+        f"alone they are short of {m('cut_stockpile_only', 'jp_unmet_share_controls')} of their need; with no "
+        "response "
         f"{m('cut_no_response', 'jp_unmet_share_controls')} (Japan's magnet output "
         f"{m('cut_no_response', 'jp_magnet_output_2025_26_over_2024')} times 2024). The stockpile alone protects "
         "them little: its shock rule fires again when the cut starts and raises the stockpile targets, so the "
@@ -503,6 +516,39 @@ def narrative(r: Result) -> str:
         "doubled over its three-year mean, a sixth of the stock a month.",
     ]
     return "\n".join(lines)
+
+
+def _cut_by_lynas(r: Result) -> str:
+    """Japan's customers under the year-long cut, in the seeds where Lynas still produces in 2024 and in the
+    others: Lynas's oxide is what the whole response adds to the rest of it only where Lynas still runs."""
+    runs = r.values("cut", "lynas_runs_2024")
+    running = [s for s in runs.index if runs[s] == 1.0]
+    stopped = [s for s in runs.index if runs[s] == 0.0]
+
+    def med(variant: str, indicator: str, seeds: list[int]) -> str:
+        v = r.values(variant, indicator).reindex(seeds).dropna()
+        return fmt(float(v.median())) if len(v) else "n/a"
+
+    share = "jp_unmet_share_controls"
+    text = (
+        f"Lynas matters where it still produces in 2024, in {len(running)} of {len(runs)} seeds (in the others "
+        "both its plants have stopped: in the seeds examined Lynas Malaysia is mothballed after its first two "
+        "years of losses and closed after eight years idle, and Mount Weld is mothballed in 2022-23 after "
+        "many months in which the concentrate price is down to its unit cost)."
+    )
+    if running:
+        text += (
+            f" There the whole response keeps Japan's customers supplied best (short {med('cut', share, running)} "
+            f"of their need, Japan's magnet output {med('cut', 'jp_magnet_output_2025_26_over_2024', running)} "
+            f"times 2024, with oxide from Lynas; without Lynas {med('cut_no_lynas', share, running)})."
+        )
+    if stopped:
+        text += (
+            f" Where Lynas has stopped, the whole response leaves them short of {med('cut', share, stopped)} of "
+            f"their need, about as much as without Lynas ({med('cut_no_lynas', share, stopped)}): what is left of "
+            "it is the customers' higher inventory targets and the risk premium."
+        )
+    return text
 
 
 def _magnets(r: Result, worlds: list[str]) -> str:
