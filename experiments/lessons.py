@@ -266,7 +266,8 @@ def lesson_facts() -> dict[str, str]:
     facts["  its cash in December, million USD"] = _plant(base, "cash", years, 1e6, digits=1)
     facts["  its ask in December, USD/kg"] = _plant(base, "price", years)
     facts["  months short of oxides in 2015-16"] = _short_months()
-    watch = [r for _, r in _months([], "2016-11", "2018-09", _restart_watch)]
+    # the months it is mothballed (2015-11) before it closes (2017-11)
+    watch = [r for _, r in _months([], "2015-12", "2017-10", _restart_watch)]
     facts["  mothballed: the price it watches / its full cost, min-max"] = f"{min(watch):.0%}-{max(watch):.0%}"
     facts["Rest-of-world magnet makers"] = _firm_events(base, "Rest-of-world magnet makers")
     a = base.recorder.tables()["agents"]
