@@ -484,27 +484,20 @@ class RareEarthModel(mesa.Model):
             stockless[tier] if s.kind == "state" and s.stock_t[tier] <= 1e-9 else s.reference_cost(tier)
             for s, tier in ix.pairs
         ]
-        stock: list[float] = []
-        target: list[float] = []
-        spare: list[float] = []
-        floor: list[float] = []
-        dumping: list[bool] = []
+        firms = ix.firms
         min_markup, stock_months, directed_factor = p.min_markup, p.stock_target_months, p.directed_price_factor
-        for s, tier in ix.firms:
-            stock.append(s.inventory_t[tier])
-            capacity = s.capacity_t
-            # a month's capacity, in oxide for a refiner (times 1.0, exactly itself, for the others)
-            cap_m = capacity / 12 * s.yield_of(tier) if s.kind == "refiner" else capacity / 12
-            target.append(stock_months * cap_m)
-            spare.append(s.spare_share() if capacity > 0 and s.status == "operating" else 0.0)
-            if s.directed:
-                floor.append(directed_factor)
-                # a state-directed firm undercuts, unless it ran short of input: no state order
-                # makes a separator without feed answer its orders with output (`Firm.starved`)
-                dumping.append(not s.input_short)
-            else:
-                floor.append(min_markup)
-                dumping.append(False)
+        stock = [s.inventory_t[tier] for s, tier in firms]
+        # a month's capacity, in oxide for a refiner (times 1.0, exactly itself, for the others)
+        target = [
+            stock_months * (s.capacity_t / 12 * s.yield_of(tier) if s.kind == "refiner" else s.capacity_t / 12)
+            for s, tier in firms
+        ]
+        spare = [s.spare_share() if s.capacity_t > 0 and s.status == "operating" else 0.0 for s, _ in firms]
+        directed = [s.directed for s, _ in firms]
+        floor = [directed_factor if d else min_markup for d in directed]
+        # a state-directed firm undercuts, unless it ran short of input: no state order makes a
+        # separator without feed answer its orders with output (`Firm.starved`)
+        dumping = [bool(d) and not s.input_short for d, (s, _) in zip(directed, firms, strict=True)]
         cost_a = np.array(cost, dtype=float)
         f = ix.firm_pos
         index_price = np.repeat([self.last_price_index.get(market.tier, 0.0) for market in markets], ix.sizes)
@@ -541,8 +534,9 @@ class RareEarthModel(mesa.Model):
             new[j] = max(cost[j], ix.pairs[j][0].undercut_price())
         for (s, tier), price in zip(ix.pairs, new, strict=True):
             s.price[tier] = price
+        new_a = np.array(new, dtype=float)
         for market, (start, end) in zip(markets, ix.bounds, strict=True):
-            market.price = np.array(new[start:end], dtype=float)
+            market.price = new_a[start:end]  # each market's part of one array (replaced whole each month)
 
     def _update_export_premium(self, cap: Any) -> None:
         """The quota rent on a capped tier: the price abroad rises while applications exceed
