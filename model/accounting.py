@@ -79,6 +79,9 @@ def check_month(m: RareEarthModel) -> None:
     now = holdings(m)
     before = m.holdings_before
     out, used, seized = month_flows(m)
+    # the price check of all tiers at once; only when it fails, tier by tier below to name the tier
+    prices_all = np.concatenate([m.markets[t].price for t in TIERS])
+    prices_ok = not prices_all.size or bool(prices_all.min() > 0 and prices_all.max() < math.inf)
     for t in TIERS:
         expected = before[t] + out[t] - used[t] - seized[t]
         if not _close(now[t], expected, before[t] + out[t]):
@@ -99,16 +102,20 @@ def check_month(m: RareEarthModel) -> None:
                 f"duties {mb.duty_usd:.2f}, tariffs {mb.tariff_usd:.2f}"
             )
         prices = m.markets[t].price
-        if prices.size and not (prices.min() > 0 and prices.max() < math.inf):
+        if not prices_ok and prices.size and not (prices.min() > 0 and prices.max() < math.inf):
             raise AccountingError(f"{m.date} {t}: a seller's price is not a positive number: {prices.min()}")
     # all firms at once; only when something fails, firm by firm to name the firm
-    values: list[float] = []
-    stocks: list[float] = []
-    for f in m.firms:
-        values += (f.capacity_t, f.cash_usd, f.output_t, *f.inventory_t.values(), *f.price.values())
-        stocks += f.inventory_t.values()
-    capacity = min((f.capacity_t for f in m.firms), default=0.0)
-    if not all(map(math.isfinite, values)) or capacity < 0 or min(stocks, default=0.0) < -1e-6:
+    firms = m.firms
+    capacities = [f.capacity_t for f in firms]
+    stocks = [q for f in firms for q in f.inventory_t.values()]
+    values = [
+        *capacities,
+        *[f.cash_usd for f in firms],
+        *[f.output_t for f in firms],
+        *stocks,
+        *[x for f in firms for x in f.price.values()],
+    ]
+    if not all(map(math.isfinite, values)) or min(capacities, default=0.0) < 0 or min(stocks, default=0.0) < -1e-6:
         for f in m.firms:
             vals = [f.capacity_t, f.cash_usd, f.output_t, *f.inventory_t.values(), *f.price.values()]
             if not all(map(math.isfinite, vals)) or f.capacity_t < 0 or min(f.inventory_t.values()) < -1e-6:

@@ -429,6 +429,9 @@ class StackedMarkets:
         for k, market in enumerate(markets):
             self.buyer_class[k, : self.sizes[k][0]] = market.pattern_class
         self.market_index = np.arange(len(markets))[:, None]
+        # each stacked buyer's row among the (market, class) rows: `a.reshape(-1, S).take(buyer_row,
+        # axis=0)` is `a[market_index, buyer_class]`, a faster gather of the same cells
+        self.buyer_row = self.market_index * self.n_classes + self.buyer_class
         # last month's supplier shares of every market's buyers: each market's `pattern` becomes
         # a view of its block, so that clearing stacked or one market at a time updates one table
         self.shares = np.zeros((len(markets), self.n_buyers, self.n_sellers))
@@ -482,6 +485,11 @@ class StackedMarkets:
             self.seller_country[k, :s] = market.s_country
             self.domestic_premium[k, :n_c, 0] = market.classes[:, 4]
         self.any_domestic_premium = any(market.any_domestic_premium for market in markets)
+        # each (market, class, seller) cell's (buyer's country, seller's country) pair, as a flat
+        # index into an (n_k, n_k) table, and with the market into an (n_m, n_k, n_k) one (gathers
+        # of the same cells as indexing by the country arrays, faster)
+        self.pair_cell = self.class_country[:, :, None] * n_k + self.seller_country[:, None, :]
+        self.market_pair_cell = self.market_index[:, :, None] * (n_k * n_k) + self.pair_cell
 
     def landed_costs(self) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray] | None]:
         """(market, class, seller) perceived landed costs (inf = not allowed), USD/kg paid by
@@ -528,11 +536,10 @@ class StackedMarkets:
             duty_c = np.where(self.cross, fob * duty[:, None, :], 0.0)
             cif = fob + duty_c
             if tariff_k is not None:
-                cells = (self.market_index[:, :, None], self.class_country[:, :, None], self.seller_country[:, None, :])
-                cif = cif * np.where(self.cross, 1.0 + tariff_k[cells], 1.0)
+                cif = cif * np.where(self.cross, 1.0 + tariff_k.take(self.market_pair_cell), 1.0)
         abroad = cif + m.params.freight_usd_per_kg
         if risk_k is not None:
-            abroad *= 1.0 + risk_k[self.class_country[:, :, None], self.seller_country[:, None, :]]
+            abroad *= 1.0 + risk_k.take(self.pair_cell)
         home = cif / (1.0 + self.domestic_premium) if self.any_domestic_premium else cif
         seen = np.where(self.cross, abroad, home)
         ok = self.allowed
@@ -553,9 +560,9 @@ class StackedMarkets:
         computes market by market, cell by cell the same)."""
         p = self.markets[0].model.params
         n_s = self.n_sellers
-        w_cls = choice_weights(landed.reshape(-1, n_s), p.logit_beta).reshape(landed.shape)
+        w_cls = choice_weights(landed.reshape(-1, n_s), p.logit_beta)  # one row per (market, class)
         penalty = self.markets[0].switch_penalty()
-        return w_cls[self.market_index, self.buyer_class] * loyalty_factor(self.shares, p.loyalty, penalty)
+        return w_cls.take(self.buyer_row, axis=0) * loyalty_factor(self.shares, p.loyalty, penalty)
 
     def stack_quantities(self, allocs: list[Allocation]) -> np.ndarray:
         """The (market, buyer, seller) t of allocations made market by market (each buyer alone
@@ -610,7 +617,8 @@ class StackedMarkets:
         sold = np.add.reduce(quantity_t, axis=1)
         receipts = np.add.reduce(recv_c, axis=1)
         member = (demand > 0).astype(float)  # each buyer alone in its group (negative demand: none)
-        buyer_paid = np.add.reduce(quantity_t * price[self.market_index, self.buyer_class], axis=2) * kg * member
+        buyer_price = price.reshape(-1, n_s).take(self.buyer_row, axis=0)  # `price[market_index, buyer_class]`
+        buyer_paid = np.add.reduce(quantity_t * buyer_price, axis=2) * kg * member
         # this month's shares by seller, for next month's loyalty
         # (the buyers that bought nothing keep their rows)
         np.divide(quantity_t, bought[:, :, None], out=self.shares, where=bought[:, :, None] > 1e-12)

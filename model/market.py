@@ -567,13 +567,14 @@ def update_prices(
     slack = np.where(sold_nothing, np.maximum(slack, idle_cut), slack)
     down = np.where(slack > 0, np.minimum(step_max, gain * slack), 0.0)
     # a cutting seller above its target price cuts at least as fast as a calm one would drift there
-    pull = drift * (1.0 - cost * target_markup / np.maximum(price, EPS))
+    target_ratio = cost * target_markup / np.maximum(price, EPS)  # the target price over the price
+    pull = drift * (1.0 - target_ratio)
     down = np.where((down > 0) & (pull > down), np.minimum(pull, step_max), down)
     if dumping is not None:
         # a state-directed seller bids for market share: it walks its price down to its floor
         down = np.where(dumping, step_max, down)
     calm = (up == 0) & (down == 0)
-    drift = np.where(calm, drift * (cost * target_markup / np.maximum(price, EPS) - 1.0), 0.0)
+    drift = np.where(calm, drift * (target_ratio - 1.0), 0.0)
     drift = np.minimum(np.maximum(drift, -step_max), step_max)
     new = price * (1.0 + up - down + drift)
     # a seller with nothing to offer, and no orders, moves its ask toward the market (its market's

@@ -113,6 +113,12 @@ class RareEarthModel(mesa.Model):
         # this month's books stacked by tier, (tier, origin, destination, channel), set by `_observe`
         self.month_quantity_t = np.zeros((len(TIERS), len(self.countries), len(self.countries), len(CHANNELS)))
         self.month_value_usd = np.zeros_like(self.month_quantity_t)
+        # the flat places, t and USD of this month's cells with trade (see `_observe`)
+        self.recorded_cells: tuple[np.ndarray, np.ndarray, np.ndarray] = (
+            np.zeros(0, np.int64),
+            np.zeros(0),
+            np.zeros(0),
+        )
         self.quota_used: dict[tuple[str, frozenset[str], int], float] = {}  # (country, tiers, period) -> t
         # this month's part of a quota, split over the tiers sharing it: (country, tier) -> (month, t)
         self.quota_month: dict[tuple[str, str], tuple[int, float]] = {}
@@ -478,27 +484,20 @@ class RareEarthModel(mesa.Model):
             stockless[tier] if s.kind == "state" and s.stock_t[tier] <= 1e-9 else s.reference_cost(tier)
             for s, tier in ix.pairs
         ]
-        stock: list[float] = []
-        target: list[float] = []
-        spare: list[float] = []
-        floor: list[float] = []
-        dumping: list[bool] = []
+        firms = ix.firms
         min_markup, stock_months, directed_factor = p.min_markup, p.stock_target_months, p.directed_price_factor
-        for s, tier in ix.firms:
-            stock.append(s.inventory_t[tier])
-            capacity = s.capacity_t
-            # a month's capacity, in oxide for a refiner (times 1.0, exactly itself, for the others)
-            cap_m = capacity / 12 * s.yield_of(tier) if s.kind == "refiner" else capacity / 12
-            target.append(stock_months * cap_m)
-            spare.append(s.spare_share() if capacity > 0 and s.status == "operating" else 0.0)
-            if s.directed:
-                floor.append(directed_factor)
-                # a state-directed firm undercuts, unless it ran short of input: no state order
-                # makes a separator without feed answer its orders with output (`Firm.starved`)
-                dumping.append(not s.input_short)
-            else:
-                floor.append(min_markup)
-                dumping.append(False)
+        stock = [s.inventory_t[tier] for s, tier in firms]
+        # a month's capacity, in oxide for a refiner (times 1.0, exactly itself, for the others)
+        target = [
+            stock_months * (s.capacity_t / 12 * s.yield_of(tier) if s.kind == "refiner" else s.capacity_t / 12)
+            for s, tier in firms
+        ]
+        spare = [s.spare_share() if s.capacity_t > 0 and s.status == "operating" else 0.0 for s, _ in firms]
+        directed = [s.directed for s, _ in firms]
+        floor = [directed_factor if d else min_markup for d in directed]
+        # a state-directed firm undercuts, unless it ran short of input: no state order makes a
+        # separator without feed answer its orders with output (`Firm.starved`)
+        dumping = [bool(d) and not s.input_short for d, (s, _) in zip(directed, firms, strict=True)]
         cost_a = np.array(cost, dtype=float)
         f = ix.firm_pos
         index_price = np.repeat([self.last_price_index.get(market.tier, 0.0) for market in markets], ix.sizes)
@@ -535,8 +534,9 @@ class RareEarthModel(mesa.Model):
             new[j] = max(cost[j], ix.pairs[j][0].undercut_price())
         for (s, tier), price in zip(ix.pairs, new, strict=True):
             s.price[tier] = price
+        new_a = np.array(new, dtype=float)
         for market, (start, end) in zip(markets, ix.bounds, strict=True):
-            market.price = np.array(new[start:end], dtype=float)
+            market.price = new_a[start:end]  # each market's part of one array (replaced whole each month)
 
     def _update_export_premium(self, cap: Any) -> None:
         """The quota rent on a capped tier: the price abroad rises while applications exceed
@@ -689,23 +689,33 @@ class RareEarthModel(mesa.Model):
         # month's offtakes, so `Recorder.record_month` records these arrays as they are
         q = self.month_quantity_t = np.array([mb.quantity_t for mb in books])
         v = self.month_value_usd = np.array([mb.value_usd for mb in books])
+        # the cells the flows table records, all tiers at once in (tier, ...) order: each tier's
+        # are a slice of them (`recorded_cells`, read by `Recorder.record_month` too)
+        cells = (q > 1e-9).ravel().nonzero()[0]
+        q_rec, v_rec = q.ravel()[cells], v.ravel()[cells]
+        self.recorded_cells = (cells, q_rec, v_rec)
+        ends = np.searchsorted(cells, np.arange(1, len(books) + 1) * (q.size // len(books))).tolist()
         q2, v2 = q.sum(axis=3), v.sum(axis=3)  # (tier, origin, destination)
         into_q, into_v = q2.sum(axis=1), v2.sum(axis=1)  # (tier, destination)
+        # each tier's sum over destinations: the sum of its row (the same pairwise sum, row by row)
+        all_q, all_v = into_q.sum(axis=1).tolist(), into_v.sum(axis=1).tolist()
         imp_q = (into_q - q2.diagonal(axis1=1, axis2=2)).tolist()
         imp_v = (into_v - v2.diagonal(axis1=1, axis2=2)).tolist()
+        start = 0
         for t_idx, tier in enumerate(self.markets):
             q_t, v_t = q[t_idx], v[t_idx]
-            recorded = q_t > 1e-9  # the cells the flows table records
-            total_q = float(q_t[recorded].sum())
+            end = ends[t_idx]
+            total_q = float(q_rec[start:end].sum())
             if total_q > 1e-9:
-                self.last_price_index[tier] = float(v_t[recorded].sum() / (total_q * KG_PER_T))
+                self.last_price_index[tier] = float(v_rec[start:end].sum() / (total_q * KG_PER_T))
+            start = end
             home = self._smugglers_home[tier]
             if q_t[home, home, 0] > 1e-9:  # legal trade inside the smugglers' home country
                 self.domestic_price[tier] = float(v_t[home, home, 0] / (q_t[home, home, 0] * KG_PER_T))
             into_q_t, into_v_t = into_q[t_idx], into_v[t_idx]
-            abroad_q = into_q_t.sum() - into_q_t[home]
+            abroad_q = all_q[t_idx] - float(into_q_t[home])
             if abroad_q > 1e-9:  # what sellers receive on sales to buyers outside the home country
-                self.export_price[tier] = float((into_v_t.sum() - into_v_t[home]) / (abroad_q * KG_PER_T))
+                self.export_price[tier] = float((all_v[t_idx] - float(into_v_t[home])) / (abroad_q * KG_PER_T))
             imp_q_t, imp_v_t = imp_q[t_idx], imp_v[t_idx]
             for c, st in enumerate(self.state_list):
                 hist = st.import_price_history[tier]

@@ -510,6 +510,13 @@ def _toml_error(exc: tomllib.TOMLDecodeError, text: str) -> str:
     return f"at line {lineno}, column {m.group(2)}: {shown}: {what}"
 
 
+_LOADED: dict[tuple[str, str], Scenario] = {}
+"""Scenarios already read, by (source, file text): a sweep builds thousands of models from one
+file, and parsing and validating it takes longer than building the model. A scenario is frozen
+and models only read it (as the experiments' cache of parsed variants relies on too); a changed
+file has another text, so it is read anew."""
+
+
 def load_scenario(path_or_name: str | Path) -> tuple[Scenario, str]:
     """Read and validate a scenario by built-in name or file path; returns (scenario, source)."""
     path = resolve_scenario(path_or_name)
@@ -518,11 +525,18 @@ def load_scenario(path_or_name: str | Path) -> tuple[Scenario, str]:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError(f"{source}: cannot read: {_one_line(str(exc))}") from None
+    scenario = _LOADED.get((source, text))
+    if scenario is not None:
+        return scenario, source
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(f"{source}: not valid TOML {_toml_error(exc, text)}") from None
-    return parse_scenario(data, source), source
+    scenario = parse_scenario(data, source)
+    if len(_LOADED) > 16:
+        _LOADED.clear()
+    _LOADED[(source, text)] = scenario
+    return scenario, source
 
 
 def parse_scenario(data: dict[str, Any], source: str = "<scenario>") -> Scenario:

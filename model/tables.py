@@ -61,10 +61,9 @@ class Recorder:
         q = m.month_quantity_t  # (tier, origin, destination, channel), stacked by `_observe`
         for q_t in q:
             smuggled += float(q_t[:, :, 1].sum())
-        traded = (q > 1e-9).ravel()
-        cells = traded.nonzero()[0]
+        cells, quantity_t, value_usd = m.recorded_cells  # the cells with trade (q > 1e-9), from `_observe`
         if cells.size:
-            self.flow_months.append((date, cells, q.ravel()[traded], m.month_value_usd.ravel()[traded]))
+            self.flow_months.append((date, cells, quantity_t, value_usd))
         out = {t: 0.0 for t in TIERS}
         home = {t: 0.0 for t in TIERS}
         for f in m.firms:
