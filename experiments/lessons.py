@@ -141,7 +141,7 @@ def _months(levers: list[tuple[str, str, Any]], start: str, end: str, probe: Any
     rows = [(start, probe(m))]
     while m.steps < month_index(end, m.start) + 1:
         m.step_months(1)
-        rows.append((m.recorder.tables()["series"]["date"].iloc[-1], probe(m)))
+        rows.append((m.date, probe(m)))
     return rows
 
 
